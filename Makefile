@@ -1,0 +1,56 @@
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+# Where `make run` serves the development server.
+HOST ?= 127.0.0.1
+PORT ?= 5000
+# Browser binary the Playwright tests launch.
+CHROMIUM_PATH ?= /usr/bin/chromium
+
+.PHONY: help setup system-deps browser-deps run test bench lint clean
+
+help:
+	@echo "make setup   create .venv, install Python deps, check Graphviz"
+	@echo "make run     serve the app on http://\$$HOST:\$$PORT (default $(HOST):$(PORT))"
+	@echo "make test    run the whole test suite (needs Chromium for browser tests)"
+	@echo "make bench   run the benchmarks"
+	@echo "make lint    ruff check + ruff format --check"
+	@echo "make clean   remove .venv and caches"
+
+setup: $(STAMP) system-deps
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+
+# Reinstall only when a requirements file changes.
+$(STAMP): requirements.txt requirements-dev.txt | $(PY)
+	$(PY) -m pip install -q --disable-pip-version-check -r requirements-dev.txt
+	@touch $@
+
+system-deps:
+	@sh scripts/install-system-deps.sh
+
+browser-deps:
+	@CHROMIUM_PATH="$(CHROMIUM_PATH)" sh scripts/install-system-deps.sh --browser
+
+run: setup
+	HOST="$(HOST)" PORT="$(PORT)" $(PY) app.py
+
+test: setup browser-deps
+	CHROMIUM_PATH="$(CHROMIUM_PATH)" $(PY) -m pytest -q
+
+bench: setup
+	$(PY) bench/run.py
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+clean:
+	rm -rf $(VENV) .pytest_cache .hypothesis .ruff_cache
+	find . -path ./.git -prune -o -type d -name __pycache__ -prune -exec rm -rf {} +

@@ -1,0 +1,48 @@
+"""Gunicorn settings for serving the app in production (see Dockerfile)."""
+
+import multiprocessing
+import os
+
+# Listen on all interfaces so the container's published port reaches us; PORT as on most PaaS.
+bind = f"0.0.0.0:{os.environ.get('PORT', '8000')}"
+
+# Drawing graphs is CPU-bound in `dot`, so scale with cores, but cap memory use on big hosts.
+workers = int(os.environ.get("WEB_CONCURRENCY", min(2 * multiprocessing.cpu_count() + 1, 8)))
+
+# Threads let a worker keep serving static files and small requests while one waits on `dot`.
+worker_class = "gthread"
+
+# Per-worker thread count: enough to overlap I/O without oversubscribing the CPU.
+threads = 4
+
+# Above the app's own 10 s Graphviz timeout, so the app answers with an error first.
+timeout = 30
+
+# On restart, give in-flight requests a short grace period before killing them.
+graceful_timeout = 10
+
+# Keep idle keep-alive connections briefly so a page and its assets reuse one connection.
+keepalive = 5
+
+# Gunicorn's default line limit: keeps a long ?src= permalink working while bounding headers.
+limit_request_line = 8190
+
+# A browser sends well under 50 headers; refusing more bounds per-request memory.
+limit_request_fields = 50
+
+# Cap on one header's size (cookies, referers carrying a permalink).
+limit_request_field_size = 8190
+
+# Recycle each worker after this many requests, bounding any slow memory growth.
+max_requests = 2000
+
+# Randomise recycling so the workers do not all restart at the same moment.
+max_requests_jitter = 200
+
+# Heartbeat files on tmpfs: a slow container filesystem must not make workers look hung.
+if os.path.isdir("/dev/shm"):
+    worker_tmp_dir = "/dev/shm"
+
+# Access and error logs to stdout/stderr, where container runtimes collect them.
+accesslog = "-"
+errorlog = "-"
