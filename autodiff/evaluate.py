@@ -1,0 +1,144 @@
+"""Program to traced values: each value the program computes becomes one `Traced` entry."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .errors import AutodiffError, EvaluationError, LimitError
+from .limits import MAX_NODES, MAX_TOTAL_ELEMENTS
+from .model import KIND_CONST, KIND_INPUT, KIND_OP
+from .ops import CONSTANTS
+from .program import Apply, ArrayLit, Assign, Expr, Name, Num, Output, Program, is_literal
+from .var import Var, apply
+
+
+@dataclass
+class Traced:
+    """A value with where it came from: its kind, the name it was given, its position."""
+
+    var: Var
+    kind: str
+    name: str | None
+    line: int
+    col: int
+    constant: str | None = None
+    """How a constant is written: `3`, `pi`."""
+
+
+@dataclass
+class Trace:
+    """Everything a program computed, in evaluation order, and which entry is the output."""
+
+    entries: list[Traced]
+    index_of: dict[int, int]
+    """Entry index by `Var.serial`."""
+    output: int
+    output_line: int
+    output_col: int
+
+
+class _Evaluator:
+    def __init__(self, program: Program, dtype: np.dtype):
+        self.program = program
+        self.dtype = dtype
+        self.entries: list[Traced] = []
+        self.index_of: dict[int, int] = {}  # Var.serial -> entry index
+        self.env: dict[str, int] = {}
+        self.constants: dict[str, int] = {}
+        self.elements = 0
+
+    def run(self) -> Trace:
+        last = None
+        for statement in self.program.statements:
+            last = self.statement(statement)
+        return Trace(self.entries, self.index_of, last, self.program.statements[-1].line,
+                     self.program.statements[-1].col)
+
+    def statement(self, s: Assign | Output) -> int:
+        if isinstance(s, Output):
+            return self.expr(s.expr)
+        if is_literal(s.expr):
+            return self.assign_input(s)
+        index = self.expr(s.expr)
+        entry = self.entries[index]
+        if entry.name is None and entry.kind != KIND_INPUT:
+            entry.name = s.target  # the value computed on this line takes the line's name
+        self.env[s.target] = index
+        return index
+
+    def assign_input(self, s: Assign) -> int:
+        if s.target in self.env:
+            earlier = self.entries[self.env[s.target]].line
+            raise EvaluationError(
+                f"'{s.target}' already has a value (line {earlier}); an input is assigned once: "
+                "give this one its own name", s.line, s.col)
+        value = s.expr.value
+        index = self.add(Var(value, requires_grad=True, dtype=self.dtype), KIND_INPUT, s)
+        self.entries[index].name = s.target
+        self.env[s.target] = index
+        return index
+
+    def expr(self, e: Expr) -> int:
+        try:
+            return _EXPR_HANDLERS[type(e)](self, e)
+        except AutodiffError as err:
+            raise err.at(e.line, e.col) from None
+
+    def number(self, e: Num | ArrayLit) -> int:
+        value = e.value
+        text = _number_text(value) if isinstance(e, Num) else "array"
+        return self.add(Var(value, dtype=self.dtype), KIND_CONST, e, constant=text)
+
+    def name(self, e: Name) -> int:
+        if e.id in self.env:
+            return self.env[e.id]
+        if e.id in CONSTANTS:
+            if e.id not in self.constants:
+                var = Var(CONSTANTS[e.id], dtype=self.dtype)
+                self.constants[e.id] = self.add(var, KIND_CONST, e, constant=e.id)
+            return self.constants[e.id]
+        raise EvaluationError(self.unknown_name_message(e), e.line, e.col)
+
+    def unknown_name_message(self, e: Name) -> str:
+        later = self.program.assigned_lines().get(e.id)
+        if later is not None:
+            return (f"name '{e.id}' is used before it has a value: it is assigned on line "
+                    f"{later}; move that line above line {e.line}")
+        return f"name '{e.id}' has no value; add a line such as '{e.id} = 1.0'"
+
+    def apply(self, e: Apply) -> int:
+        args = [self.entries[self.expr(a)].var for a in e.args]
+        return self.add(apply(e.op, *args), KIND_OP, e)
+
+    def add(self, var: Var, kind: str, at, constant: str | None = None) -> int:
+        if len(self.entries) >= MAX_NODES:
+            raise LimitError(f"the graph would have more than {MAX_NODES} values", at.line, at.col)
+        self.elements += max(var.value.size, 1)
+        if self.elements > MAX_TOTAL_ELEMENTS:
+            raise LimitError(
+                f"the values together would hold more than {MAX_TOTAL_ELEMENTS} numbers",
+                at.line, at.col)
+        self.entries.append(Traced(var, kind, None, at.line, at.col, constant))
+        self.index_of[var.serial] = len(self.entries) - 1
+        return len(self.entries) - 1
+
+
+_EXPR_HANDLERS = {
+    Num: _Evaluator.number,
+    ArrayLit: _Evaluator.number,
+    Name: _Evaluator.name,
+    Apply: _Evaluator.apply,
+}
+
+
+def _number_text(value: float) -> str:
+    if value == int(value) and abs(value) < 1e15:
+        return str(int(value))
+    return repr(value)
+
+
+def evaluate(program: Program, dtype: str = "float64") -> Trace:
+    """Run the program forward, tracing every value it computes."""
+    return _Evaluator(program, np.dtype(dtype)).run()

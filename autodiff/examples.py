@@ -1,0 +1,49 @@
+"""The gallery: the classic tutorial examples, each with what it teaches."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Example:
+    """One gallery entry."""
+
+    slug: str
+    title: str
+    teaches: str
+    source: str
+
+
+GALLERY: tuple[Example, ...] = (
+    Example("circuit", "The circuit", "add distributes the gradient, mul swaps the inputs",
+            "x = -2\ny = 5\nz = -4\nf = (x + y) * z"),
+    Example("reuse", "A reused input", "w1 is used twice, so its gradient has two contributions",
+            "w1 = 2.0\nw2 = 1.5\ny = w1 * cos(3*w1 + w2)"),
+    Example("lines", "Intermediates on their own lines", "named intermediates are nodes too",
+            "x = 2\ny = -4\na = (x + y)**2\nb = 2*x*y\nf = a + b"),
+    Example("routes", "Multiply along a route, add the routes",
+            "a reaches d directly and through c", "a = 4\nb = 3\nc = a + b\nd = a * c"),
+    Example("sigmoid-expanded", "The sigmoid gate, expanded", "each small op has a simple rule",
+            "x = 2\ns = 1 / (1 + exp(-x))"),
+    Example("sigmoid", "The sigmoid gate as one op", "σ'(x) = σ(x)·(1 - σ(x)) in one step",
+            "x = 2\ns = sigmoid(x)"),
+    Example("max", "max routes the gradient", "only the larger input gets gradient",
+            "x = 4\ny = 2\nf = max(x, y)"),
+    Example("gates", "The three gate patterns together", "add, mul and max in one circuit",
+            "x = 3\ny = -4\nz = 2\nw = -1\nf = 2 * (x*y + max(z, w))"),
+    Example("instability", "Numerical instability", "in float32 exp(100) overflows: NaN",
+            "x = 100\nf = 1 / exp(x)"),
+    Example("matvec", "A matrix-vector product", "gradients of A @ b have A's and b's shapes",
+            "A = [[1, 2], [3, 4]]\nb = [1, -1]\nf = sum(A @ b)"),
+    Example("dense", "A dense layer with a sin activation", "a small layer, checked numerically",
+            "X = [[-1, 0, 1], [2, 3, 4], [-1, -5, 2]]\n"
+            "W = [[0.1, -0.2], [0.3, 0.4], [-0.5, 0.6]]\n"
+            "loss = sum(sin(X @ W)**2)"),
+)
+"""In tutorial order; the first entries are the scalar circuits."""
+
+
+def by_slug(slug: str) -> Example | None:
+    """The example with that slug, if any."""
+    return next((e for e in GALLERY if e.slug == slug), None)

@@ -1,0 +1,129 @@
+"""How numbers read: short in explanations, fixed width in the graph's boxes."""
+
+from __future__ import annotations
+
+import math
+import re
+
+import numpy as np
+
+FIXED_WIDTH = 9
+"""Characters a number takes in a node, whatever its value (so layouts never move)."""
+
+ARRAY_INLINE_MAX = 4
+"""Arrays with more elements are shown by shape in explanations."""
+
+
+def number(x: float) -> str:
+    """Four significant digits, as in the tutorials: 0.3466, -1.876, 6."""
+    x = float(x)
+    if math.isnan(x):
+        return "NaN"
+    if math.isinf(x):
+        return "∞" if x > 0 else "-∞"
+    if x == 0:
+        return "0"
+    text = f"{x:.4g}"
+    if "e" in text:
+        mantissa, exponent = text.split("e")
+        text = f"{mantissa}e{int(exponent)}"
+    return text
+
+
+def fixed(x: float) -> str:
+    """A number in at most FIXED_WIDTH characters, with as many digits as fit."""
+    x = float(x)
+    if not math.isfinite(x) or x == 0:
+        return number(x)
+    magnitude = abs(x)
+    if 1e-3 <= magnitude < 1e6:
+        digits = 6 if x > 0 else 5
+        text = f"{x:.{digits}g}"
+        if "e" not in text and len(text) <= FIXED_WIDTH:
+            return text
+    mantissa, exponent = f"{x:.2e}".split("e")
+    return f"{mantissa}e{int(exponent)}"
+
+
+def value(a: np.ndarray) -> str:
+    """A value in an explanation: a number, a short list, or the shape of a larger array."""
+    a = np.asarray(a)
+    if a.ndim == 0:
+        return number(a)
+    if a.size <= ARRAY_INLINE_MAX:
+        return _nested(a.tolist())
+    return "⟨" + "×".join(str(n) for n in a.shape) + "⟩"
+
+
+def shape_text(shape: tuple[int, ...]) -> str:
+    """`3×2`, `3`, or `scalar`."""
+    return "×".join(str(n) for n in shape) if shape else "scalar"
+
+
+def _nested(items) -> str:
+    if isinstance(items, list):
+        return "[" + ", ".join(_nested(i) for i in items) + "]"
+    return number(items)
+
+
+_PLACEHOLDER = re.compile(r"\{(\w+)\}")
+
+
+def fill(template: str, values: dict[str, str]) -> str:
+    """Put values into a template, bracketing a negative one where it would read wrongly."""
+
+    def replace(match: re.Match) -> str:
+        text = values[match.group(1)]
+        if not text.startswith("-"):
+            return text
+        before = template[: match.start()].rstrip()
+        after = template[match.end():]
+        if before and before[-1] not in "(," or after.startswith(("**", "²", "ᵀ")):
+            return f"({text})"
+        return text
+
+    return _PLACEHOLDER.sub(replace, template)
+
+
+DISPLAY_MAX = 5
+"""Rows or columns of an array shown in a node; larger arrays show the first few and `…`."""
+
+
+def display_rows(a: np.ndarray) -> list[str]:
+    """A value as the lines a node shows, each element FIXED_WIDTH wide so widths never change."""
+    a = np.asarray(a)
+    if a.ndim == 0:
+        return [fixed(a)]
+    matrix = a if a.ndim == 2 else a[np.newaxis, :]
+    rows = _elide(list(range(matrix.shape[0])))
+    cols = _elide(list(range(matrix.shape[1])))
+    return [_display_row(matrix, r, cols) if r is not None else _ellipsis_row(cols)
+            for r in rows]
+
+
+def display_width(shape: tuple[int, ...]) -> int:
+    """Characters of the widest line `display_rows` gives for this shape."""
+    if not shape:
+        return FIXED_WIDTH
+    columns = min(shape[-1], DISPLAY_MAX)
+    return columns * (FIXED_WIDTH + 1) - 1
+
+
+def display_height(shape: tuple[int, ...]) -> int:
+    """Lines `display_rows` gives for this shape."""
+    return min(shape[0], DISPLAY_MAX) if len(shape) == 2 else 1
+
+
+def _elide(indices: list[int]) -> list[int | None]:
+    if len(indices) <= DISPLAY_MAX:
+        return indices
+    return indices[: DISPLAY_MAX - 2] + [None, indices[-1]]
+
+
+def _display_row(matrix: np.ndarray, r: int, cols: list[int | None]) -> str:
+    cells = [fixed(matrix[r, c]) if c is not None else "…" for c in cols]
+    return " ".join(cell.rjust(FIXED_WIDTH) for cell in cells)
+
+
+def _ellipsis_row(cols: list[int | None]) -> str:
+    return " ".join("⋮".rjust(FIXED_WIDTH) for _ in cols)

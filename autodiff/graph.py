@@ -1,0 +1,198 @@
+"""Trace to `Graph`: labels, one reverse-mode sweep, edges with local derivatives, problems.
+
+The reverse sweep records every contribution; `schedule.py` turns them into steps.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import format as fmt
+from .errors import EvaluationError
+from .evaluate import Trace
+from .model import (
+    KIND_CONST,
+    KIND_INPUT,
+    KIND_OP,
+    Contribution,
+    Edge,
+    ForwardMode,
+    Graph,
+    Node,
+    Problem,
+)
+from .ops import OPS
+from .schedule import schedule
+from .shapes import fmt_shape
+from .var import Var, forward_derivative, forward_pass, reverse_pass
+
+Array = np.ndarray
+
+CONSTANT_LABELS = {"pi": "π", "e": "e"}
+
+
+def build_graph(trace: Trace, need_scalar_output: bool = True) -> Graph:
+    """Label the trace, run reverse mode once and collect everything the views need."""
+    entries = trace.entries
+    vars_ = [t.var for t in entries]
+    out_var = vars_[trace.output]
+    if need_scalar_output and out_var.shape != ():
+        raise EvaluationError(
+            f"the output has shape {fmt_shape(out_var.shape)}; gradients need a single number: "
+            "try sum(...) or mean(...) of it",
+            trace.output_line, trace.output_col,
+        )
+    parents = [tuple(trace.index_of[p.serial] for p in v.parents) for v in vars_]
+    log: list[tuple[int, int, Array, Array]] = []
+    seed = np.ones(out_var.shape, dtype=out_var.dtype)
+    grads = reverse_pass(
+        vars_, out_var, seed,
+        record=lambda child, i, c, total: log.append((trace.index_of[child.serial], i, c, total)),
+    )
+    live = _ancestors(parents, trace.output)
+    labels = _labels(trace)
+    nodes = tuple(
+        Node(i, labels[i], t.name, t.kind, t.var.op.name if t.var.op else t.kind, parents[i],
+             t.var.value, _grad_of(t, grads, i in live), t.line, t.col, i in live)
+        for i, t in enumerate(entries)
+    )
+    edges = tuple(_edges(vars_, parents))
+    inputs = tuple(n.name for n in nodes if n.kind == KIND_INPUT)
+    gradients = {n.name: n.grad for n in nodes if n.kind == KIND_INPUT}
+    graph = Graph(nodes, edges, trace.output, inputs, gradients, dtype=str(out_var.dtype))
+    contributions, steps = schedule(graph, log)
+    problems = tuple(_value_problems(graph)) + tuple(_grad_problems(graph, contributions))
+    return Graph(nodes, edges, trace.output, inputs, gradients, steps, problems,
+                 graph.dtype, None, contributions)
+
+
+def with_forward_mode(graph: Graph, trace: Trace, name: str) -> Graph:
+    """The graph plus forward-mode tangents for the input called `name`."""
+    if name not in graph.inputs:
+        known = ", ".join(graph.inputs) or "none"
+        raise EvaluationError(f"forward mode needs an input's name; '{name}' is not one "
+                              f"(inputs: {known})")
+    vars_ = [t.var for t in trace.entries]
+    wrt = vars_[graph.input_node(name).index]
+    root = vars_[graph.output]
+    derivative = forward_derivative(vars_, root, wrt)
+    tangents = None
+    if wrt.shape == ():
+        by_var = forward_pass(vars_, {wrt: np.ones((), dtype=wrt.dtype)})
+        tangents = tuple(by_var.get(v) for v in vars_)
+    mode = ForwardMode(name, derivative, tangents)
+    return Graph(graph.nodes, graph.edges, graph.output, graph.inputs, graph.gradients,
+                 graph.steps, graph.problems, graph.dtype, mode, graph.contributions)
+
+
+def _grad_of(t, grads: dict[Var, Array], live: bool) -> Array | None:
+    if t.kind == KIND_INPUT:
+        g = grads.get(t.var)
+        return np.zeros_like(t.var.value) if g is None else np.asarray(g)
+    if t.kind == KIND_CONST or not live or t.var not in grads:
+        return None
+    return np.asarray(grads[t.var])
+
+
+def _ancestors(parents: list[tuple[int, ...]], root: int) -> set[int]:
+    seen, stack = set(), [root]
+    while stack:
+        i = stack.pop()
+        if i not in seen:
+            seen.add(i)
+            stack.extend(parents[i])
+    return seen
+
+
+def _labels(trace: Trace) -> list[str]:
+    """Names as given (primed when a name is reused), numbers for constants, z1.. otherwise."""
+    taken = {t.name for t in trace.entries if t.name}
+    labels: list[str] = []
+    used: set[str] = set()
+    counter = 0
+    for t in trace.entries:
+        if t.kind == KIND_CONST:
+            labels.append(_constant_label(t))
+            continue
+        if t.name:
+            label = t.name
+            while label in used:
+                label += "′"
+        else:
+            counter += 1
+            while f"z{counter}" in taken:
+                counter += 1
+            label = f"z{counter}"
+        used.add(label)
+        labels.append(label)
+    return labels
+
+
+def _constant_label(t) -> str:
+    if t.name:
+        return t.name
+    if t.constant == "array":
+        return fmt.value(t.var.value)
+    return CONSTANT_LABELS.get(t.constant, t.constant)
+
+
+def _edges(vars_: list[Var], parents: list[tuple[int, ...]]):
+    index = 0
+    for dst, v in enumerate(vars_):
+        if v.op is None:
+            continue
+        locals_ = _edge_locals(v)
+        for arg, src in enumerate(parents[dst]):
+            yield Edge(index, src, dst, arg, locals_[arg])
+            index += 1
+
+
+def _edge_locals(v: Var) -> tuple[Array | None, ...]:
+    if not v.op.elementwise:
+        xs = [p.value for p in v.parents]
+        with np.errstate(all="ignore"):
+            return v.op.edge_local(*xs, v.value)
+    return tuple(
+        np.broadcast_to(d, v.shape).copy() if p.shape == v.shape else None
+        for p, d in zip(v.parents, v.partials)
+    )
+
+
+def _input_ancestors(graph: Graph, index: int) -> tuple[str, ...]:
+    found = _ancestors([n.parents for n in graph.nodes], index)
+    return tuple(n.name for n in graph.nodes if n.index in found and n.kind == KIND_INPUT)
+
+
+def _value_problems(graph: Graph):
+    for n in graph.nodes:
+        if n.kind != KIND_OP or n.value_finite:
+            continue
+        if all(graph.nodes[p].value_finite for p in n.parents):
+            values = {k: fmt.value(graph.nodes[p].value) for k, p in zip("ab", n.parents)}
+            written = fmt.fill(OPS[n.op].expr, values)
+            yield Problem(n.index, "value",
+                          f"{n.label} = {written} gives {_nonfinite_word(n.value)}",
+                          _input_ancestors(graph, n.index))
+
+
+def _grad_problems(graph: Graph, contributions: tuple[Contribution, ...]):
+    reported: set[int] = set()
+    for c in contributions:
+        if c.target in reported or np.all(np.isfinite(c.amount)):
+            continue
+        edge = graph.edges[c.edge]
+        upstream = graph.nodes[edge.dst].grad
+        if upstream is not None and not np.all(np.isfinite(upstream)):
+            continue  # inherited, not produced here
+        reported.add(c.target)
+        yield Problem(c.target, "grad",
+                      f"{c.text.splitlines()[0]}: the gradient becomes "
+                      f"{_nonfinite_word(c.amount)} here",
+                      _input_ancestors(graph, c.target))
+
+
+def _nonfinite_word(a: Array) -> str:
+    a = np.asarray(a)
+    if np.any(np.isnan(a)):
+        return "NaN"
+    return "-Infinity" if np.any(a == -np.inf) and not np.any(a == np.inf) else "Infinity"

@@ -1,0 +1,178 @@
+"""The computation graph as plain data: what the views, the JSON and the tests read."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+Array = np.ndarray
+
+KIND_INPUT, KIND_CONST, KIND_OP = "input", "const", "op"
+
+
+@dataclass(frozen=True, eq=False)
+class Node:
+    """One value: an input, a constant, or the result of one operation."""
+
+    index: int
+    label: str
+    """What the picture and explanations call it: its name, z1, z2, ... or the number."""
+    name: str | None
+    kind: str
+    """`input`, `const` or `op`."""
+    op: str
+    """`input`, `const`, or the op's name (`add`, `cos`, `matmul`, ...)."""
+    parents: tuple[int, ...]
+    value: Array
+    grad: Array | None
+    """d(output)/d(this value); None for constants and values the output does not use."""
+    line: int
+    col: int
+    live: bool
+    """Whether the output depends on this value."""
+
+    @property
+    def id(self) -> str:
+        """Stable id from evaluation order: n0, n1, ..."""
+        return f"n{self.index}"
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        """The value's array shape; () for a scalar."""
+        return self.value.shape
+
+    @property
+    def value_finite(self) -> bool:
+        """False where the value holds NaN or an infinity."""
+        return bool(np.all(np.isfinite(self.value)))
+
+    @property
+    def grad_finite(self) -> bool:
+        """False where the gradient holds NaN or an infinity (True when there is none)."""
+        return self.grad is None or bool(np.all(np.isfinite(self.grad)))
+
+
+@dataclass(frozen=True, eq=False)
+class Edge:
+    """One use of a value as an argument: `a * a` has two edges from a."""
+
+    index: int
+    src: int
+    dst: int
+    arg: int
+    """Which argument of dst this is (0 or 1)."""
+    local: Array | None
+    """∂dst/∂src where it is a number or an array of src's shape, else None (e.g. matmul)."""
+
+    @property
+    def id(self) -> str:
+        """Stable id: e0, e1, ... ordered by destination then argument."""
+        return f"e{self.index}"
+
+
+@dataclass(frozen=True)
+class Contribution:
+    """One `upstream gradient × local derivative` pushed into a parent's running total."""
+
+    edge: int
+    target: int
+    amount: Array
+    total: Array
+    count: int
+    """1 for the target's first contribution, 2 for its second, ..."""
+    final: bool
+    """Whether the target's gradient is complete after this one."""
+    text: str
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step of the stepper: a forward op, the seed, or a backward op."""
+
+    phase: str
+    """`forward` or `backward` (the seed is the first backward step)."""
+    kind: str
+    """`op` or `seed`."""
+    node: int
+    edges: tuple[int, ...]
+    text: str
+    contributions: tuple[Contribution, ...] = ()
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Where a NaN or infinity first arose, and from which inputs."""
+
+    node: int
+    slot: str
+    """`value` or `grad`."""
+    message: str
+    inputs: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ForwardMode:
+    """Forward-mode result for one chosen input."""
+
+    input: str
+    derivative: Array
+    tangents: tuple[Array | None, ...] | None
+    """Per node, d(node)/d(input) for a scalar input (None where it is zero)."""
+
+
+@dataclass(frozen=True, eq=False)
+class Graph:
+    """A traced program with values, gradients and its step schedule; plain data throughout."""
+
+    nodes: tuple[Node, ...]
+    edges: tuple[Edge, ...]
+    output: int
+    inputs: tuple[str, ...]
+    gradients: dict[str, Array]
+    steps: tuple[Step, ...] = ()
+    problems: tuple[Problem, ...] = ()
+    dtype: str = "float64"
+    forward: ForwardMode | None = None
+    contributions: tuple[Contribution, ...] = field(default=(), repr=False)
+
+    @property
+    def value(self) -> Array:
+        """The output's value."""
+        return self.nodes[self.output].value
+
+    @property
+    def output_node(self) -> Node:
+        """The output node."""
+        return self.nodes[self.output]
+
+    @property
+    def forward_steps(self) -> int:
+        """F: the number of forward steps."""
+        return sum(1 for s in self.steps if s.phase == "forward")
+
+    @property
+    def backward_steps(self) -> int:
+        """B: the number of backward steps, the seed included."""
+        return len(self.steps) - self.forward_steps
+
+    def input_node(self, name: str) -> Node:
+        """The input node of that name."""
+        return next(n for n in self.nodes if n.kind == KIND_INPUT and n.name == name)
+
+    def edge_between(self, dst: int, arg: int) -> Edge:
+        """The edge that feeds argument `arg` of node `dst`."""
+        return self.edges[self._edge_index[(dst, arg)]]
+
+    def edges_into(self, dst: int) -> tuple[int, ...]:
+        """Indices of the edges into `dst`, in argument order."""
+        n = len(self.nodes[dst].parents)
+        return tuple(self._edge_index[(dst, arg)] for arg in range(n))
+
+    @property
+    def _edge_index(self) -> dict[tuple[int, int], int]:
+        cached = self.__dict__.get("_edge_lookup")
+        if cached is None:
+            cached = {(e.dst, e.arg): e.index for e in self.edges}
+            object.__setattr__(self, "_edge_lookup", cached)
+        return cached

@@ -1,0 +1,319 @@
+"""Text to `Program`, through Python's `ast` and an allow-list (nothing is ever `eval`-ed).
+
+Every construct is dispatched through a table keyed by syntax-node type; anything not in the
+tables is refused with a `ParseError` that names the construct and where it stands.
+"""
+
+from __future__ import annotations
+
+import ast
+import math
+import sys
+
+import numpy as np
+
+from .errors import LimitError, ParseError
+from .limits import MAX_DEPTH, MAX_ELEMENTS, MAX_NDIM, MAX_NODES, MAX_SOURCE_CHARS
+from .ops import FUNCTIONS
+from .program import Apply, ArrayLit, Assign, Expr, Name, Num, Output, Program, Statement
+
+BINARY_OPS: dict[type, str] = {
+    ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "div", ast.Pow: "pow",
+    ast.MatMult: "matmul",
+}
+
+REFUSED_OPERATORS: dict[type, str] = {
+    ast.BitXor: "^ is not a power here: write x**2",
+    ast.Mod: "% (remainder) is not supported: it has no derivative worth drawing",
+    ast.FloorDiv: "// (floor division) is not supported: use /",
+    ast.LShift: "<< is not supported",
+    ast.RShift: ">> is not supported",
+    ast.BitOr: "| is not supported",
+    ast.BitAnd: "& is not supported",
+    ast.Invert: "~ is not supported",
+    ast.Not: "'not' is not supported: the language has numbers, not truth values",
+}
+
+CONSTRUCTS: dict[type, str] = {
+    ast.Attribute: "attribute access (.{attr}) is not part of the language: call a function, "
+                   "e.g. sum(x) or transpose(A)",
+    ast.Subscript: "indexing with [ ] is not supported",
+    ast.Compare: "comparisons are not supported: use max(a, b), min(a, b) or relu(x)",
+    ast.BoolOp: "'and' / 'or' are not supported: the language has numbers, not truth values",
+    ast.IfExp: "'x if c else y' is not supported: use max, min or relu",
+    ast.Lambda: "lambda is not supported",
+    ast.JoinedStr: "f-strings are not supported: the language has numbers, not text",
+    ast.Dict: "dictionaries are not supported",
+    ast.Set: "sets are not supported",
+    ast.Tuple: "tuples are not supported: write an array as a list, e.g. [1, 2]",
+    ast.NamedExpr: "':=' is not supported: assign on a line of its own",
+    ast.Starred: "* unpacking is not supported",
+    ast.ListComp: "comprehensions are not supported",
+    ast.SetComp: "comprehensions are not supported",
+    ast.DictComp: "comprehensions are not supported",
+    ast.GeneratorExp: "generator expressions are not supported",
+    ast.Await: "'await' is not supported",
+    ast.Yield: "'yield' is not supported",
+    ast.YieldFrom: "'yield' is not supported",
+    ast.Slice: "slices are not supported",
+}
+
+STATEMENTS: dict[type, str] = {
+    ast.Import: "imports are not supported: every function is already available",
+    ast.ImportFrom: "imports are not supported: every function is already available",
+    ast.FunctionDef: "defining functions is not supported",
+    ast.AsyncFunctionDef: "defining functions is not supported",
+    ast.ClassDef: "classes are not supported",
+    ast.Return: "'return' is not supported: the last line is the output",
+    ast.Delete: "'del' is not supported",
+    ast.Assert: "'assert' is not supported",
+    ast.If: "'if' is not supported: use max, min or relu",
+    ast.For: "loops are not supported: write each step on its own line",
+    ast.AsyncFor: "loops are not supported: write each step on its own line",
+    ast.While: "loops are not supported: write each step on its own line",
+    ast.With: "'with' is not supported",
+    ast.AsyncWith: "'with' is not supported",
+    ast.Try: "'try' is not supported",
+    ast.Raise: "'raise' is not supported",
+    ast.Global: "'global' is not supported",
+    ast.Nonlocal: "'nonlocal' is not supported",
+    ast.Pass: "'pass' is not supported",
+    ast.Break: "'break' is not supported",
+    ast.Continue: "'continue' is not supported",
+    ast.AnnAssign: "type annotations are not supported: write x = 1.0",
+    ast.Match: "'match' is not supported",
+}
+
+SYNTAX_HINTS: dict[str, str] = {
+    "invalid decimal literal": "a number is directly followed by a name: write 2*x for a product",
+    "U+2212": "that is a typographic minus sign: use the ASCII -",
+    "U+00D7": "that is a typographic times sign: use *",
+    "U+00B7": "use * for a product",
+    "U+2013": "that is a dash: use the ASCII -",
+}
+
+_MIN_RECURSION_LIMIT = 4 * MAX_DEPTH + 1_000
+"""Python's `ast` and this module recurse once or twice per nesting level."""
+
+
+def parse(source: str) -> Program:
+    """Parse program text; raise `ParseError` or `LimitError` with a position."""
+    if len(source) > MAX_SOURCE_CHARS:
+        raise LimitError(
+            f"the program is {len(source)} characters long; the limit is {MAX_SOURCE_CHARS}"
+        )
+    source = source.replace("\r\n", "\n").replace("\r", "\n")
+    if sys.getrecursionlimit() < _MIN_RECURSION_LIMIT:
+        sys.setrecursionlimit(_MIN_RECURSION_LIMIT)
+    tree = _python_ast(source)
+    _check_size(tree)
+    statements = tuple(_Converter(source).statement(s) for s in tree.body)
+    if not statements:
+        raise ParseError("the program is empty: write at least one line, e.g. f = 2 * 3", 1, 1)
+    return Program(statements)
+
+
+def _python_ast(source: str) -> ast.Module:
+    try:
+        return ast.parse(source, mode="exec")
+    except SyntaxError as e:
+        raise ParseError(_syntax_message(e), e.lineno or 1, e.offset or 1) from None
+    except ValueError:  # a NUL byte
+        line, col = _position_of(source, source.find("\0"))
+        raise ParseError("the program contains a NUL character", line, col) from None
+    except (RecursionError, MemoryError):
+        raise LimitError(
+            f"the program is nested too deeply for the parser (limit about {MAX_DEPTH} levels): "
+            "split it over several lines"
+        ) from None
+
+
+def _syntax_message(e: SyntaxError) -> str:
+    message = e.msg
+    hint = next((h for key, h in SYNTAX_HINTS.items() if key in message), None)
+    return f"{message}: {hint}" if hint else f"syntax error: {message}"
+
+
+def _position_of(source: str, index: int) -> tuple[int, int]:
+    before = source[:index]
+    return before.count("\n") + 1, index - (before.rfind("\n") + 1) + 1
+
+
+def _check_size(tree: ast.Module) -> None:
+    """Depth and node count, walked with an explicit stack before any evaluation."""
+    count = 0
+    stack: list[tuple[ast.AST, int]] = [(tree, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise LimitError(
+                f"the program is nested {MAX_DEPTH}+ levels deep; the limit is {MAX_DEPTH}",
+                getattr(node, "lineno", None), getattr(node, "col_offset", -1) + 1,
+            )
+        if isinstance(node, (ast.Constant, ast.BinOp, ast.UnaryOp, ast.Call)):
+            count += 1
+        stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
+    if count > 2 * MAX_NODES:
+        raise LimitError(
+            f"the program has about {count} values; the limit is {MAX_NODES} values in a graph"
+        )
+
+
+class _Converter:
+    """Turns allowed `ast` nodes into `Program` nodes, with character (not byte) columns."""
+
+    def __init__(self, source: str):
+        self.lines = source.split("\n")
+
+    def pos(self, node: ast.AST) -> tuple[int, int]:
+        line = getattr(node, "lineno", 1)
+        offset = getattr(node, "col_offset", 0)
+        text = self.lines[line - 1] if 0 < line <= len(self.lines) else ""
+        # ast columns count UTF-8 bytes; a reader counts characters (θ is 2 bytes, 1 column).
+        return line, len(text.encode("utf-8")[:offset].decode("utf-8", "replace")) + 1
+
+    def refuse(self, node: ast.AST, message: str) -> ParseError:
+        return ParseError(message, *self.pos(node))
+
+    def statement(self, node: ast.stmt) -> Statement:
+        handler = _STATEMENT_HANDLERS.get(type(node))
+        if handler is None:
+            message = STATEMENTS.get(type(node), f"'{type(node).__name__}' is not supported")
+            raise self.refuse(node, message)
+        return handler(self, node)
+
+    def assign(self, node: ast.Assign) -> Assign:
+        if len(node.targets) != 1:
+            raise self.refuse(node, "assign one name at a time: a = 1, then b = a")
+        target = node.targets[0]
+        if not isinstance(target, ast.Name):
+            raise self.refuse(target, "only a plain name can be assigned, e.g. y = 2 * x")
+        return Assign(target.id, self.expr(node.value), *self.pos(target))
+
+    def aug_assign(self, node: ast.AugAssign) -> Assign:
+        if not isinstance(node.target, ast.Name):
+            raise self.refuse(node.target, "only a plain name can be assigned, e.g. y += x")
+        op = self.binary_op(node, node.op)
+        line, col = self.pos(node.target)
+        current = Name(node.target.id, line, col)
+        return Assign(node.target.id, Apply(op, (current, self.expr(node.value)), line, col),
+                      line, col)
+
+    def bare(self, node: ast.Expr) -> Output:
+        return Output(self.expr(node.value), *self.pos(node))
+
+    def expr(self, node: ast.expr) -> Expr:
+        handler = _EXPR_HANDLERS.get(type(node))
+        if handler is None:
+            message = CONSTRUCTS.get(type(node), f"'{type(node).__name__}' is not supported")
+            raise self.refuse(node, message.format(attr=getattr(node, "attr", "")))
+        return handler(self, node)
+
+    def binary_op(self, node: ast.AST, op: ast.operator) -> str:
+        name = BINARY_OPS.get(type(op))
+        if name is None:
+            raise self.refuse(node, REFUSED_OPERATORS.get(type(op), "operator not supported"))
+        return name
+
+    def binop(self, node: ast.BinOp) -> Apply:
+        op = self.binary_op(node, node.op)
+        return Apply(op, (self.expr(node.left), self.expr(node.right)), *self.pos(node))
+
+    def unary(self, node: ast.UnaryOp) -> Expr:
+        if isinstance(node.op, ast.UAdd):
+            return self.expr(node.operand)
+        if not isinstance(node.op, ast.USub):
+            raise self.refuse(node, REFUSED_OPERATORS.get(type(node.op), "operator not supported"))
+        if isinstance(node.operand, ast.Constant):
+            number = self.number(node.operand)  # -2 is the number -2, not neg(2)
+            return Num(-number.value, *self.pos(node))
+        return Apply("neg", (self.expr(node.operand),), *self.pos(node))
+
+    def call(self, node: ast.Call) -> Apply:
+        if not isinstance(node.func, ast.Name):
+            self.expr(node.func)  # refuses attributes and the like with their own message
+            raise self.refuse(node.func, "only functions called by name are supported, e.g. sin(x)")
+        if node.keywords:
+            raise self.refuse(node.keywords[0], "keyword arguments are not supported")
+        name = node.func.id
+        op = FUNCTIONS.get((name, len(node.args)))
+        if op is None:
+            raise self.refuse(node, _call_message(name, len(node.args)))
+        return Apply(op, tuple(self.expr(a) for a in node.args), *self.pos(node))
+
+    def name(self, node: ast.Name) -> Name:
+        return Name(node.id, *self.pos(node))
+
+    def number(self, node: ast.Constant) -> Num:
+        value = node.value
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise self.refuse(node, _constant_message(value))
+        try:
+            number = float(value)
+        except OverflowError:
+            number = math.inf
+        if not math.isfinite(number):
+            raise self.refuse(node, "this number is too large for float64 (about 1.8e308 at most)")
+        return Num(number, *self.pos(node))
+
+    def array(self, node: ast.List) -> ArrayLit:
+        rows = self.nested_numbers(node, depth=1)
+        try:
+            value = np.array(rows, dtype=np.float64)
+        except ValueError:
+            raise self.refuse(node, "rows of an array must all have the same length") from None
+        if value.size > MAX_ELEMENTS:
+            raise LimitError(f"an array has at most {MAX_ELEMENTS} elements", *self.pos(node))
+        return ArrayLit(value, *self.pos(node))
+
+    def nested_numbers(self, node: ast.expr, depth: int):
+        if isinstance(node, ast.List):
+            if depth > MAX_NDIM:
+                raise self.refuse(node, f"arrays have at most {MAX_NDIM} dimensions")
+            if not node.elts:
+                raise self.refuse(node, "an array needs at least one number")
+            items = [self.nested_numbers(e, depth + 1) for e in node.elts]
+            kinds = {isinstance(i, list) for i in items}
+            if len(kinds) > 1:
+                raise self.refuse(node, "rows of an array must all have the same length")
+            return items
+        number = self.expr(node)
+        if not isinstance(number, Num):
+            raise self.refuse(node, "an array literal holds numbers only; compute with it after")
+        return number.value
+
+
+def _call_message(name: str, nargs: int) -> str:
+    arities = sorted(a for f, a in FUNCTIONS if f == name)
+    if not arities:
+        known = ", ".join(sorted({f for f, _ in FUNCTIONS}))
+        return f"unknown function '{name}'; the functions are: {known}"
+    takes = " or ".join(str(a) for a in arities)
+    plural = "" if arities == [1] else "s"
+    return f"{name}() takes {takes} argument{plural}, got {nargs}"
+
+
+def _constant_message(value: object) -> str:
+    if isinstance(value, str):
+        return "text in quotes is not a number: write x = 2"
+    if isinstance(value, bool):
+        return "True and False are not numbers here: write 1 or 0"
+    if isinstance(value, complex):
+        return "complex numbers are not supported"
+    return f"{value!r} is not a number"
+
+
+_STATEMENT_HANDLERS = {
+    ast.Assign: _Converter.assign,
+    ast.AugAssign: _Converter.aug_assign,
+    ast.Expr: _Converter.bare,
+}
+
+_EXPR_HANDLERS = {
+    ast.BinOp: _Converter.binop,
+    ast.UnaryOp: _Converter.unary,
+    ast.Call: _Converter.call,
+    ast.Name: _Converter.name,
+    ast.Constant: _Converter.number,
+    ast.List: _Converter.array,
+}

@@ -1,0 +1,89 @@
+"""The parsed program: a small tree of its own, so nothing downstream ever sees Python's `ast`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Num:
+    """A number written in the program."""
+
+    value: float
+    line: int
+    col: int
+
+
+@dataclass(frozen=True, eq=False)
+class ArrayLit:
+    """A list literal such as `[[1, 2], [3, 4]]`, already checked to be rectangular."""
+
+    value: np.ndarray
+    line: int
+    col: int
+
+
+@dataclass(frozen=True)
+class Name:
+    """A name: an input, an intermediate, or a constant such as `pi`."""
+
+    id: str
+    line: int
+    col: int
+
+
+@dataclass(frozen=True)
+class Apply:
+    """An operator or a function call, by op name (`add`, `neg`, `cos`, `amax`, ...)."""
+
+    op: str
+    args: tuple[Expr, ...]
+    line: int
+    col: int
+
+
+Expr = Num | ArrayLit | Name | Apply
+
+
+@dataclass(frozen=True)
+class Assign:
+    """`target = expr` (an augmented `x += e` arrives here as `x = x + e`)."""
+
+    target: str
+    expr: Expr
+    line: int
+    col: int
+
+
+@dataclass(frozen=True)
+class Output:
+    """A bare expression on a line of its own."""
+
+    expr: Expr
+    line: int
+    col: int
+
+
+Statement = Assign | Output
+
+
+@dataclass(frozen=True)
+class Program:
+    """The statements of a program, in order."""
+
+    statements: tuple[Statement, ...]
+
+    def assigned_lines(self) -> dict[str, int]:
+        """For each assigned name, the line of its first assignment."""
+        lines: dict[str, int] = {}
+        for s in self.statements:
+            if isinstance(s, Assign):
+                lines.setdefault(s.target, s.line)
+        return lines
+
+
+def is_literal(expr: Expr) -> bool:
+    """Whether assigning this makes an input: a number or an array written out."""
+    return isinstance(expr, (Num, ArrayLit))

@@ -1,0 +1,109 @@
+"""The step schedule, a pure function of the graph and its reverse sweep.
+
+Forward steps, one per operation in evaluation order; the seed `g<output> = 1`; then one
+backward step per operation in reverse order, each pushing `upstream gradient × local
+derivative` into its parents' running totals. Every step explains itself with the numbers.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from itertools import groupby
+
+import numpy as np
+
+from . import format as fmt
+from .model import KIND_OP, Contribution, Edge, Graph, Node, Step
+from .ops import OPS
+
+Array = np.ndarray
+LogEntry = tuple[int, int, Array, Array]
+"""(child node, argument index, contribution, parent's new total), in sweep order."""
+
+
+def schedule(graph: Graph, log: list[LogEntry]) -> tuple[tuple[Contribution, ...], tuple]:
+    """All contributions with their explanations, and the steps forward, seed and backward."""
+    contributions = _contributions(graph, log)
+    steps = [_forward_step(graph, n) for n in graph.nodes if n.kind == KIND_OP]
+    out = graph.nodes[graph.output]
+    steps.append(Step("backward", "seed", out.index, (), f"{grad_name(out)} = 1"))
+    for child, group in groupby(contributions, key=lambda c: graph.edges[c.edge].dst):
+        group = tuple(group)
+        text = "\n".join(c.text for c in group)
+        steps.append(Step("backward", "op", child, graph.edges_into(child), text, group))
+    return contributions, tuple(steps)
+
+
+def grad_name(node: Node) -> str:
+    """The tutorials' name for a value's adjoint: gw1, gz3."""
+    return f"g{node.label}"
+
+
+def forward_text(graph: Graph, node: Node) -> str:
+    """`z3 = cos(z2) = cos(7.5) = 0.3466`."""
+    template = OPS[node.op].expr
+    written = fmt.fill(template, _names(graph, node))
+    parts = [node.label, written, fmt.fill(template, _values(graph, node)), fmt.value(node.value)]
+    if parts[2] == parts[1]:
+        del parts[2]
+    return " = ".join(parts)
+
+
+def _forward_step(graph: Graph, node: Node) -> Step:
+    return Step("forward", "op", node.index, graph.edges_into(node.index),
+                forward_text(graph, node))
+
+
+def _names(graph: Graph, node: Node) -> dict[str, str]:
+    names = {k: graph.nodes[p].label for k, p in zip("ab", node.parents)}
+    return names | {"out": node.label, "g": grad_name(node)}
+
+
+def _values(graph: Graph, node: Node) -> dict[str, str]:
+    values = {k: fmt.value(graph.nodes[p].value) for k, p in zip("ab", node.parents)}
+    grad = "" if node.grad is None else fmt.value(node.grad)
+    return values | {"out": fmt.value(node.value), "g": grad}
+
+
+def term_template(graph: Graph, edge: Edge) -> str:
+    """`upstream × local` for one edge, as a template: `-sin({a}) · {g}`, `{g} @ {b}ᵀ`."""
+    child = graph.nodes[edge.dst]
+    op = OPS[child.op]
+    if not op.elementwise:
+        return op.vjp_text[edge.arg]
+    local = op.local_text[edge.arg]
+    term = "{g}" if local == "1" else f"{local} · {{g}}"
+    if graph.nodes[edge.src].shape != child.shape:
+        term = f"sum({term})"  # broadcasting: the gradient is summed back to the parent's shape
+    return term
+
+
+def _contributions(graph: Graph, log: list[LogEntry]) -> tuple[Contribution, ...]:
+    totals = Counter(graph.nodes[child].parents[arg] for child, arg, _, _ in log)
+    seen: dict[int, list[tuple[str, str]]] = defaultdict(list)
+    result = []
+    for child, arg, amount, total in log:
+        edge = graph.edge_between(child, arg)
+        target = edge.src
+        template = term_template(graph, edge)
+        seen[target].append((fmt.fill(template, _names(graph, graph.nodes[child])),
+                             fmt.value(amount)))
+        count = len(seen[target])
+        text = _contribution_text(graph.nodes[target], graph, child, template, seen[target], total)
+        result.append(Contribution(edge.index, target, amount, total, count,
+                                   count == totals[target], text))
+    return tuple(result)
+
+
+def _contribution_text(target: Node, graph: Graph, child: int, template: str,
+                       terms: list[tuple[str, str]], total: Array) -> str:
+    g = grad_name(target)
+    if len(terms) == 1:
+        with_values = fmt.fill(template, _values(graph, graph.nodes[child]))
+        parts = [f"{g} += {terms[0][0]}", with_values, terms[0][1]]
+        if with_values == terms[0][1]:
+            del parts[1]
+        return " = ".join(parts)
+    symbolic = " + ".join(t for t, _ in terms)
+    numeric = " + ".join(v if not v.startswith("-") else f"({v})" for _, v in terms)
+    return f"{g} = {symbolic} = {numeric} = {fmt.value(total)}"

@@ -1,0 +1,68 @@
+"""Result shapes worked out before NumPy allocates anything, with errors that name both shapes."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .errors import LimitError, ShapeError
+from .limits import MAX_ELEMENTS
+
+_VERBS = {
+    "add": "add", "sub": "subtract", "mul": "multiply", "div": "divide", "pow": "raise",
+    "max": "take max of", "min": "take min of",
+}
+
+
+def fmt_shape(shape: tuple[int, ...]) -> str:
+    """A shape as a reader writes it: `scalar`, `(3,)`, `(2, 3)`."""
+    return "scalar ()" if shape == () else str(tuple(shape))
+
+
+def result_shape(op_name: str, elementwise: bool, shapes: list[tuple[int, ...]]) -> tuple:
+    """The shape `op_name` gives for arguments of these shapes, or a ShapeError."""
+    if elementwise:
+        shape = _broadcast(op_name, shapes)
+    elif op_name == "matmul":
+        shape = _matmul(*shapes)
+    elif op_name == "transpose":
+        shape = tuple(reversed(shapes[0]))
+    else:  # reductions over all elements
+        if math.prod(shapes[0]) == 0:
+            raise ShapeError(f"{op_name.removeprefix('a')}() of an empty array has no value")
+        shape = ()
+    size = math.prod(shape)
+    if size > MAX_ELEMENTS:
+        raise LimitError(
+            f"the result would have shape {fmt_shape(shape)}, {size} elements; "
+            f"the limit is {MAX_ELEMENTS} per array"
+        )
+    return shape
+
+
+def _broadcast(op_name: str, shapes: list[tuple[int, ...]]) -> tuple[int, ...]:
+    try:
+        return tuple(np.broadcast_shapes(*shapes))
+    except ValueError:
+        verb = _VERBS.get(op_name, op_name)
+        a, b = (fmt_shape(s) for s in shapes)
+        raise ShapeError(
+            f"cannot {verb} shapes {a} and {b}: sizes must match or be 1 (NumPy broadcasting)"
+        ) from None
+
+
+def _matmul(a: tuple[int, ...], b: tuple[int, ...]) -> tuple[int, ...]:
+    if a == () or b == ():
+        raise ShapeError(
+            f"@ needs vectors or matrices, got shapes {fmt_shape(a)} and {fmt_shape(b)}; "
+            "use * to multiply by a number"
+        )
+    inner_a = a[-1]
+    inner_b = b[0]
+    if inner_a != inner_b:
+        raise ShapeError(
+            f"@ needs matching inner sizes: shapes {fmt_shape(a)} @ {fmt_shape(b)} "
+            f"meet at {inner_a} and {inner_b}"
+        )
+    return a[:-1] + b[1:]
