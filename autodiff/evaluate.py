@@ -48,10 +48,12 @@ class _Evaluator:
         self.env: dict[str, int] = {}
         self.constants: dict[str, int] = {}
         self.elements = 0
+        self.current = 0  # index of the statement being evaluated
 
     def run(self) -> Trace:
         last = None
-        for statement in self.program.statements:
+        for index, statement in enumerate(self.program.statements):
+            self.current = index
             last = self.statement(statement)
         return Trace(self.entries, self.index_of, last, self.program.statements[-1].line,
                      self.program.statements[-1].col)
@@ -70,12 +72,12 @@ class _Evaluator:
 
     def assign_input(self, s: Assign) -> int:
         if s.target in self.env:
-            earlier = self.entries[self.env[s.target]].line
+            earlier = next(st.line for st in reversed(self.program.statements[:self.current])
+                           if isinstance(st, Assign) and st.target == s.target)
             raise EvaluationError(
                 f"'{s.target}' already has a value (line {earlier}); an input is assigned once: "
                 "give this one its own name", s.line, s.col)
-        value = s.expr.value
-        index = self.add(Var(value, requires_grad=True, dtype=self.dtype), KIND_INPUT, s)
+        index = self.add(self.literal(s.expr, requires_grad=True), KIND_INPUT, s)
         self.entries[index].name = s.target
         self.env[s.target] = index
         return index
@@ -87,9 +89,19 @@ class _Evaluator:
             raise err.at(e.line, e.col) from None
 
     def number(self, e: Num | ArrayLit) -> int:
-        value = e.value
-        text = _number_text(value) if isinstance(e, Num) else "array"
-        return self.add(Var(value, dtype=self.dtype), KIND_CONST, e, constant=text)
+        text = _number_text(e.value) if isinstance(e, Num) else "array"
+        return self.add(self.literal(e), KIND_CONST, e, constant=text)
+
+    def literal(self, e: Num | ArrayLit, requires_grad: bool = False) -> Var:
+        """A written number as a Var; one that overflows the dtype (float32) is refused."""
+        with np.errstate(over="ignore"):
+            var = Var(e.value, requires_grad=requires_grad, dtype=self.dtype)
+        if not np.all(np.isfinite(var.value)):
+            largest = f"{float(np.finfo(self.dtype).max):.1e}".replace("e+", "e")
+            raise EvaluationError(
+                f"this number is too large for {self.dtype} (about {largest} at most)",
+                e.line, e.col)
+        return var
 
     def name(self, e: Name) -> int:
         if e.id in self.env:
@@ -102,7 +114,12 @@ class _Evaluator:
         raise EvaluationError(self.unknown_name_message(e), e.line, e.col)
 
     def unknown_name_message(self, e: Name) -> str:
-        later = self.program.assigned_lines().get(e.id)
+        # Only a later statement counts: in `y = y + 1` (or `y += 1`) y is never given a value.
+        later = next((s.line for s in self.program.statements[self.current + 1:]
+                      if isinstance(s, Assign) and s.target == e.id), None)
+        if later == e.line:
+            return (f"name '{e.id}' is used before it has a value: it is assigned later on "
+                    f"line {later}; assign it first")
         if later is not None:
             return (f"name '{e.id}' is used before it has a value: it is assigned on line "
                     f"{later}; move that line above line {e.line}")

@@ -41,8 +41,12 @@ def fixed(x: float) -> str:
         text = f"{x:.{digits}g}"
         if "e" not in text and len(text) <= FIXED_WIDTH:
             return text
-    mantissa, exponent = f"{x:.2e}".split("e")
-    return f"{mantissa}e{int(exponent)}"
+    for digits in (2, 1, 0):  # -1.23e-100 is 10 characters: drop digits until it fits
+        mantissa, exponent = f"{x:.{digits}e}".split("e")
+        text = f"{mantissa}e{int(exponent)}"
+        if len(text) <= FIXED_WIDTH:
+            break
+    return text
 
 
 def value(a: np.ndarray) -> str:

@@ -69,8 +69,9 @@ def _central_difference(graph: Graph, order, input_index: int, index: tuple[int,
     base = graph.nodes[input_index].value.astype(np.float64)
     h = STEP_SCALE * max(1.0, abs(float(base[index])))
     plus, minus = base.copy(), base.copy()
-    plus[index] += h
-    minus[index] -= h
+    with np.errstate(all="ignore"):  # near ±1.8e308 a nudge overflows: the estimate is inf/NaN
+        plus[index] += h
+        minus[index] -= h
     up = replay(graph, order, {input_index: plus})
     down = replay(graph, order, {input_index: minus})
     with np.errstate(all="ignore"):

@@ -8,8 +8,9 @@ from __future__ import annotations
 import numpy as np
 
 from . import format as fmt
-from .errors import EvaluationError
+from .errors import EvaluationError, LimitError
 from .evaluate import Trace
+from .limits import MAX_FORWARD_SWEEPS
 from .model import (
     KIND_CONST,
     KIND_INPUT,
@@ -73,7 +74,13 @@ def with_forward_mode(graph: Graph, trace: Trace, name: str) -> Graph:
         raise EvaluationError(f"forward mode needs an input's name; '{name}' is not one "
                               f"(inputs: {known})")
     vars_ = [t.var for t in trace.entries]
-    wrt = vars_[graph.input_node(name).index]
+    node = graph.input_node(name)
+    wrt = vars_[node.index]
+    if wrt.value.size > MAX_FORWARD_SWEEPS:
+        raise LimitError(
+            f"forward mode sweeps the graph once per element of the input: '{name}' has "
+            f"{wrt.value.size} elements, the limit is {MAX_FORWARD_SWEEPS}; pick a smaller input "
+            "(reverse mode gets every gradient in one sweep)", node.line, node.col)
     root = vars_[graph.output]
     derivative = forward_derivative(vars_, root, wrt)
     tangents = None
@@ -108,22 +115,21 @@ def _labels(trace: Trace) -> list[str]:
     """Names as given (primed when a name is reused), numbers for constants, z1.. otherwise."""
     taken = {t.name for t in trace.entries if t.name}
     labels: list[str] = []
-    used: set[str] = set()
+    uses: dict[str, int] = {}  # earlier labels made from each name: one prime per reuse
     counter = 0
     for t in trace.entries:
         if t.kind == KIND_CONST:
             labels.append(_constant_label(t))
             continue
         if t.name:
-            label = t.name
-            while label in used:
-                label += "′"
+            # ′ is not an identifier character, so x′ can only come from reusing x.
+            label = t.name + "′" * uses.get(t.name, 0)
+            uses[t.name] = uses.get(t.name, 0) + 1
         else:
             counter += 1
             while f"z{counter}" in taken:
                 counter += 1
             label = f"z{counter}"
-        used.add(label)
         labels.append(label)
     return labels
 

@@ -20,3 +20,6 @@ MAX_NDIM = 2
 
 MAX_GRADCHECK_ENTRIES = 64
 """Input elements checked against finite differences; beyond this the check is a sample."""
+
+MAX_FORWARD_SWEEPS = 64
+"""Elements of the input forward mode differentiates by: it sweeps the graph once per element."""

@@ -129,7 +129,7 @@ OPS: dict[str, Op] = {
            lambda a: 1 / (1 + np.exp(-a)),
            partials=lambda a, out: (out * (1 - out),), local_text=("σ({a})·(1 - σ({a}))",)),
         Op("relu", 1, "relu", "relu({a})", "d relu(a)/da = 1 if a > 0 else 0",
-           lambda a: np.maximum(a, 0 * a),
+           lambda a: np.maximum(a, np.zeros_like(a)),
            partials=lambda a, out: ((a > 0).astype(out.dtype),), local_text=("[{a} > 0]",)),
         Op("abs", 1, "abs", "abs({a})", "d |a|/da = sign(a)", np.abs,
            partials=lambda a, out: (np.sign(a),), local_text=("sign({a})",)),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 import math
+import re
 import sys
 
 import numpy as np
@@ -74,6 +75,7 @@ STATEMENTS: dict[type, str] = {
     ast.With: "'with' is not supported",
     ast.AsyncWith: "'with' is not supported",
     ast.Try: "'try' is not supported",
+    ast.TryStar: "'try' is not supported",
     ast.Raise: "'raise' is not supported",
     ast.Global: "'global' is not supported",
     ast.Nonlocal: "'nonlocal' is not supported",
@@ -99,15 +101,19 @@ _MIN_RECURSION_LIMIT = 4 * MAX_DEPTH + 1_000
 def parse(source: str) -> Program:
     """Parse program text; raise `ParseError` or `LimitError` with a position."""
     if len(source) > MAX_SOURCE_CHARS:
+        head = _normalize_newlines(source[:MAX_SOURCE_CHARS])
         raise LimitError(
-            f"the program is {len(source)} characters long; the limit is {MAX_SOURCE_CHARS}"
+            f"the program is {len(source)} characters long; the limit is {MAX_SOURCE_CHARS}",
+            *_position_of(head, len(head)),
         )
-    source = source.replace("\r\n", "\n").replace("\r", "\n")
+    source = _normalize_newlines(source)
+    _check_characters(source)
     if sys.getrecursionlimit() < _MIN_RECURSION_LIMIT:
         sys.setrecursionlimit(_MIN_RECURSION_LIMIT)
     tree = _python_ast(source)
-    _check_size(tree)
-    statements = tuple(_Converter(source).statement(s) for s in tree.body)
+    converter = _Converter(source)
+    _check_size(tree, converter)
+    statements = tuple(converter.statement(s) for s in tree.body)
     if not statements:
         raise ParseError("the program is empty: write at least one line, e.g. f = 2 * 3", 1, 1)
     return Program(statements)
@@ -118,14 +124,31 @@ def _python_ast(source: str) -> ast.Module:
         return ast.parse(source, mode="exec")
     except SyntaxError as e:
         raise ParseError(_syntax_message(e), e.lineno or 1, e.offset or 1) from None
-    except ValueError:  # a NUL byte
-        line, col = _position_of(source, source.find("\0"))
-        raise ParseError("the program contains a NUL character", line, col) from None
+    except ValueError:  # text the parser cannot encode; `_check_characters` names the usual ones
+        raise ParseError("the program contains a character that cannot be read", 1, 1) from None
     except (RecursionError, MemoryError):
         raise LimitError(
             f"the program is nested too deeply for the parser (limit about {MAX_DEPTH} levels): "
-            "split it over several lines"
+            "split it over several lines", 1, 1,
         ) from None
+
+
+def _normalize_newlines(source: str) -> str:
+    return source.replace("\r\n", "\n").replace("\r", "\n")
+
+
+_UNREADABLE = re.compile("[\0\ud800-\udfff]")
+"""NUL, and lone surrogates (text that is not valid Unicode, e.g. from a JSON `\\ud800`)."""
+
+
+def _check_characters(source: str) -> None:
+    """Refuse characters `ast.parse` cannot take, at their position, before it sees them."""
+    found = _UNREADABLE.search(source)
+    if found is None:
+        return
+    char = found.group()
+    what = "a NUL character" if char == "\0" else f"an invalid character (U+{ord(char):04X})"
+    raise ParseError(f"the program contains {what}", *_position_of(source, found.start()))
 
 
 def _syntax_message(e: SyntaxError) -> str:
@@ -139,24 +162,37 @@ def _position_of(source: str, index: int) -> tuple[int, int]:
     return before.count("\n") + 1, index - (before.rfind("\n") + 1) + 1
 
 
-def _check_size(tree: ast.Module) -> None:
-    """Depth and node count, walked with an explicit stack before any evaluation."""
+def _check_size(tree: ast.Module, converter: _Converter) -> None:
+    """Depth and node count, walked in source order with an explicit stack before evaluation.
+
+    An array literal is one value, however many numbers it holds (MAX_ELEMENTS bounds those).
+    Errors point at the nearest syntax node that has a position.
+    """
     count = 0
-    stack: list[tuple[ast.AST, int]] = [(tree, 0)]
+    # (node, depth, nearest node with a position, inside an array literal)
+    stack: list[tuple[ast.AST, int, ast.AST, bool]] = [(tree, 0, tree, False)]
     while stack:
-        node, depth = stack.pop()
+        node, depth, at, in_array = stack.pop()
+        if hasattr(node, "lineno"):
+            at = node
         if depth > MAX_DEPTH:
             raise LimitError(
                 f"the program is nested {MAX_DEPTH}+ levels deep; the limit is {MAX_DEPTH}",
-                getattr(node, "lineno", None), getattr(node, "col_offset", -1) + 1,
+                *converter.pos(at),
             )
-        if isinstance(node, (ast.Constant, ast.BinOp, ast.UnaryOp, ast.Call)):
+        if isinstance(node, ast.List):
+            count += not in_array
+            in_array = True
+        elif not in_array and isinstance(node, (ast.Constant, ast.BinOp, ast.UnaryOp, ast.Call)):
             count += 1
-        stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
-    if count > 2 * MAX_NODES:
-        raise LimitError(
-            f"the program has about {count} values; the limit is {MAX_NODES} values in a graph"
-        )
+        if count > 2 * MAX_NODES:
+            raise LimitError(
+                f"the program has more than {2 * MAX_NODES} numbers and operations; "
+                f"the limit is {MAX_NODES} values in a graph",
+                *converter.pos(at),
+            )
+        children = [(child, depth + 1, at, in_array) for child in ast.iter_child_nodes(node)]
+        stack.extend(reversed(children))
 
 
 class _Converter:
@@ -174,6 +210,16 @@ class _Converter:
 
     def refuse(self, node: ast.AST, message: str) -> ParseError:
         return ParseError(message, *self.pos(node))
+
+    def dot_pos(self, node: ast.Attribute) -> tuple[int, int]:
+        """Where the `.name` of an attribute access stands (the node itself starts earlier)."""
+        line = node.end_lineno or node.lineno
+        text = self.lines[line - 1] if 0 < line <= len(self.lines) else ""
+        end = len(text.encode("utf-8")[: node.end_col_offset].decode("utf-8", "replace"))
+        dot = text.rfind(".", 0, end)
+        if dot < 0 or not text[dot + 1:end].strip().isidentifier():
+            return self.pos(node)
+        return line, dot + 1
 
     def statement(self, node: ast.stmt) -> Statement:
         handler = _STATEMENT_HANDLERS.get(type(node))
@@ -206,7 +252,10 @@ class _Converter:
         handler = _EXPR_HANDLERS.get(type(node))
         if handler is None:
             message = CONSTRUCTS.get(type(node), f"'{type(node).__name__}' is not supported")
-            raise self.refuse(node, message.format(attr=getattr(node, "attr", "")))
+            message = message.format(attr=getattr(node, "attr", ""))
+            if isinstance(node, ast.Attribute):
+                raise ParseError(message, *self.dot_pos(node))
+            raise self.refuse(node, message)
         return handler(self, node)
 
     def binary_op(self, node: ast.AST, op: ast.operator) -> str:

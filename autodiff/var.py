@@ -27,6 +27,7 @@ class Var:
     """A value in a traced computation (a scalar, vector or matrix of float64 or float32)."""
 
     __slots__ = ("value", "op", "parents", "partials", "requires_grad", "grad", "serial")
+    __array_ufunc__ = None  # `ndarray * Var` defers to Var.__rmul__ instead of looping over it
 
     def __init__(self, value, requires_grad: bool = False, dtype: str | np.dtype = "float64"):
         self.value = _as_array(value, dtype)
@@ -74,8 +75,14 @@ class Var:
                     "argument; take sum(...) to get a single number"
                 )
             gradient = np.ones((), dtype=self.dtype)
+        gradient = _as_array(gradient, self.dtype)
+        if gradient.shape != self.shape:
+            raise ShapeError(
+                f"backward() got a gradient of shape {fmt_shape(gradient.shape)} for a value of "
+                f"shape {fmt_shape(self.shape)}; they must match"
+            )
         order = topological_order([self])
-        grads = reverse_pass(order, self, _as_array(gradient, self.dtype))
+        grads = reverse_pass(order, self, gradient)
         for v, g in grads.items():
             if v.requires_grad:
                 v.grad = g if v.grad is None else v.grad + g

@@ -1,0 +1,486 @@
+"""The language: what parses to what, what is refused, and where (1-based, in characters)."""
+
+from __future__ import annotations
+
+import ast
+import inspect
+
+import numpy as np
+import pytest
+
+import autodiff
+from autodiff import limits
+from autodiff.errors import EvaluationError, LimitError, ParseError, ShapeError
+from autodiff.model import KIND_CONST, KIND_INPUT
+from autodiff.parser import BINARY_OPS, CONSTRUCTS, REFUSED_OPERATORS, STATEMENTS, parse
+from autodiff.program import Apply, ArrayLit, Assign, Name, Num, Output
+
+
+def error_of(source: str, **options) -> autodiff.AutodiffError:
+    with pytest.raises(autodiff.AutodiffError) as info:
+        autodiff.build(source, **options)
+    return info.value
+
+
+# --- refused constructs ---------------------------------------------------------------------
+
+# Per syntax-node type: a program using it, the words the message must contain, line, column.
+STATEMENT_SAMPLES = {
+    ast.Import: ("x = 1\nimport os", "imports", 2, 1),
+    ast.ImportFrom: ("from os import path", "imports", 1, 1),
+    ast.FunctionDef: ("def g(t):\n    return t\nf = g(2)", "defining functions", 1, 1),
+    ast.AsyncFunctionDef: ("async def g():\n    return 1", "defining functions", 1, 1),
+    ast.ClassDef: ("class A:\n    pass", "classes", 1, 1),
+    ast.Return: ("x = 1\nreturn x", "'return'", 2, 1),
+    ast.Delete: ("x = 1\ndel x", "'del'", 2, 1),
+    ast.Assert: ("x = 1\nassert x", "'assert'", 2, 1),
+    ast.If: ("x = 1\nif x:\n    f = x", "'if'", 2, 1),
+    ast.For: ("for i in [1, 2]:\n    f = i", "loops", 1, 1),
+    ast.AsyncFor: ("async for i in y:\n    f = i", "loops", 1, 1),
+    ast.While: ("x = 1\nwhile x:\n    x = 0", "loops", 2, 1),
+    ast.With: ("with a:\n    f = 1", "'with'", 1, 1),
+    ast.AsyncWith: ("async with a:\n    f = 1", "'with'", 1, 1),
+    ast.Try: ("try:\n    f = 1\nexcept Exception:\n    f = 2", "'try'", 1, 1),
+    ast.TryStar: ("try:\n    f = 1\nexcept* Exception:\n    f = 2", "'try'", 1, 1),
+    ast.Raise: ("raise 1", "'raise'", 1, 1),
+    ast.Global: ("x = 1; global x", "'global'", 1, 8),
+    ast.Nonlocal: ("nonlocal x", "'nonlocal'", 1, 1),
+    ast.Pass: ("pass", "'pass'", 1, 1),
+    ast.Break: ("break", "'break'", 1, 1),
+    ast.Continue: ("continue", "'continue'", 1, 1),
+    ast.AnnAssign: ("x: float = 1", "type annotations", 1, 1),
+    ast.Match: ("match x:\n    case 1:\n        f = 1", "'match'", 1, 1),
+}
+
+EXPRESSION_SAMPLES = {
+    ast.Attribute: ("x = 1\nf = x.sum()", "attribute access (.sum)", 2, 6),
+    ast.Subscript: ("x = [1, 2]\nf = 3 * x[0]", "indexing", 2, 9),
+    ast.Compare: ("x = 1\nf = 0 < x < 2", "comparisons", 2, 5),
+    ast.BoolOp: ("x = 1\nf = x and 2", "'and' / 'or'", 2, 5),
+    ast.IfExp: ("x = 1\nf = x if x else 2", "'x if c else y'", 2, 5),
+    ast.Lambda: ("f = (lambda t: t)(2)", "lambda", 1, 6),
+    ast.JoinedStr: ("x = 1\nf = f'{x}'", "f-strings", 2, 5),
+    ast.Dict: ("f = {'a': 1}", "dictionaries", 1, 5),
+    ast.Set: ("f = {1, 2}", "sets", 1, 5),
+    ast.Tuple: ("f = (1, 2)", "tuples", 1, 5),
+    ast.NamedExpr: ("f = (y := 2) * y", "':='", 1, 6),
+    ast.Starred: ("x = [1]\nf = sin(*x)", "* unpacking", 2, 9),
+    ast.ListComp: ("f = sum([t for t in [1, 2]])", "comprehensions", 1, 9),
+    ast.SetComp: ("f = {t for t in [1]}", "comprehensions", 1, 5),
+    ast.DictComp: ("f = {t: t for t in [1]}", "comprehensions", 1, 5),
+    ast.GeneratorExp: ("f = sum(t for t in [1, 2])", "generator expressions", 1, 8),
+    ast.Await: ("x = 1\nf = await x", "'await'", 2, 5),
+    ast.Yield: ("f = (yield 1)", "'yield'", 1, 6),
+    ast.YieldFrom: ("yield from x", "'yield'", 1, 1),
+}
+SHADOWED = {ast.Slice: "a slice only occurs inside [ ], which is refused first"}
+
+OPERATOR_SAMPLES = {
+    ast.BitXor: ("x = 2\nf = x^2", "**", 2, 5),
+    ast.Mod: ("x = 7\nf = x % 2", "%", 2, 5),
+    ast.FloorDiv: ("f = 7 // 2", "//", 1, 5),
+    ast.LShift: ("f = 1 << 2", "<<", 1, 5),
+    ast.RShift: ("f = 1 >> 2", ">>", 1, 5),
+    ast.BitOr: ("f = 1 | 2", "|", 1, 5),
+    ast.BitAnd: ("f = 1 & 2", "&", 1, 5),
+    ast.Invert: ("f = ~1", "~", 1, 5),
+    ast.Not: ("f = not 1", "'not'", 1, 5),
+}
+
+OTHER_REFUSALS = [
+    ("x = y = 1", ParseError, "one name at a time", 1, 1),
+    ("a, b = 1, 2", ParseError, "plain name", 1, 1),
+    ("x = 1\nx.y = 2", ParseError, "plain name", 2, 1),
+    ("x = [1]\nx[0] = 2", ParseError, "plain name", 2, 1),
+    ("x = 2\nx ^= 2", ParseError, "**", 2, 1),
+    ("x = 2; x //= 2", ParseError, "//", 1, 8),
+    ("f = sin(x=1)", ParseError, "keyword arguments", 1, 9),
+    ("f = sin(**{'x': 1})", ParseError, "keyword arguments", 1, 9),
+    ("f = foo(1)", ParseError, "unknown function 'foo'", 1, 5),
+    ("f = __import__('os')", ParseError, "unknown function '__import__'", 1, 5),
+    ("f = max()", ParseError, "max() takes 1 or 2 arguments, got 0", 1, 5),
+    ("f = sin(1, 2)", ParseError, "sin() takes 1 argument, got 2", 1, 5),
+    ("f = sin(1)(2)", ParseError, "called by name", 1, 5),
+    ("f = 'a'", ParseError, "text in quotes", 1, 5),
+    ("f = True", ParseError, "True and False", 1, 5),
+    ("f = 1j", ParseError, "complex", 1, 5),
+    ("f = None", ParseError, "None is not a number", 1, 5),
+    ("f = ...", ParseError, "Ellipsis is not a number", 1, 5),
+    ("x = 1e309", ParseError, "too large for float64", 1, 5),
+    ("f = 2x", ParseError, "write 2*x", 1, 5),
+    ("x = 1\n  f = x", ParseError, "unexpected indent", 2, 2),
+    ("f = 2 \u2212 1", ParseError, "typographic minus", 1, 7),
+    ("f = 2 \u00d7 1", ParseError, "use *", 1, 7),
+    ("f = [[1], [2, 3]]", ParseError, "same length", 1, 5),
+    ("f = [[1], 2]", ParseError, "same length", 1, 5),
+    ("f = [[[1]]]", ParseError, "at most 2 dimensions", 1, 7),
+    ("f = []", ParseError, "at least one number", 1, 5),
+    ("x = 1\nf = sum([x, 2])", ParseError, "numbers only", 2, 10),
+    ("", ParseError, "empty", 1, 1),
+    ("# just a comment\n\n", ParseError, "empty", 1, 1),
+    ("x = 1\0", ParseError, "NUL", 1, 6),
+    ("x = 1\nf = y", EvaluationError, "add a line such as 'y = 1.0'", 2, 5),
+    ("x = 2\nx = 3", EvaluationError, "already has a value (line 1)", 2, 1),
+    ("A = [[1, 2], [3, 4]]\nf = A", EvaluationError, "try sum(...) or mean(...)", 2, 1),
+    ("a = [1, 2]\nb = [1, 2, 3]\nf = sum(a + b)", ShapeError, "(2,) and (3,)", 3, 9),
+    ("x = 1\nf = x @ x", ShapeError, "@ needs vectors or matrices", 2, 5),
+    ("A = [[1, 2], [3, 4]]\nf = sum(A @ [1, 2, 3])", ShapeError, "inner sizes", 2, 9),
+]
+
+SAMPLES = [
+    pytest.param(source, ParseError, words, line, col, id=f"{kind.__name__}")
+    for table in (STATEMENT_SAMPLES, EXPRESSION_SAMPLES, OPERATOR_SAMPLES)
+    for kind, (source, words, line, col) in table.items()
+] + [pytest.param(*row, id=f"other-{i}") for i, row in enumerate(OTHER_REFUSALS)]
+
+
+@pytest.mark.parametrize("source, kind, words, line, col", SAMPLES)
+def test_refusal_names_the_construct_and_where(source, kind, words, line, col):
+    error = error_of(source)
+    assert type(error) is kind, error
+    assert words in error.message, error.message
+    assert (error.line, error.col) == (line, col), error
+
+
+def test_every_refusal_in_the_tables_has_a_sample():
+    assert set(STATEMENTS) <= set(STATEMENT_SAMPLES)
+    assert set(CONSTRUCTS) <= set(EXPRESSION_SAMPLES) | set(SHADOWED)
+    assert set(REFUSED_OPERATORS) <= set(OPERATOR_SAMPLES)
+    for table, messages in (
+        (STATEMENT_SAMPLES, STATEMENTS),
+        (EXPRESSION_SAMPLES, CONSTRUCTS),
+        (OPERATOR_SAMPLES, REFUSED_OPERATORS),
+    ):
+        for kind, (source, *_) in table.items():
+            if kind in messages:
+                assert error_of(source).message.startswith(messages[kind].split("{")[0])
+
+
+@pytest.mark.parametrize(
+    "source, line, col",
+    [
+        ("\u03b8 = 1; f = \u03b8.x", 1, 13),  # θ is one column, though two UTF-8 bytes
+        ("\u03b8\u03b8 = 1; f = \u03b8\u03b8 + y", 1, 18),
+        ("\u03b1 = 1\n\u03b2 = \u03b1 * 2; f = \u03b2 ^ 2", 2, 16),
+        ("\u03b8\u03b8\u03b8 = 1; f = 2x", 1, 14),  # a syntax error, positioned by Python
+        ("\u00e9\u00e9 = [1]; f = \u00e9\u00e9[0]", 1, 15),
+        ("f = (x\n     .y)", 2, 6),
+        ("f = x . y", 1, 7),
+        ("f = ().__class__.__bases__[0].__subclasses__()", 1, 30),
+    ],
+)
+def test_columns_count_characters(source, line, col):
+    error = error_of(source)
+    assert (error.line, error.col) == (line, col), error
+
+
+def test_caret_says_to_use_double_star():
+    error = error_of("x = 2\nf = x^2")
+    assert "**" in error.message and "power" in error.message
+
+
+def test_unknown_name_says_how_to_give_it_a_value():
+    error = error_of("w1 = 2\nf = w1 * w3")
+    assert error.message == "name 'w3' has no value; add a line such as 'w3 = 1.0'"
+    assert (error.line, error.col) == (2, 10)
+
+
+def test_name_used_before_its_line_says_which_line():
+    error = error_of("x = 2\nf = x * y\ny = 3")
+    assert "assigned on line 3" in error.message and "above line 2" in error.message
+    assert (error.line, error.col) == (2, 9)
+    error = error_of("f = y; y = 2")
+    assert "later on line 1" in error.message
+
+
+@pytest.mark.parametrize("source", ["y += 1", "y = y + 1", "x = 1\ny = x * y"])
+def test_a_name_that_assigns_itself_has_no_value(source):
+    """Its own line is not a later assignment: no 'move that line above itself'."""
+    error = error_of(source)
+    assert isinstance(error, EvaluationError)
+    assert error.message == "name 'y' has no value; add a line such as 'y = 1.0'"
+
+
+# --- what parses to what ---------------------------------------------------------------------
+
+
+def test_semicolons_separate_statements():
+    program = parse("x = 2; f = x*3;")
+    assert [type(s) for s in program.statements] == [Assign, Assign]
+    assert [(s.target, s.line, s.col) for s in program.statements] == [("x", 1, 1), ("f", 1, 8)]
+    assert autodiff.build("x = 2; f = x*3;").value == 6
+
+
+def test_comments_and_blank_lines_are_ignored():
+    source = "# inputs\n\nx = 2  # the input\n\n# the output:\nf = x * x # square\n"
+    program = parse(source)
+    assert [(s.target, s.line) for s in program.statements] == [("x", 3), ("f", 6)]
+    graph = autodiff.build(source)
+    assert graph.value == 4 and graph.gradients["x"] == 4
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n", "\r"])
+def test_every_newline_convention_counts_lines(newline):
+    error = error_of(newline.join(["x = 2", "y = 3", "f = x * q"]))
+    assert (error.line, error.col) == (3, 9)
+
+
+def test_negative_numbers_are_numbers():
+    (s,) = parse("x = -2").statements
+    assert s.expr == Num(-2.0, 1, 5)
+    graph = autodiff.build("x = -2\nf = x * x")
+    assert graph.inputs == ("x",) and graph.gradients["x"] == -4
+    (s,) = parse("f = -x").statements
+    assert isinstance(s.expr, Apply) and s.expr.op == "neg" and s.expr.args == (Name("x", 1, 6),)
+    (s,) = parse("f = +2").statements
+    assert s.expr == Num(2.0, 1, 6)
+    (s,) = parse("f = -(2)").statements
+    assert s.expr.value == -2.0
+    assert autodiff.build("f = -(-2)").value == 2
+
+
+def test_literal_assignments_make_inputs_and_the_rest_intermediates():
+    graph = autodiff.build("a = 2\nb = [1, 2]\nc = a * 3\nf = sum(b) * c")
+    kinds = {n.label: n.kind for n in graph.nodes}
+    assert kinds["a"] == kinds["b"] == KIND_INPUT
+    assert kinds["c"] == kinds["f"] == "op"
+    assert kinds["3"] == KIND_CONST
+    assert graph.inputs == ("a", "b")
+
+
+def test_list_literals():
+    (s,) = parse("A = [[1, -2.5], [+3, 4e0]]").statements
+    assert isinstance(s.expr, ArrayLit)
+    np.testing.assert_array_equal(s.expr.value, [[1, -2.5], [3, 4]])
+    assert s.expr.value.dtype == np.float64
+    (s,) = parse("v = [0x10, 1_000, .5]").statements
+    np.testing.assert_array_equal(s.expr.value, [16, 1000, 0.5])
+
+
+OPERATORS = {"+": "add", "-": "sub", "*": "mul", "/": "div", "**": "pow", "@": "matmul"}
+
+
+def test_every_binary_operator_is_known():
+    assert set(OPERATORS.values()) == set(BINARY_OPS.values())
+
+
+@pytest.mark.parametrize("symbol, op", OPERATORS.items())
+def test_binary_operators(symbol, op):
+    (s,) = parse(f"f = a {symbol} b").statements
+    assert s.expr == Apply(op, (Name("a", 1, 5), Name("b", 1, 8 + len(symbol))), 1, 5)
+
+
+@pytest.mark.parametrize(
+    "symbol, x, y, value, dx, dy",
+    [
+        ("+", 2.0, 3.0, 5.0, 1.0, 1.0),
+        ("-", 2.0, 3.0, -1.0, 1.0, -1.0),
+        ("*", 2.0, 3.0, 6.0, 3.0, 2.0),
+        ("/", 2.0, 4.0, 0.5, 0.25, -2.0 / 16),
+        ("**", 2.0, 3.0, 8.0, 12.0, 8.0 * np.log(2.0)),
+    ],
+)
+def test_augmented_assignment(symbol, x, y, value, dx, dy):
+    source = f"x = {x}\ny = {y}\nx {symbol}= y\nx"
+    (_, _, aug, out) = parse(source).statements
+    assert isinstance(aug, Assign) and aug.target == "x"
+    assert aug.expr.op == OPERATORS[symbol]
+    assert aug.expr.args[0] == Name("x", 3, 1)
+    assert isinstance(out, Output)
+    graph = autodiff.build(source)
+    assert graph.value == pytest.approx(value, rel=1e-15)
+    assert graph.gradients["x"] == pytest.approx(dx, rel=1e-15)
+    assert graph.gradients["y"] == pytest.approx(dy, rel=1e-15)
+
+
+@pytest.mark.parametrize(
+    "source, earlier",
+    [("x = 2\nx = 3", 1), ("x = 1\ny = x\ny = 2", 2), ("x = 1\nx = x * 2\n\nx = 5", 2)],
+)
+def test_an_input_name_taken_says_where_it_was_assigned(source, earlier):
+    error = error_of(source)
+    assert f"already has a value (line {earlier})" in error.message
+    assert error.line == source.count("\n") + 1 and error.col == 1
+
+
+def test_a_bare_expression_is_an_output():
+    program = parse("x = 3\nx * 2")
+    assert isinstance(program.statements[-1], Output)
+    assert autodiff.build("x = 3\nx * 2").value == 6
+
+
+def test_the_last_statement_is_the_output():
+    graph = autodiff.build("x = 1\ny = x * 5\nz = x * 7")
+    assert graph.output_node.label == "z" and graph.gradients["x"] == 7
+
+
+def test_unicode_names_work_and_get_gradients():
+    graph = autodiff.build(
+        "\u03b8 = 0.5\n\u03b1 = 2\n\u03b2 = -1\nf = \u03b1 * sin(\u03b8) + \u03b2 * \u03b8"
+    )
+    assert graph.inputs == ("\u03b8", "\u03b1", "\u03b2")
+    assert graph.gradients["\u03b8"] == pytest.approx(2 * np.cos(0.5) - 1, rel=1e-15)
+    assert graph.gradients["\u03b1"] == pytest.approx(np.sin(0.5), rel=1e-15)
+    assert graph.gradients["\u03b2"] == 0.5
+
+
+def test_constants_pi_and_e():
+    graph = autodiff.build("x = 2\nf = pi * x + e")
+    assert graph.value == pytest.approx(2 * np.pi + np.e, rel=1e-15)
+    assert graph.gradients == {"x": pytest.approx(np.pi)}
+    labels = {n.label for n in graph.nodes if n.kind == KIND_CONST}
+    assert labels == {"π", "e"}
+
+
+def test_assigning_e_makes_it_an_ordinary_value():
+    graph = autodiff.build("a = 1\nb = 2\ne = (a + b) * (b + 1)")
+    assert graph.value == 9
+    assert graph.output_node.label == "e" and graph.output_node.kind == "op"
+    assert graph.gradients == {"a": 3.0, "b": 6.0}  # b + 1, and (b + 1) + (a + b)
+    graph = autodiff.build("e = 2\nf = e * 3")
+    assert graph.inputs == ("e",) and graph.gradients["e"] == 3
+
+
+def test_float32_refuses_numbers_too_large_for_it():
+    error = error_of("x = 1e39\nf = x * 2", dtype="float32")
+    assert isinstance(error, EvaluationError) and "float32" in error.message
+    assert (error.line, error.col) == (1, 5)
+    error = error_of("x = 1\nf = x * [1, -1e39]", dtype="float32")
+    assert (error.line, error.col) == (2, 9)
+    assert autodiff.build("x = 1e38\nf = x * 4", dtype="float32").value == np.inf
+
+
+def test_float32_small_numbers_round_to_zero_quietly():
+    graph = autodiff.build("x = 1e-50\nf = x * 2", dtype="float32")
+    assert graph.value == 0 and graph.gradients["x"] == 2
+
+
+def test_dtype_must_be_known():
+    with pytest.raises(ValueError, match="dtype"):
+        autodiff.build("f = 1", dtype="float16")
+
+
+# --- limits ---------------------------------------------------------------------------------
+
+
+def _matrix(rows: int, cols: int) -> str:
+    row = "[" + ",".join(["1"] * cols) + "]"
+    return "[" + ",".join([row] * rows) + "]"
+
+
+def _padded(prefix: str, total: int) -> str:
+    body = prefix + "  # "
+    return body + "a" * (total - len(body))
+
+
+def check_source_chars():
+    n = limits.MAX_SOURCE_CHARS
+    assert autodiff.build(_padded("x = 1\nf = x", n)).value == 1
+    error = error_of(_padded("x = 1\nf = x", n + 1))
+    assert isinstance(error, LimitError) and str(n) in error.message
+    assert (error.line, error.col) == (2, n + 1 - len("x = 1\n"))
+    # Checked before any other work: a huge text is refused at once.
+    assert isinstance(error_of("x" * 10_000_000), LimitError)
+
+
+def check_depth():
+    n = limits.MAX_DEPTH
+    graph = autodiff.build("x = 1.001\nf = x" + "*x" * 599)
+    assert len(graph.nodes) == 600  # the input and 599 products
+    assert sum(1 for node in graph.nodes if node.kind == "op") == 599
+    assert graph.gradients["x"] == pytest.approx(600 * 1.001**599, rel=1e-12)
+    for source in ("x = 1\nf = " + "-" * n + "x", "x = 1\nf = x" + " + x" * (n + 100)):
+        error = error_of(source)
+        assert isinstance(error, LimitError) and str(n) in error.message
+        assert error.line == 2 and error.col >= 1
+    error = error_of("f = " + "-" * 19_990 + "1")
+    assert isinstance(error, LimitError) and (error.line, error.col) == (1, 1)
+
+
+def check_nodes():
+    n = limits.MAX_NODES
+    assert n == 2000
+    # One input and 1,999 multiplications: 19 lines of 100, then one of 99.
+    source = "x=1\n" + ("y=" + "*".join(["x"] * 101) + "\n") * 19 + "y=" + "*".join(["x"] * 100)
+    graph = autodiff.build(source)
+    assert len(graph.nodes) == n
+    error = error_of(source + "\nf=y*x")
+    assert isinstance(error, LimitError) and str(n) in error.message
+    assert (error.line, error.col) == (22, 3)
+    # Counted in the syntax tree before evaluation, too (numbers and operations).
+    error = error_of("f = 1\n" + "f = 1+1+1+1+1+1+1+1+1+1\n" * (2 * n // 19 + 1))
+    assert isinstance(error, LimitError) and error.line >= 2 and error.col >= 1
+
+
+def check_elements():
+    n = limits.MAX_ELEMENTS
+    assert n == 64 * 64
+    graph = autodiff.build(f"A = {_matrix(64, 64)}\nf = sum(A)")  # a full array is one value
+    assert graph.value == n and graph.gradients["A"].shape == (64, 64)
+    error = error_of(f"x = 1\nA = {_matrix(65, 65)}\nf = sum(A)")
+    assert isinstance(error, LimitError) and str(n) in error.message
+    assert (error.line, error.col) == (2, 5)
+    error = error_of(f"a = {_matrix(1, 65)}\nb = {_matrix(65, 1)}\nf = sum(a * b)")
+    assert isinstance(error, LimitError) and "(65, 65)" in error.message
+    assert (error.line, error.col) == (3, 9)
+
+
+def check_total_elements():
+    n = limits.MAX_TOTAL_ELEMENTS
+    lines = n // 4096 + 1
+    error = error_of(f"A = {_matrix(64, 64)}\n" + "A = A * 2\n" * lines + "f = sum(A)")
+    assert isinstance(error, LimitError) and str(n) in error.message
+    assert error.line == lines and error.col == 5
+
+
+def check_ndim():
+    assert limits.MAX_NDIM == 2
+    error = error_of("A = [[[1, 2]], [[3, 4]]]\nf = sum(A)")
+    assert isinstance(error, ParseError) and "at most 2 dimensions" in error.message
+    assert (error.line, error.col) == (1, 7)  # the list that adds a third dimension
+    with pytest.raises(ShapeError, match="at most 2 dimensions"):
+        autodiff.Var(np.zeros((2, 2, 2)))
+
+
+def check_gradcheck_entries():
+    n = limits.MAX_GRADCHECK_ENTRIES
+    graph = autodiff.build(f"A = {_matrix(9, 9)}\nf = sum(A * A)")
+    rows, total = autodiff.gradient_check(graph)
+    assert total == 81 and len(rows) == n
+    assert all(r.ok for r in rows)
+    assert all(r.autodiff == 2.0 and abs(r.numeric - 2.0) < 1e-6 for r in rows)
+
+
+def check_forward_sweeps():
+    n = limits.MAX_FORWARD_SWEEPS
+    ok = autodiff.build(f"x = 1\nA = {_matrix(8, 8)}\nf = sum(A * A)", forward="A")
+    np.testing.assert_array_equal(ok.forward.derivative, np.full((8, 8), 2.0))
+    error = error_of(f"x = 1\nA = {_matrix(5, 13)}\nf = sum(A)", forward="A")
+    assert isinstance(error, LimitError) and str(n) in error.message and "65" in error.message
+    assert (error.line, error.col) == (2, 1)
+
+
+LIMIT_CHECKS = {
+    "MAX_SOURCE_CHARS": check_source_chars,
+    "MAX_DEPTH": check_depth,
+    "MAX_NODES": check_nodes,
+    "MAX_ELEMENTS": check_elements,
+    "MAX_TOTAL_ELEMENTS": check_total_elements,
+    "MAX_NDIM": check_ndim,
+    "MAX_GRADCHECK_ENTRIES": check_gradcheck_entries,
+    "MAX_FORWARD_SWEEPS": check_forward_sweeps,
+}
+
+
+def test_every_limit_has_a_check():
+    constants = {
+        name
+        for name, value in inspect.getmembers(limits)
+        if name.isupper() and isinstance(value, int)
+    }
+    assert constants == set(LIMIT_CHECKS)
+
+
+@pytest.mark.parametrize("name", sorted(LIMIT_CHECKS))
+def test_limit(name):
+    LIMIT_CHECKS[name]()

@@ -1,0 +1,325 @@
+"""The step schedule: forward steps, the seed, backward steps, in the tutorials' notation."""
+
+from __future__ import annotations
+
+import math
+import re
+
+import numpy as np
+import pytest
+
+import autodiff
+from autodiff import format as fmt
+from autodiff.model import KIND_OP
+
+REUSE = "w1 = 2.0; w2 = 1.5; y = w1 * cos(3*w1 + w2)"
+
+# Hand-derived: z1 = 3·w1 = 6, z2 = z1 + w2 = 7.5, z3 = cos(7.5), y = w1·z3.
+Z3 = math.cos(7.5)
+GZ2 = -math.sin(7.5) * 2.0  # gz3 = w1 = 2
+GW1 = Z3 + 3 * GZ2
+
+
+@pytest.fixture(scope="module")
+def reuse():
+    return autodiff.build(REUSE)
+
+
+def node(graph, label):
+    return next(n for n in graph.nodes if n.label == label)
+
+
+def test_forward_then_seed_then_backward(reuse):
+    phases = [(s.phase, s.kind) for s in reuse.steps]
+    assert phases[:4] == [("forward", "op")] * 4
+    assert phases[4] == ("backward", "seed")
+    assert all(p == ("backward", "op") for p in phases[5:])
+    assert reuse.forward_steps == 4
+    assert reuse.backward_steps == len(reuse.steps) - 4 == 5
+    assert reuse.steps[4].text == "gy = 1"
+    assert reuse.steps[4].node == reuse.output
+
+
+def test_forward_steps_in_evaluation_order_backward_in_reverse(reuse):
+    forward = [s.node for s in reuse.steps if s.phase == "forward"]
+    backward = [s.node for s in reuse.steps if s.phase == "backward" and s.kind == "op"]
+    ops = [n.index for n in reuse.nodes if n.kind == KIND_OP]
+    assert forward == ops
+    assert backward == ops[::-1]
+    for s in reuse.steps:
+        if s.kind == "op":
+            assert s.edges == reuse.edges_into(s.node)
+
+
+def test_texts_use_the_tutorials_notation(reuse):
+    texts = [s.text for s in reuse.steps]
+    assert texts[0] == "z1 = 3 · w1 = 3 · 2 = 6"
+    assert texts[1] == "z2 = z1 + w2 = 6 + 1.5 = 7.5"
+    assert texts[2] == "z3 = cos(z2) = cos(7.5) = 0.3466"
+    assert texts[3] == "y = w1 · z3 = 2 · 0.3466 = 0.6933"
+    backward = "\n".join(texts[5:])
+    assert "gz2 += -sin(z2) · gz3 = -sin(7.5) · 2 = -1.876" in backward
+    assert "gw1 += z3 · gy = 0.3466 · 1 = 0.3466" in backward
+    last = texts[-1]
+    assert last.startswith("gw1 = z3 · gy + 3 · gz1 = ")
+    assert last.endswith(" = -5.281")
+    assert "0.3466 + (-5.628)" in last  # 3 · gz1 = 3 · (-1.876)
+
+
+def test_contributions_carry_count_final_and_totals(reuse):
+    w1 = node(reuse, "w1").index
+    mine = [c for c in reuse.contributions if c.target == w1]
+    assert [(c.count, c.final) for c in mine] == [(1, False), (2, True)]
+    assert float(mine[0].amount) == pytest.approx(Z3, rel=1e-15)
+    assert float(mine[1].amount) == pytest.approx(3 * GZ2, rel=1e-15)
+    assert float(mine[1].total) == pytest.approx(GW1, rel=1e-15)
+    for c in reuse.contributions:
+        if c.target != w1:
+            assert (c.count, c.final) == (1, True)
+    # The final contribution's running total is the node's gradient.
+    for c in reuse.contributions:
+        if c.final:
+            np.testing.assert_allclose(c.total, reuse.nodes[c.target].grad, rtol=1e-15)
+    assert float(node(reuse, "z2").grad) == pytest.approx(GZ2, rel=1e-15)
+    assert float(reuse.gradients["w1"]) == pytest.approx(GW1, rel=1e-15)
+    assert float(reuse.gradients["w2"]) == pytest.approx(GZ2, rel=1e-15)
+
+
+def test_backward_steps_hold_the_contributions_of_their_node(reuse):
+    seen = []
+    for s in reuse.steps:
+        if s.phase == "backward" and s.kind == "op":
+            assert s.contributions
+            for c in s.contributions:
+                assert reuse.edges[c.edge].dst == s.node
+                assert reuse.edges[c.edge].src == c.target
+            assert s.text == "\n".join(c.text for c in s.contributions)
+            seen.extend(s.contributions)
+    assert seen == list(reuse.contributions)
+
+
+# --- every number shown is the number computed ------------------------------------------------
+
+NUMBER = re.compile(r"(-?∞|NaN|-?\d+(?:\.\d+)?(?:e-?\d+)?)\s*$")
+
+
+def last_number(text: str) -> float:
+    match = NUMBER.search(text)
+    assert match, text
+    token = match.group(1)
+    return {"∞": math.inf, "-∞": -math.inf, "NaN": math.nan}.get(token) or float(token)
+
+
+def same_to_4_digits(shown: float, value: float) -> bool:
+    if not math.isfinite(value):
+        return shown == value or (math.isnan(shown) and math.isnan(value))
+    return abs(shown - value) <= 5e-4 * abs(value) + 1e-300
+
+
+SCALAR_PROGRAMS = [
+    REUSE,
+    "x = -2\ny = 5\nz = -4\nf = (x + y) * z",
+    "x = 2\ny = -4\nf = (x + y)**2 + 2*x*y",
+    "x = 0.3\nf = sin(x) * cos(x) + tan(x) - exp(-x) / log(x + 2)",
+    "x = 1.7\ny = 0.4\nf = sqrt(x) * tanh(y) + sigmoid(x - y) + relu(y - x) + abs(y - x)",
+    "a = 3\nb = -1.25\nf = max(a, b) * min(a, b) - pow(a, 2) + a**b",
+    "x = 12345.678\nf = x * x * x",
+    "x = 0.000123\nf = x * x",
+    "x = 0\nf = x / x",
+    "f = exp(1000) - log(0)",
+]
+
+
+@pytest.mark.parametrize("source", SCALAR_PROGRAMS)
+def test_forward_texts_end_with_the_node_value(source):
+    graph = autodiff.build(source)
+    for s in graph.steps:
+        if s.phase == "forward":
+            value = float(graph.nodes[s.node].value)
+            assert same_to_4_digits(last_number(s.text), value), (s.text, value)
+
+
+@pytest.mark.parametrize("source", SCALAR_PROGRAMS)
+def test_backward_texts_end_with_the_amount_or_total(source):
+    graph = autodiff.build(source)
+    for c in graph.contributions:
+        line = c.text
+        shown = last_number(line)
+        expected = float(c.amount) if c.count == 1 else float(c.total)
+        assert same_to_4_digits(shown, expected), (line, expected)
+        name = f"g{graph.nodes[c.target].label}"
+        assert line.startswith(f"{name} += " if c.count == 1 else f"{name} = "), line
+
+
+def test_array_steps_show_short_arrays_and_shapes_of_long_ones():
+    graph = autodiff.build("x = [1, 2]\nA = [[1, 2], [3, 4]]\nf = sum(A @ x * x)")
+    texts = [s.text for s in graph.steps]
+    assert texts[0] == "z1 = A @ x = [[1, 2], [3, 4]] @ [1, 2] = [5, 11]"
+    assert "gz1 += x · gz2 = [1, 2] · [1, 1] = [1, 2]" in "\n".join(texts).splitlines()
+    graph = autodiff.build("v = [1, 2, 3, 4, 5]\nf = sum(v * 2)")
+    assert graph.steps[0].text == "z1 = v · 2 = ⟨5⟩ · 2 = ⟨5⟩"
+
+
+def test_broadcasting_sums_the_gradient_back():
+    graph = autodiff.build("v = [1, 2, 3]\ns = 2\nf = sum(v * s)")
+    text = next(c.text for c in graph.contributions if graph.nodes[c.target].label == "s")
+    assert text == "gs += sum(v · gz1) = sum([1, 2, 3] · [1, 1, 1]) = 6"
+
+
+def test_dead_code_has_no_backward_step():
+    graph = autodiff.build("a = 1; b = a*2; f = a + 1")
+    b = node(graph, "b")
+    assert not b.live and b.grad is None
+    assert [s.node for s in graph.steps if s.phase == "forward"] == [b.index, graph.output]
+    backward = [s for s in graph.steps if s.phase == "backward"]
+    assert [s.kind for s in backward] == ["seed", "op"]
+    assert all(s.node != b.index for s in backward)
+    assert all(graph.edges[c.edge].dst != b.index for c in graph.contributions)
+    assert graph.gradients == {"a": 1.0}
+
+
+def test_an_output_without_inputs_still_has_its_steps():
+    graph = autodiff.build("f = 2*3")
+    assert graph.value == 6 and graph.gradients == {} and graph.inputs == ()
+    assert [(s.phase, s.kind, s.text) for s in graph.steps] == [
+        ("forward", "op", "f = 2 · 3 = 6"),
+        ("backward", "seed", "gf = 1"),
+    ]
+    assert graph.contributions == ()
+    assert graph.problems == ()
+
+
+def test_an_input_as_output_is_its_own_seed():
+    graph = autodiff.build("x = 3")
+    assert graph.forward_steps == 0
+    assert [s.text for s in graph.steps] == ["gx = 1"]
+    assert graph.gradients == {"x": 1.0}
+
+
+def test_an_input_the_output_ignores_gets_zero():
+    graph = autodiff.build("x = 1\ny = 2\nf = y * 3")
+    assert graph.gradients == {"x": 0.0, "y": 3.0}
+    assert not node(graph, "x").live
+
+
+def test_reused_names_are_primed():
+    graph = autodiff.build("x = 2\nx = x * 3\ny = x + 1\nx = y * x\nf = x")
+    labels = [n.label for n in graph.nodes if n.kind != "const"]
+    assert labels == ["x", "x′", "y", "x′′"]
+    assert graph.output_node.label == "x′′"
+    many = autodiff.build("x = 1\n" + "x = x + 1\n" * 300)
+    names = [n.label for n in many.nodes if n.kind != "const"]
+    assert names == ["x" + "′" * k for k in range(301)]
+
+
+def test_automatic_labels_skip_names_in_use():
+    graph = autodiff.build("z1 = 2\nf = (z1 + 1) * (z1 + 2)")
+    labels = [n.label for n in graph.nodes if n.kind == KIND_OP]
+    assert labels == ["z2", "z3", "f"]
+
+
+def test_a_value_used_twice_has_two_edges():
+    graph = autodiff.build("a = 3\nf = a * a")
+    into = [graph.edges[i] for i in graph.edges_into(graph.output)]
+    assert [(e.src, e.arg) for e in into] == [(0, 0), (0, 1)]
+    assert [float(e.local) for e in into] == [3.0, 3.0]
+    assert graph.gradients["a"] == 6.0
+    assert len(graph.contributions) == 2
+    assert graph.contributions[1].text == "ga = a · gf + a · gf = 3 + 3 = 6"
+
+
+# --- NaN and infinity are located ------------------------------------------------------------
+
+
+def test_a_nan_value_is_reported_where_it_starts():
+    graph = autodiff.build("x = -1\ny = sqrt(x)\nf = y * 2")
+    values = [p for p in graph.problems if p.slot == "value"]
+    assert [(graph.nodes[p.node].label, p.inputs) for p in values] == [("y", ("x",))]
+    assert values[0].message == "y = sqrt(-1) gives NaN"
+    grads = [p for p in graph.problems if p.slot == "grad"]
+    assert [graph.nodes[p.node].label for p in grads] == ["x"]
+    assert "NaN" in grads[0].message
+
+
+def test_an_infinite_gradient_is_reported_once():
+    graph = autodiff.build("x = 0\nf = sqrt(x) * 3")
+    assert graph.value == 0 and graph.gradients["x"] == np.inf
+    (problem,) = graph.problems
+    assert problem.slot == "grad" and problem.inputs == ("x",)
+    assert problem.message.endswith("the gradient becomes Infinity here")
+
+
+def test_minus_infinity_is_named():
+    graph = autodiff.build("f = log(0)")
+    assert graph.value == -np.inf
+    assert [p.message for p in graph.problems] == ["f = log(0) gives -Infinity"]
+
+
+# --- how numbers read --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "x, text",
+    [
+        (0.34663531783502584, "0.3466"),
+        (-1.8759999535494778, "-1.876"),
+        (6.0, "6"),
+        (0.0, "0"),
+        (-0.0, "0"),
+        (1.8446744073709552e19, "1.845e19"),
+        (1e-5, "1e-5"),
+        (123456.0, "1.235e5"),
+        (math.inf, "∞"),
+        (-math.inf, "-∞"),
+        (math.nan, "NaN"),
+    ],
+)
+def test_numbers_have_four_significant_digits(x, text):
+    assert fmt.number(x) == text
+
+
+@pytest.mark.parametrize(
+    "x",
+    [
+        0.0,
+        1.0,
+        -1.0,
+        3.14159265,
+        -2.5e-7,
+        9.99999e5,
+        1e6,
+        -1e300,
+        -1.5e-300,
+        -1.23e-100,
+        -5e-324,
+        123456.789,
+        -0.001234,
+        5e-324,
+        math.inf,
+        math.nan,
+    ],
+)
+def test_fixed_width_numbers_fit(x):
+    text = fmt.fixed(x)
+    assert len(text) <= fmt.FIXED_WIDTH
+    if math.isfinite(x) and x != 0:
+        assert abs(float(text) - x) <= 0.05 * abs(x)
+
+
+def test_fixed_width_holds_at_every_magnitude():
+    """Tiny negative numbers have three-digit exponents: -1.23e-100 would be 10 characters."""
+    for exponent in range(-323, 308):
+        for mantissa in (1.0, -1.0, 1.2345, -1.2345, 9.9999, -9.9999):
+            x = mantissa * 10.0**exponent
+            if x == 0 or not math.isfinite(x):
+                continue
+            text = fmt.fixed(x)
+            assert len(text) <= fmt.FIXED_WIDTH, (x, text)
+            assert abs(float(text) - x) <= 0.1 * abs(x), (x, text)
+
+
+def test_fill_brackets_negative_values_where_needed():
+    assert fmt.fill("{a}**{b}", {"a": "-8", "b": "2"}) == "(-8)**2"
+    assert fmt.fill("cos({a})", {"a": "-1"}) == "cos(-1)"
+    assert fmt.fill("{a} · {b}", {"a": "-1", "b": "-2"}) == "-1 · (-2)"
+    assert fmt.fill("max({a}, {b})", {"a": "-1", "b": "-2"}) == "max(-1, -2)"
