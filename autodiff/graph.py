@@ -159,7 +159,7 @@ def _edge_locals(v: Var) -> tuple[Array | None, ...]:
         with np.errstate(all="ignore"):
             return v.op.edge_local(*xs, v.value)
     return tuple(
-        np.broadcast_to(d, v.shape).copy() if p.shape == v.shape else None
+        None if p.shape != v.shape else d if d.shape == v.shape else np.broadcast_to(d, v.shape)
         for p, d in zip(v.parents, v.partials)
     )
 

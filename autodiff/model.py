@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 
 Array = np.ndarray
 
 KIND_INPUT, KIND_CONST, KIND_OP = "input", "const", "op"
+
+
+def all_finite(a: Array) -> bool:
+    """Whether every element is a finite number (scalars skip NumPy's slower reductions)."""
+    if a.ndim == 0:
+        return math.isfinite(a)
+    return bool(np.isfinite(a).all())
 
 
 @dataclass(frozen=True, eq=False)
@@ -42,15 +51,15 @@ class Node:
         """The value's array shape; () for a scalar."""
         return self.value.shape
 
-    @property
+    @cached_property
     def value_finite(self) -> bool:
         """False where the value holds NaN or an infinity."""
-        return bool(np.all(np.isfinite(self.value)))
+        return all_finite(self.value)
 
-    @property
+    @cached_property
     def grad_finite(self) -> bool:
         """False where the gradient holds NaN or an infinity (True when there is none)."""
-        return self.grad is None or bool(np.all(np.isfinite(self.grad)))
+        return self.grad is None or all_finite(self.grad)
 
 
 @dataclass(frozen=True, eq=False)
@@ -166,13 +175,15 @@ class Graph:
 
     def edges_into(self, dst: int) -> tuple[int, ...]:
         """Indices of the edges into `dst`, in argument order."""
-        n = len(self.nodes[dst].parents)
-        return tuple(self._edge_index[(dst, arg)] for arg in range(n))
+        return self._edges_into[dst]
 
-    @property
+    @cached_property
     def _edge_index(self) -> dict[tuple[int, int], int]:
-        cached = self.__dict__.get("_edge_lookup")
-        if cached is None:
-            cached = {(e.dst, e.arg): e.index for e in self.edges}
-            object.__setattr__(self, "_edge_lookup", cached)
-        return cached
+        return {(e.dst, e.arg): e.index for e in self.edges}
+
+    @cached_property
+    def _edges_into(self) -> list[tuple[int, ...]]:
+        into: list[list[int]] = [[] for _ in self.nodes]
+        for e in self.edges:  # edges come ordered by destination, then argument
+            into[e.dst].append(e.index)
+        return [tuple(i) for i in into]

@@ -23,8 +23,9 @@ LogEntry = tuple[int, int, Array, Array]
 
 def schedule(graph: Graph, log: list[LogEntry]) -> tuple[tuple[Contribution, ...], tuple]:
     """All contributions with their explanations, and the steps forward, seed and backward."""
-    contributions = _contributions(graph, log)
-    steps = [_forward_step(graph, n) for n in graph.nodes if n.kind == KIND_OP]
+    words = _Words(graph)
+    contributions = _contributions(graph, log, words)
+    steps = [_forward_step(graph, n, words) for n in graph.nodes if n.kind == KIND_OP]
     out = graph.nodes[graph.output]
     steps.append(Step("backward", "seed", out.index, (), f"{grad_name(out)} = 1"))
     for child, group in groupby(contributions, key=lambda c: graph.edges[c.edge].dst):
@@ -39,30 +40,55 @@ def grad_name(node: Node) -> str:
     return f"g{node.label}"
 
 
-def forward_text(graph: Graph, node: Node) -> str:
+class _Words:
+    """What a node's template placeholders stand for, by name and by value, made once a node.
+
+    Keys: `a`, `b` (the arguments), `out` (the result), `g` (its gradient).
+    """
+
+    def __init__(self, graph: Graph):
+        self.graph = graph
+        self._value_text: dict[int, str] = {}
+        self._names: dict[int, dict[str, str]] = {}
+        self._values: dict[int, dict[str, str]] = {}
+
+    def value_text(self, index: int) -> str:
+        """A node's value as an explanation shows it."""
+        if index not in self._value_text:
+            self._value_text[index] = fmt.value(self.graph.nodes[index].value)
+        return self._value_text[index]
+
+    def names(self, node: Node) -> dict[str, str]:
+        """Placeholders filled with labels: `z1`, `w2`, `gz3`."""
+        if node.index not in self._names:
+            names = {k: self.graph.nodes[p].label for k, p in zip("ab", node.parents)}
+            self._names[node.index] = names | {"out": node.label, "g": grad_name(node)}
+        return self._names[node.index]
+
+    def values(self, node: Node) -> dict[str, str]:
+        """Placeholders filled with numbers."""
+        if node.index not in self._values:
+            values = {k: self.value_text(p) for k, p in zip("ab", node.parents)}
+            grad = "" if node.grad is None else fmt.value(node.grad)
+            self._values[node.index] = values | {"out": self.value_text(node.index), "g": grad}
+        return self._values[node.index]
+
+
+def forward_text(graph: Graph, node: Node, words: _Words | None = None) -> str:
     """`z3 = cos(z2) = cos(7.5) = 0.3466`."""
+    words = words or _Words(graph)
     template = OPS[node.op].expr
-    written = fmt.fill(template, _names(graph, node))
-    parts = [node.label, written, fmt.fill(template, _values(graph, node)), fmt.value(node.value)]
-    if parts[2] == parts[1]:
+    written = fmt.fill(template, words.names(node))
+    with_values = fmt.fill(template, words.values(node))
+    parts = [node.label, written, with_values, words.value_text(node.index)]
+    if with_values == written:
         del parts[2]
     return " = ".join(parts)
 
 
-def _forward_step(graph: Graph, node: Node) -> Step:
+def _forward_step(graph: Graph, node: Node, words: _Words) -> Step:
     return Step("forward", "op", node.index, graph.edges_into(node.index),
-                forward_text(graph, node))
-
-
-def _names(graph: Graph, node: Node) -> dict[str, str]:
-    names = {k: graph.nodes[p].label for k, p in zip("ab", node.parents)}
-    return names | {"out": node.label, "g": grad_name(node)}
-
-
-def _values(graph: Graph, node: Node) -> dict[str, str]:
-    values = {k: fmt.value(graph.nodes[p].value) for k, p in zip("ab", node.parents)}
-    grad = "" if node.grad is None else fmt.value(node.grad)
-    return values | {"out": fmt.value(node.value), "g": grad}
+                forward_text(graph, node, words))
 
 
 def term_template(graph: Graph, edge: Edge) -> str:
@@ -78,7 +104,7 @@ def term_template(graph: Graph, edge: Edge) -> str:
     return term
 
 
-def _contributions(graph: Graph, log: list[LogEntry]) -> tuple[Contribution, ...]:
+def _contributions(graph: Graph, log: list[LogEntry], words: _Words) -> tuple[Contribution, ...]:
     totals = Counter(graph.nodes[child].parents[arg] for child, arg, _, _ in log)
     seen: dict[int, list[tuple[str, str]]] = defaultdict(list)
     result = []
@@ -86,20 +112,20 @@ def _contributions(graph: Graph, log: list[LogEntry]) -> tuple[Contribution, ...
         edge = graph.edge_between(child, arg)
         target = edge.src
         template = term_template(graph, edge)
-        seen[target].append((fmt.fill(template, _names(graph, graph.nodes[child])),
+        seen[target].append((fmt.fill(template, words.names(graph.nodes[child])),
                              fmt.value(amount)))
         count = len(seen[target])
-        text = _contribution_text(graph.nodes[target], graph, child, template, seen[target], total)
+        with_values = fmt.fill(template, words.values(graph.nodes[child])) if count == 1 else ""
+        text = _contribution_text(graph.nodes[target], with_values, seen[target], total)
         result.append(Contribution(edge.index, target, amount, total, count,
                                    count == totals[target], text))
     return tuple(result)
 
 
-def _contribution_text(target: Node, graph: Graph, child: int, template: str,
-                       terms: list[tuple[str, str]], total: Array) -> str:
+def _contribution_text(target: Node, with_values: str, terms: list[tuple[str, str]],
+                       total: Array) -> str:
     g = grad_name(target)
     if len(terms) == 1:
-        with_values = fmt.fill(template, _values(graph, graph.nodes[child]))
         parts = [f"{g} += {terms[0][0]}", with_values, terms[0][1]]
         if with_values == terms[0][1]:
             del parts[1]

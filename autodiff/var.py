@@ -183,19 +183,19 @@ def contributions(v: Var, g: Array) -> tuple[Array | None, ...]:
     """What v passes back to each parent: upstream g times the local derivative.
 
     Parents that need no gradient get None, so constants never see a NaN they did not cause.
+    NaN and infinities are results here: callers run this under `np.errstate(all="ignore")`.
     """
-    with np.errstate(all="ignore"):
-        if v.op.elementwise:
-            return tuple(
-                unbroadcast(g * d, p.shape) if p.requires_grad else None
-                for p, d in zip(v.parents, v.partials)
-            )
-        xs = [p.value for p in v.parents]
-        out = v.op.vjp(g, *xs, v.value)
+    if v.op.elementwise:
         return tuple(
-            np.asarray(c, dtype=v.dtype) if p.requires_grad else None
-            for p, c in zip(v.parents, out)
+            unbroadcast(g * d, p.shape) if p.requires_grad else None
+            for p, d in zip(v.parents, v.partials)
         )
+    xs = [p.value for p in v.parents]
+    out = v.op.vjp(g, *xs, v.value)
+    return tuple(
+        np.asarray(c, dtype=v.dtype) if p.requires_grad else None
+        for p, c in zip(v.parents, out)
+    )
 
 
 Recorder = Callable[[Var, int, Array, Array], None]
@@ -210,18 +210,18 @@ def reverse_pass(
     added, which is how the step schedule learns the running totals.
     """
     grads: dict[Var, Array] = {root: seed}
-    for v in reversed(order):
-        g = grads.get(v)
-        if g is None or v.op is None:
-            continue
-        for i, (p, c) in enumerate(zip(v.parents, contributions(v, g))):
-            if c is None:
+    with np.errstate(all="ignore"):
+        for v in reversed(order):
+            g = grads.get(v)
+            if g is None or v.op is None:
                 continue
-            with np.errstate(all="ignore"):
+            for i, (p, c) in enumerate(zip(v.parents, contributions(v, g))):
+                if c is None:
+                    continue
                 total = c if p not in grads else grads[p] + c
-            grads[p] = total
-            if record is not None:
-                record(v, i, c, total)
+                grads[p] = total
+                if record is not None:
+                    record(v, i, c, total)
     return grads
 
 
