@@ -1,0 +1,519 @@
+"""Drawing: DOT text, the sandboxed Graphviz run, the post-processed SVG, frames and PNG."""
+
+import dataclasses
+import io
+import re
+import time
+import xml.etree.ElementTree as ET
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import pytest
+
+import autodiff
+from autodiff import dot, render
+from autodiff.examples import by_slug
+from autodiff.format import display_height, display_rows
+from autodiff.frames import frame_state
+from autodiff.render import (
+    LayoutError,
+    get_layout,
+    layout,
+    render_frame,
+    render_png,
+    structure_key,
+)
+from autodiff.serialize import graph_json
+
+REUSE = "w1 = 2.0; w2 = 1.5; y = w1 * cos(3*w1 + w2)"
+PRODUCT_600 = "x = 1.001\nf = " + "*".join(["x"] * 600)
+
+
+def build(source: str, **kw) -> autodiff.Graph:
+    return autodiff.build(source, **kw)
+
+
+def svg_root(svg: str) -> ET.Element:
+    return ET.fromstring(svg)
+
+
+def by_id(root: ET.Element, ident: str) -> ET.Element:
+    found = [el for el in root.iter() if el.get("id") == ident]
+    assert len(found) == 1, f"{ident}: {len(found)} elements"
+    return found[0]
+
+
+def classes(root: ET.Element, ident: str) -> set[str]:
+    return set(by_id(root, ident).get("class", "").split())
+
+
+def text(root: ET.Element, ident: str) -> str:
+    return by_id(root, ident).text or ""
+
+
+def value_lines(root: ET.Element, node) -> list[str]:
+    return [text(root, f"{node.id}-v{i}") for i in range(display_height(node.shape))]
+
+
+def grad_lines(root: ET.Element, node) -> list[str]:
+    return [text(root, f"{node.id}-g{i}") for i in range(display_height(node.shape))]
+
+
+def frame(graph, step, **kw) -> ET.Element:
+    return svg_root(render_frame(get_layout(graph, **kw), graph, step))
+
+
+def relabel(graph, labels: dict[int, str]):
+    nodes = tuple(dataclasses.replace(n, label=labels.get(n.index, n.label)) for n in graph.nodes)
+    return dataclasses.replace(graph, nodes=nodes)
+
+
+# --- DOT --------------------------------------------------------------------------------------
+
+
+def test_dot_is_deterministic_and_left_to_right():
+    first, second = build(REUSE), build(REUSE)
+    text_ = dot.dot_source(first)
+    assert text_ == dot.dot_source(first) == dot.dot_source(second)
+    assert "rankdir=LR" in text_
+    for n in first.nodes:
+        assert f"id={n.id} " in text_
+        assert f"kind-{n.kind}" in text_
+
+
+def test_square_gives_two_edges_drawn_apart():
+    graph = build("a = 3\nf = a*a")
+    assert len(graph.edges) == 2
+    assert len(re.findall(r"\bn0 -> n1\b", dot.dot_source(graph))) == 2
+    root = frame(graph, None)
+    paths = [by_id(root, e.id).find("{*}path").get("d") for e in graph.edges]
+    assert len(set(paths)) == 2
+
+
+def test_values_do_not_change_the_dot_or_the_layout():
+    small, large = build("x = 2\nf = x*x + 1"), build("x = 123456.75\nf = x*x + 1")
+    assert dot.dot_source(small) == dot.dot_source(large)
+    assert structure_key(small) == structure_key(large)
+    assert get_layout(small) is get_layout(large)
+    a, b = render_frame(get_layout(small), small, 0), render_frame(get_layout(large), large, 0)
+    assert a != b
+    assert re.sub(r">[^<]*<", "><", a) == re.sub(r">[^<]*<", "><", b)
+
+
+def test_cells_are_sized_from_the_shape():
+    graph = build("A = [[1, 2, 3], [4, 5, 6]]\nf = sum(A)")
+    width, height = dot.cell_size((2, 3))
+    assert f'WIDTH="{width}" HEIGHT="{height}"' in dot.dot_source(graph)
+    assert dot.cell_size(()) == dot.cell_size(())
+    assert dot.cell_size((2, 3))[0] > dot.cell_size((2,))[0] > dot.cell_size(())[0] - 1
+    assert "⟨2×3⟩" in dot.dot_source(graph)
+
+
+def test_escape_makes_markup_and_graphviz_escapes_inert():
+    assert dot.escape('a<b&c>"d') == "a&lt;b&amp;c&gt;&quot;d"
+    assert dot.escape("\\N\\G\\L") == "\\\\N\\\\G\\\\L"
+    assert dot.escape("a\nb\x00") == "ab"
+
+
+def test_hostile_labels_reach_the_svg_as_plain_text():
+    hostile = {0: 'w<1>&"x"', 1: "\\N\\G\\L", 6: "<script>alert(1)</script>"}
+    graph = relabel(build(REUSE), hostile)
+    source = dot.dot_source(graph)
+    assert "w&lt;1&gt;&amp;&quot;x&quot;" in source
+    assert "<script>" not in source
+    root = frame(graph, None)
+    assert text(root, "n0-label") == 'w<1>&"x"'
+    assert text(root, "n1-label") == "\\N\\G\\L"
+    assert text(root, "n6-label") == "<script>alert(1)</s…"
+    assert root.find(".//script") is None
+
+
+def test_unicode_and_long_labels():
+    name = "a" * 30
+    graph = build(f"λ = 2\n{name} = λ * λ")
+    root = frame(graph, None)
+    assert text(root, "n0-label") == "λ"
+    assert text(root, "n1-label") == "a" * 19 + "…"
+
+
+def test_effort_grows_with_size():
+    assert dot.effort(10) == {}
+    big = dot.effort(10**6)
+    assert {"nslimit", "nslimit1", "mclimit", "searchsize"} <= set(big)
+
+
+def test_layout_size_counts_the_ranks_edges_cross():
+    deep = build("x = 1\nf = sin(sin(sin(x)))")
+    assert dot.layout_size(dot.structure(deep)) == len(deep.nodes)
+    fan = build("x = 1\nf = " + " + ".join(["sin(x)"] * 20))
+    assert dot.layout_size(dot.structure(fan)) > 4 * len(fan.nodes)
+
+
+# --- running dot ------------------------------------------------------------------------------
+
+
+def test_layout_returns_svg():
+    svg = layout("digraph { a -> b }")
+    assert "<svg" in svg and "</svg>" in svg
+
+
+def test_layout_timeout_is_a_layout_error():
+    with pytest.raises(LayoutError, match="too large for Graphviz to lay out in 0.0001 s"):
+        layout(dot.dot_source(build(REUSE)), timeout=1e-4)
+
+
+def test_layout_failure_names_graphviz_error():
+    with pytest.raises(LayoutError, match="^Graphviz failed: .*syntax error"):
+        layout("digraph { a -> }")
+
+
+def test_layout_cannot_read_files():
+    svg = layout('digraph { a [image="/etc/passwd" label="x"] b [shapefile="/etc/hosts"] }')
+    assert "<image" not in svg
+
+
+def test_layout_crash_is_a_layout_error():
+    with pytest.raises(LayoutError, match=r"Graphviz crashed \(SIGSEGV\)"):
+        render._checked(-11, b"", b"")
+
+
+def test_layout_error_is_an_autodiff_error():
+    assert issubclass(LayoutError, autodiff.AutodiffError)
+
+
+def test_600_factor_product_is_refused_or_drawn_never_anything_else():
+    graph = build(PRODUCT_600)
+    started = time.monotonic()
+    try:
+        result = get_layout(graph, timeout=3)
+    except LayoutError as err:
+        assert "Graphviz" in err.message
+    else:
+        assert result.nodes == 600
+    assert time.monotonic() - started < 10
+
+
+def test_600_factor_product_through_dot_itself():
+    # Plain DOT of this graph crashes Graphviz 2.43 (SIGSEGV); other versions may be slow.
+    edges = "\n".join(f"n{e.src} -> n{e.dst}" for e in build(PRODUCT_600).edges)
+    started = time.monotonic()
+    try:
+        layout("digraph {\n" + edges + "\n}", timeout=5)
+    except LayoutError as err:
+        assert re.match(r"Graphviz crashed|the graph is too large|Graphviz failed", err.message)
+    assert time.monotonic() - started < 15
+
+
+def test_too_large_graphs_are_refused_without_running_dot(monkeypatch):
+    def no_dot(*args, **kw):
+        raise AssertionError("dot was run")
+
+    monkeypatch.setattr(render, "layout", no_dot)
+    graph = build("x = 1\nf = " + " + ".join(["sin(x)"] * 400))
+    with pytest.raises(LayoutError, match="too large"):
+        render.build_layout(dot.structure(graph))
+
+
+# --- the cache --------------------------------------------------------------------------------
+
+
+def test_cache_is_keyed_by_structure_and_bounded(monkeypatch):
+    render.clear_cache()
+    calls = []
+    real = render.build_layout
+    monkeypatch.setattr(render, "build_layout", lambda s, t: calls.append(s) or real(s, t))
+    monkeypatch.setattr(render, "CACHE_SIZE", 2)
+    a = build("x = 2\nf = x + 1")
+    assert get_layout(a) is get_layout(build("x = 2.5\nf = x + 1"))
+    assert get_layout(a, edge_labels=True) is not get_layout(a)
+    assert len(calls) == 2
+    get_layout(build("x = 2\nf = x * 1"))  # drops the least recently used: a with labels
+    get_layout(a)
+    assert len(calls) == 3
+    get_layout(a, edge_labels=True)
+    assert len(calls) == 4
+
+
+def test_cache_is_safe_across_threads():
+    render.clear_cache()
+    graph = build(by_slug("gates").source)
+    with ThreadPoolExecutor(4) as pool:
+        layouts = list(pool.map(lambda _: get_layout(graph), range(8)))
+    assert len({layout_.key for layout_ in layouts}) == 1
+    assert get_layout(graph) in layouts
+
+
+def test_failures_are_cached(monkeypatch):
+    render.clear_cache()
+    calls = []
+
+    def failing(s, timeout):
+        calls.append(s)
+        raise LayoutError("Graphviz failed: no")
+
+    monkeypatch.setattr(render, "build_layout", failing)
+    graph = build(REUSE)
+    for _ in range(2):
+        with pytest.raises(LayoutError, match="no"):
+            get_layout(graph)
+    assert len(calls) == 1
+    render.clear_cache()
+
+
+# --- the post-processed SVG -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("slug", ["reuse", "gates", "matvec", "dense"])
+def test_svg_ids_classes_and_no_active_content(slug):
+    graph = build(by_slug(slug).source)
+    svg = render_frame(get_layout(graph, edge_labels=True), graph, None)
+    assert not svg.startswith("<?xml") and "<!DOCTYPE" not in svg and "<!--" not in svg
+    root = svg_root(svg)
+    assert root.tag == "{http://www.w3.org/2000/svg}svg"
+    assert root.get("class") == "adgraph" and root.get("viewBox")
+    assert root[0].tag.endswith("style") and ".adgraph" in root[0].text
+    ids = [el.get("id") for el in root.iter() if el.get("id")]
+    assert len(ids) == len(set(ids))
+    for el in root.iter():
+        tag = el.tag.rsplit("}", 1)[-1]
+        assert tag not in ("script", "foreignObject", "a", "image", "use", "iframe")
+        for name in el.attrib:
+            assert not name.lower().startswith("on")
+            assert "href" not in name
+    for n in graph.nodes:
+        group = by_id(root, n.id)
+        assert {"node", f"kind-{n.kind}"} <= classes(root, n.id)
+        assert group.find("{*}title").text == n.label
+        assert len(group.findall("{*}*[@class='outline']")) == 1
+        assert by_id(root, f"{n.id}-label").get("class") == "label"
+        assert (group.find(f"{{*}}text[@id='{n.id}-op']") is not None) == (n.kind == "op")
+        lines = display_height(n.shape)
+        for i in range(lines):
+            v = by_id(root, f"{n.id}-v{i}")
+            assert v.get("class") == "val" and v.get("text-anchor") == "end"
+            assert v.get("{http://www.w3.org/XML/1998/namespace}space") == "preserve"
+        assert group.findall("{*}text[@class='cue-val']")
+        assert group.findall("{*}polygon[@class='slot-val']")
+        has_grad = n.kind != "const"
+        assert bool(group.findall("{*}text[@class='grad']")) == has_grad
+        assert len(group.findall("{*}text[@class='grad']")) == (lines if has_grad else 0)
+        assert bool(group.findall("{*}polygon[@class='slot-grad']")) == has_grad
+    for e in graph.edges:
+        group = by_id(root, e.id)
+        assert "edge" in classes(root, e.id)
+        assert group.find("{*}path") is not None
+        assert len(group.findall("{*}polygon[@class='head']")) == 1
+        assert len(group.findall("{*}polygon[@class='back-head']")) == 1
+        assert by_id(root, f"{e.id}-local").get("class") == "local"
+
+
+def test_back_head_points_at_the_source():
+    graph = build(REUSE)
+    root = frame(graph, None)
+    for e in graph.edges:
+        group = by_id(root, e.id)
+        d = group.find("{*}path").get("d")
+        x0, y0 = (float(v) for v in re.findall(r"-?[\d.]+", d)[:2])
+        pts = [
+            float(v)
+            for v in re.findall(
+                r"-?[\d.]+", group.find("{*}polygon[@class='back-head']").get("points")
+            )
+        ]
+        tip = (pts[2], pts[3])
+        assert tip == pytest.approx((x0, y0), abs=0.01)
+        head = [
+            float(v)
+            for v in re.findall(r"-?[\d.]+", group.find("{*}polygon[@class='head']").get("points"))
+        ]
+        assert np.hypot(head[0] - pts[0], head[1] - pts[1]) > 5
+
+
+def test_number_cells_are_right_aligned_inside_their_cell():
+    graph = build(by_slug("matvec").source)
+    root = frame(graph, None)
+    a = graph.input_node("A")
+    xs = {float(by_id(root, f"{a.id}-{k}{i}").get("x")) for k in "vg" for i in range(2)}
+    assert len(xs) == 1
+
+
+# --- frames -----------------------------------------------------------------------------------
+
+
+def test_step_zero_shows_only_inputs_and_constants():
+    graph = build(REUSE)
+    root = frame(graph, 0)
+    for n in graph.nodes:
+        if n.kind == "op":
+            assert value_lines(root, n) == ["·"]
+            assert "pending" in classes(root, n.id)
+        else:
+            assert value_lines(root, n) == display_rows(n.value)
+            assert "pending" not in classes(root, n.id)
+        if n.kind != "const":
+            assert grad_lines(root, n) == [""]
+
+
+def test_forward_steps_fill_values_in_order():
+    graph = build(REUSE)
+    for k in range(1, graph.forward_steps + 1):
+        root = frame(graph, k)
+        step = graph.steps[k - 1]
+        assert "current" in classes(root, graph.nodes[step.node].id)
+        assert value_lines(root, graph.nodes[step.node]) == display_rows(
+            graph.nodes[step.node].value
+        )
+        for e in step.edges:
+            assert {"active", "forward"} <= classes(root, f"e{e}")
+        later = [s.node for s in graph.steps[k : graph.forward_steps]]
+        for i in later:
+            assert "pending" in classes(root, f"n{i}")
+    root = frame(graph, graph.forward_steps)
+    assert value_lines(root, graph.output_node) == display_rows(graph.value)
+
+
+def test_seed_step_gives_the_output_gradient_one():
+    graph = build(REUSE)
+    seed = graph.forward_steps + 1
+    assert graph.steps[seed - 1].kind == "seed"
+    root = frame(graph, seed)
+    out = graph.output_node
+    assert grad_lines(root, out) == ["1"]
+    assert {"current", "grad-final"} <= classes(root, out.id)
+    assert all(
+        grad_lines(root, n) == [""] for n in graph.nodes if n is not out and n.kind != "const"
+    )
+
+
+@pytest.mark.parametrize("slug", ["reuse", "gates", "matvec", "dense", "circuit", "routes"])
+def test_last_frame_shows_every_gradient(slug):
+    graph = build(by_slug(slug).source)
+    root = frame(graph, None)
+    assert ET.tostring(root) == ET.tostring(frame(graph, len(graph.steps)))
+    for name, grad in graph.gradients.items():
+        node = graph.input_node(name)
+        assert grad_lines(root, node) == display_rows(grad)
+        assert "grad-final" in classes(root, node.id)
+    for n in graph.nodes:
+        assert value_lines(root, n) == display_rows(n.value)
+        if n.kind == "const":
+            assert not {"grad-partial", "grad-final"} & classes(root, n.id)
+
+
+def test_reused_input_is_partial_then_final():
+    graph = build(REUSE)
+    w1 = graph.input_node("w1")
+    arrivals = [
+        k
+        for k, s in enumerate(graph.steps, start=1)
+        for c in s.contributions
+        if c.target == w1.index
+    ]
+    assert len(arrivals) == 2
+    first, second = arrivals
+    assert "grad-partial" not in classes(frame(graph, first - 1), w1.id)
+    root = frame(graph, first)
+    assert "grad-partial" in classes(root, w1.id) and "grad-final" not in classes(root, w1.id)
+    partial = graph.steps[first - 1].contributions
+    assert grad_lines(root, w1) == display_rows(
+        next(c.total for c in partial if c.target == w1.index)
+    )
+    root = frame(graph, second)
+    assert "grad-final" in classes(root, w1.id) and "grad-partial" not in classes(root, w1.id)
+    assert grad_lines(root, w1) == display_rows(graph.gradients["w1"])
+
+
+def test_backward_edges_are_active_backward():
+    graph = build(REUSE)
+    k = graph.forward_steps + 2
+    step = graph.steps[k - 1]
+    assert step.phase == "backward" and step.edges
+    root = frame(graph, k)
+    for e in graph.edges:
+        expected = {"active", "backward"} if e.index in step.edges else set()
+        assert classes(root, e.id) - {"edge", f"arg{e.arg}"} == expected
+
+
+def test_steps_are_clamped():
+    graph = build(REUSE)
+    assert frame_state(graph, -3) == frame_state(graph, 0)
+    assert frame_state(graph, 10**6) == frame_state(graph, None)
+    assert frame_state(graph, None).step == len(graph.steps)
+
+
+def test_dead_and_nonfinite_classes():
+    graph = build("x = 1\ny = 2\nu = y * 3\nf = x * 2")
+    u = next(n for n in graph.nodes if n.label == "u")
+    root = frame(graph, None)
+    assert "dead" in classes(root, u.id)
+    assert not {"grad-partial", "grad-final"} & classes(root, u.id)
+    into_u = [e for e in graph.edges if e.dst == u.index]
+    assert all("dead" in classes(root, e.id) for e in into_u)
+
+    bad = build(by_slug("instability").source, dtype="float32")
+    root = frame(bad, None)
+    assert any("nonfinite" in classes(root, n.id) for n in bad.nodes)
+    assert any("nonfinite-grad" in classes(root, n.id) for n in bad.nodes)
+    assert not any("nonfinite" in classes(frame(bad, 0), n.id) for n in bad.nodes if n.kind == "op")
+
+
+def test_edge_labels_show_the_local_derivative_once_computed():
+    graph = build(REUSE)
+    body = graph_json(graph, check=False)
+    root = frame(graph, 0, edge_labels=True)
+    assert all(text(root, f"{e.id}-local") == "·" for e in graph.edges)
+    root = frame(graph, None, edge_labels=True)
+    for e, json_edge in zip(graph.edges, body["edges"]):
+        assert text(root, f"{e.id}-local") == json_edge["local_display"]
+
+
+def test_frame_state_matches_the_rendered_frame():
+    graph = build(by_slug("dense").source)
+    layout_ = get_layout(graph)
+    for k in range(len(graph.steps) + 1):
+        state = frame_state(graph, k)
+        root = svg_root(render_frame(layout_, graph, k))
+        for n, ns in zip(graph.nodes, state.nodes):
+            assert classes(root, n.id) == {"node", f"kind-{n.kind}", *ns.classes} | (
+                {"output"} if n.index == graph.output else set()
+            )
+            assert value_lines(root, n) == list(ns.value)
+
+
+def test_render_frame_refuses_a_layout_of_another_graph():
+    with pytest.raises(ValueError):
+        render_frame(get_layout(build(REUSE)), build("x = 1\nf = x + 1"), 0)
+
+
+def test_frames_are_fast():
+    source = "x = 0.5\ny = 1.5\n" + "\n".join(
+        f"z{i} = sin(z{i - 1}) + 0.5" if i else "z0 = x * y" for i in range(33)
+    )
+    graph = build(source)
+    assert 95 <= len(graph.nodes) <= 110
+    layout_ = get_layout(graph)
+    render_frame(layout_, graph, 1)
+    started = time.perf_counter()
+    for k in range(len(graph.steps) + 1):
+        render_frame(layout_, graph, k)
+    per_frame = (time.perf_counter() - started) / (len(graph.steps) + 1)
+    assert per_frame < 0.005
+
+
+# --- PNG --------------------------------------------------------------------------------------
+
+
+def test_png_is_a_png_and_honours_the_frame_css():
+    from PIL import Image
+
+    graph = build(REUSE)
+    png = render_png(get_layout(graph), graph, graph.forward_steps + 1)
+    assert png.startswith(b"\x89PNG\r\n\x1a\n")
+    image = Image.open(io.BytesIO(png)).convert("RGB")
+    layout_ = get_layout(graph)
+    assert image.width == pytest.approx(
+        layout_.width * 2 * 4 / 3, rel=0.02
+    ) or image.width == pytest.approx(layout_.width * 2, rel=0.02)
+    pixels = np.asarray(image).reshape(-1, 3).astype(int)
+    amber = np.all(np.abs(pixels - [0xD9, 0x77, 0x06]) < 30, axis=1).sum()
+    assert amber > 100  # the current node's outline comes from the embedded CSS
