@@ -31,7 +31,8 @@ def schedule(graph: Graph, log: list[LogEntry]) -> tuple[tuple[Contribution, ...
     for child, group in groupby(contributions, key=lambda c: graph.edges[c.edge].dst):
         group = tuple(group)
         text = "\n".join(c.text for c in group)
-        steps.append(Step("backward", "op", child, graph.edges_into(child), text, group))
+        # Only edges that carry gradient light up: constants receive none.
+        steps.append(Step("backward", "op", child, tuple(c.edge for c in group), text, group))
     return contributions, tuple(steps)
 
 

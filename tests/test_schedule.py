@@ -47,7 +47,7 @@ def test_forward_steps_in_evaluation_order_backward_in_reverse(reuse):
     assert forward == ops
     assert backward == ops[::-1]
     for s in reuse.steps:
-        if s.kind == "op":
+        if s.phase == "forward":
             assert s.edges == reuse.edges_into(s.node)
 
 
@@ -323,3 +323,11 @@ def test_fill_brackets_negative_values_where_needed():
     assert fmt.fill("cos({a})", {"a": "-1"}) == "cos(-1)"
     assert fmt.fill("{a} · {b}", {"a": "-1", "b": "-2"}) == "-1 · (-2)"
     assert fmt.fill("max({a}, {b})", {"a": "-1", "b": "-2"}) == "max(-1, -2)"
+
+
+def test_backward_steps_light_only_edges_that_carry_gradient():
+    graph = autodiff.build("w1 = 2.0\nw2 = 1.5\ny = w1 * cos(3*w1 + w2)")
+    for step in graph.steps:
+        if step.phase == "backward" and step.kind == "op":
+            assert step.edges == tuple(c.edge for c in step.contributions)
+            assert all(graph.nodes[graph.edges[e].src].kind != "const" for e in step.edges)

@@ -1,0 +1,170 @@
+"""The web app: a thin edge that turns requests into calls of `autodiff` and back."""
+
+from __future__ import annotations
+
+import json
+import os
+
+from flask import Flask, Response, render_template, request
+from werkzeug.exceptions import HTTPException
+
+from autodiff.errors import AutodiffError, EvaluationError
+from autodiff.examples import GALLERY, by_slug
+from autodiff.service import Options, frame_png, frame_svg, graph_answer, health, parse_step
+
+MAX_BODY_BYTES = 128 * 1024
+"""Request bodies above this answer 413; a program is at most 20,000 characters."""
+
+DEFAULT_EXAMPLE = "reuse"
+
+PAGE_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data: blob:; object-src 'none'; base-uri 'none'; form-action 'self'"
+)
+"""Scripts only from our own files; inline styles are needed by Graphviz's SVG."""
+
+SVG_CSP = "default-src 'none'; style-src 'unsafe-inline'"
+"""A frame opened on its own can draw, and do nothing else."""
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """The application factory (gunicorn: `app:create_app()`)."""
+    app = Flask(__name__)
+    app.config.from_mapping(MAX_CONTENT_LENGTH=MAX_BODY_BYTES, JSON_SORT_KEYS=False)
+    if test_config:
+        app.config.update(test_config)
+    app.json.ensure_ascii = False
+    app.json.sort_keys = False
+    _register_views(app)
+    _register_errors(app)
+    app.after_request(_security_headers)
+    return app
+
+
+def _params() -> dict:
+    """Query parameters, overridden by a JSON or form body for POST."""
+    params = dict(request.args)
+    if request.method == "POST":
+        body = request.get_json(silent=True) if request.is_json else request.form
+        if isinstance(body, dict):
+            params.update({k: v for k, v in body.items() if isinstance(v, (str, int, float))})
+        elif request.is_json:
+            raise EvaluationError("the request body must be a JSON object such as {\"src\": ...}")
+    return {k: str(v) for k, v in params.items()}
+
+
+def _options(params: dict) -> Options:
+    dtype = params.get("dtype", "float64")
+    if dtype not in ("float64", "float32"):
+        raise EvaluationError("dtype must be float64 or float32")
+    edge_labels = params.get("edge_labels", "0") in ("1", "true", "on", "yes")
+    return Options(dtype=dtype, edge_labels=edge_labels, forward=params.get("forward") or None)
+
+
+def _source(params: dict) -> str:
+    src = params.get("src")
+    if src is None:
+        raise EvaluationError("give the program as ?src=... (or \"src\" in a JSON body)")
+    return src
+
+
+def _boot_json(params: dict, embed: bool) -> str:
+    boot = {
+        "gallery": [vars(e) for e in GALLERY],
+        "src": params.get("src") or by_slug(DEFAULT_EXAMPLE).source,
+        "step": params.get("step"),
+        "embed": embed,
+        "dtype": params.get("dtype", "float64"),
+        "edge_labels": params.get("edge_labels", "0"),
+    }
+    text = json.dumps(boot, ensure_ascii=False)
+    # Inside <script type="application/json"> only these could end or confuse the block.
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def _register_views(app: Flask) -> None:
+    @app.get("/")
+    def index():
+        """The app; `?src=...&step=k` opens that program at that step."""
+        return render_template("index.html", boot_json=_boot_json(dict(request.args), False))
+
+    @app.get("/embed")
+    def embed():
+        """A chrome-less stepper any site may put in an iframe."""
+        return render_template("embed.html", boot_json=_boot_json(dict(request.args), True))
+
+    @app.route("/api/graph", methods=["GET", "POST"])
+    def api_graph():
+        """The program's graph, values, gradients, steps and layout as JSON."""
+        params = _params()
+        text = graph_answer(_source(params), _options(params), params.get("layout_key"))
+        return Response(text, mimetype="application/json")
+
+    @app.get("/api/examples")
+    def api_examples():
+        """The gallery."""
+        return {"examples": [vars(e) for e in GALLERY]}
+
+    @app.get("/svg")
+    def svg():
+        """One frame as standalone SVG."""
+        params = _params()
+        step = parse_step(params.get("step"))
+        body = frame_svg(_source(params), _options(params), step)
+        return Response(body, mimetype="image/svg+xml")
+
+    @app.get("/png")
+    def png():
+        """One frame as PNG."""
+        params = _params()
+        step = parse_step(params.get("step"))
+        return Response(frame_png(_source(params), _options(params), step), mimetype="image/png")
+
+    @app.get("/healthz")
+    def healthz():
+        """200 when the engine and Graphviz work."""
+        if health():
+            return {"status": "ok"}
+        return {"status": "graphviz unavailable"}, 503
+
+
+def _error(message: str, status: int, line: int | None = None, col: int | None = None):
+    return {"error": {"message": message, "line": line, "col": col}}, status
+
+
+def _register_errors(app: Flask) -> None:
+    @app.errorhandler(AutodiffError)
+    def user_error(err: AutodiffError):
+        """Anything the user typed wrong: 400 with message, line and column."""
+        return {"error": err.to_dict()}, 400
+
+    @app.errorhandler(HTTPException)
+    def http_error(err: HTTPException):
+        """404, 405, 413 ... as JSON with a readable message."""
+        messages = {413: f"the request is larger than {MAX_BODY_BYTES // 1024} KiB"}
+        return _error(messages.get(err.code, err.description or err.name), err.code)
+
+    @app.errorhandler(Exception)
+    def unexpected(err: Exception):
+        """A bug of ours: logged in full, answered without a traceback."""
+        app.logger.exception("unexpected error")
+        return _error("internal error: the program could not be processed", 500)
+
+
+def _security_headers(response: Response) -> Response:
+    headers = response.headers
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("Referrer-Policy", "no-referrer")
+    if response.mimetype == "image/svg+xml":
+        headers.setdefault("Content-Security-Policy", SVG_CSP)
+    elif request.path == "/embed":
+        headers.setdefault("Content-Security-Policy", PAGE_CSP + "; frame-ancestors *")
+    else:
+        headers.setdefault("Content-Security-Policy", PAGE_CSP + "; frame-ancestors 'none'")
+        headers.setdefault("X-Frame-Options", "DENY")
+    return response
+
+
+if __name__ == "__main__":
+    create_app().run(host=os.environ.get("HOST", "127.0.0.1"),
+                     port=int(os.environ.get("PORT", "5000")))

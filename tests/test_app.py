@@ -1,0 +1,187 @@
+"""The HTTP contract: routes, JSON shape, errors with positions, headers, limits."""
+
+import json
+import math
+from urllib.parse import quote
+
+import numpy as np
+import pytest
+from hostile import load_hostile
+
+from autodiff.examples import by_slug
+
+REUSE = by_slug("reuse").source
+
+
+def get_graph(client, src, **params):
+    query = "&".join(f"{k}={quote(str(v))}" for k, v in {"src": src, **params}.items())
+    return client.get(f"/api/graph?{query}")
+
+
+def test_graph_json_follows_the_contract(client):
+    res = get_graph(client, REUSE)
+    assert res.status_code == 200
+    body = res.get_json()
+    assert body["inputs"] == ["w1", "w2"]
+    assert body["output"] == body["nodes"][-1]["id"]
+    first = body["nodes"][0]
+    assert {"id", "name", "op", "value", "grad", "shape"} <= set(first)
+    assert first["op"] == "input" and first["name"] == "w1" and first["shape"] == []
+    assert {"src", "dst", "local"} <= set(body["edges"][0])
+    assert body["steps"][0]["phase"] == "forward"
+    assert body["steps"][0]["text"] == "z1 = 3 · w1 = 3 · 2 = 6"
+    assert body["gradients"]["w1"] == -5.2813645428134075
+    assert body["gradients"]["w2"] == -1.8759999535494778
+    assert body["layout"]["svg"].startswith("<svg")
+
+
+def test_local_derivative_on_edges(client):
+    body = get_graph(client, REUSE).get_json()
+    ids = {n["id"]: n["name"] for n in body["nodes"]}
+    into_z3 = [e for e in body["edges"] if ids[e["dst"]] == "z3"]
+    assert into_z3[0]["local"] == pytest.approx(-math.sin(7.5), rel=1e-15)
+
+
+def test_post_json_body_matches_get(client):
+    res = client.post("/api/graph", json={"src": REUSE})
+    assert res.status_code == 200
+    assert res.get_json()["gradients"] == get_graph(client, REUSE).get_json()["gradients"]
+
+
+def test_known_layout_is_not_sent_again(client):
+    first = get_graph(client, REUSE).get_json()
+    changed = REUSE.replace("w1 = 2.0", "w1 = 2.5")
+    again = get_graph(client, changed, layout_key=first["layout"]["key"]).get_json()
+    assert again["layout"]["key"] == first["layout"]["key"]
+    assert again["layout"]["svg"] is None
+    assert again["gradients"]["w1"] != first["gradients"]["w1"]
+
+
+def test_user_error_is_400_with_position(client):
+    res = get_graph(client, "w1 = 2\nw2 = 1\ny = w1 * w3")
+    assert res.status_code == 400
+    error = res.get_json()["error"]
+    assert error == {
+        "message": "name 'w3' has no value; add a line such as 'w3 = 1.0'",
+        "line": 3,
+        "col": 10,
+    }
+
+
+def test_missing_src_is_400(client):
+    res = client.get("/api/graph")
+    assert res.status_code == 400
+    assert "src" in res.get_json()["error"]["message"]
+
+
+def test_non_finite_numbers_are_strings(client):
+    body = get_graph(client, "x = 0\nf = x/x").get_json()
+    assert body["value"] == "NaN"
+    assert body["gradients"]["x"] == "NaN"
+    assert body["problems"]
+
+
+def test_oversized_body_is_413(client):
+    res = client.post("/api/graph", json={"src": "x = 1\n" * 40_000})
+    assert res.status_code == 413
+    assert "KiB" in res.get_json()["error"]["message"]
+
+
+@pytest.mark.parametrize("category,source,expected", load_hostile())
+def test_hostile_inputs_never_5xx(client, category, source, expected):
+    # Encoded here with ASCII escapes: a lone surrogate is valid JSON text but not UTF-8.
+    res = client.post("/api/graph", data=json.dumps({"src": source}),
+                      content_type="application/json")
+    assert res.status_code in (200, 400), res.data[:300]
+    body = res.get_json()
+    if expected == "error":
+        assert res.status_code == 400
+    if expected in ("ok", "nan-shown"):
+        assert res.status_code == 200
+    if res.status_code == 400:
+        assert body["error"]["message"]
+        assert body["error"]["line"] >= 1 and body["error"]["col"] >= 1
+    if expected == "ok":
+        assert all(isinstance(v, float) for v in _numbers(body["gradients"]))
+    if expected == "nan-shown":
+        flat = _numbers([n["value"] for n in body["nodes"]] + [n["grad"] for n in body["nodes"]])
+        assert any(v in ("NaN", "Infinity", "-Infinity") for v in flat)
+
+
+def _numbers(tree):
+    if isinstance(tree, dict):
+        tree = list(tree.values())
+    if isinstance(tree, list):
+        return [x for item in tree for x in _numbers(item)]
+    return [] if tree is None else [tree]
+
+
+def test_svg_frame_is_standalone(client):
+    res = client.get(f"/svg?src={quote(REUSE)}&step=0")
+    assert res.status_code == 200
+    assert res.mimetype == "image/svg+xml"
+    text = res.get_data(as_text=True)
+    assert text.lstrip().startswith("<svg") and "<style" in text
+    assert "<script" not in text.lower()
+    assert res.headers["Content-Security-Policy"].startswith("default-src 'none'")
+
+
+def test_png_frame(client):
+    res = client.get(f"/png?src={quote(REUSE)}&step=3")
+    assert res.status_code == 200
+    assert res.mimetype == "image/png"
+    assert res.data.startswith(b"\x89PNG\r\n\x1a\n")
+
+
+@pytest.mark.parametrize("step", ["abc", "-1", "1.5"])
+def test_bad_step_is_400(client, step):
+    res = client.get(f"/svg?src={quote(REUSE)}&step={step}")
+    assert res.status_code == 400
+
+
+def test_page_headers(client):
+    res = client.get("/")
+    assert res.status_code == 200
+    csp = res.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp.split("script-src")[1].split(";")[0]
+    assert "frame-ancestors 'none'" in csp
+    assert res.headers["X-Content-Type-Options"] == "nosniff"
+    assert res.headers["Referrer-Policy"] == "no-referrer"
+
+
+def test_embed_is_frameable(client):
+    res = client.get(f"/embed?src={quote(REUSE)}")
+    assert res.status_code == 200
+    assert "frame-ancestors *" in res.headers["Content-Security-Policy"]
+    assert "X-Frame-Options" not in res.headers
+
+
+def test_boot_json_cannot_close_its_script_block(client):
+    res = client.get("/?src=" + quote("</script><script>alert(1)</script>"))
+    html = res.get_data(as_text=True)
+    assert "</script><script>alert(1)" not in html
+
+
+def test_healthz(client):
+    res = client.get("/healthz")
+    assert res.status_code == 200
+    assert res.get_json() == {"status": "ok"}
+
+
+def test_unknown_route_is_json_404(client):
+    res = client.get("/nope")
+    assert res.status_code == 404
+    assert res.get_json()["error"]["message"]
+
+
+def test_gradients_match_finite_differences_in_check_table(client):
+    body = get_graph(client, by_slug("dense").source).get_json()
+    assert body["check"]["total"] == 15
+    for row in body["check"]["rows"]:
+        assert row["ok"], row
+        assert np.isclose(row["autodiff"], row["numeric"], rtol=1e-5, atol=1e-8)
+
+
+def test_json_has_no_bare_nan(client):
+    res = get_graph(client, "f = sqrt(-1)")
+    json.loads(res.get_data(as_text=True), parse_constant=lambda c: pytest.fail(c))
