@@ -1,0 +1,76 @@
+// Talking to /api/graph: one request in flight, stale ones aborted, late answers ignored.
+
+export class GraphError extends Error {
+  constructor(message, line = null, col = null, status = 0) {
+    super(message);
+    this.line = line;
+    this.col = col;
+    this.status = status;
+  }
+}
+
+export class GraphClient {
+  constructor(url = "api/graph") {
+    this.url = new URL(url, document.baseURI).toString();
+    this.seq = 0;
+    this.controller = null;
+  }
+
+  /**
+   * Ask for the graph of `params` ({src, dtype, edge_labels, layout_key}). Resolves with
+   * {data} for a 200, rejects with GraphError for a 400 or a network failure, and resolves
+   * with null when a newer request has superseded this one.
+   */
+  async fetch(params) {
+    const seq = ++this.seq;
+    if (this.controller) this.controller.abort();
+    const controller = new AbortController();
+    this.controller = controller;
+    const body = {
+      src: params.src,
+      dtype: params.dtype || "float64",
+      edge_labels: params.edge_labels ? 1 : 0,
+    };
+    if (params.layout_key) body.layout_key = params.layout_key;
+    let response;
+    let payload = null;
+    try {
+      response = await fetch(this.url, {
+        method: "POST",
+        headers: { "Content-Type": "application/json", Accept: "application/json" },
+        body: JSON.stringify(body),
+        signal: controller.signal,
+        credentials: "same-origin",
+      });
+      payload = await response.json().catch(() => null);
+    } catch (err) {
+      if (seq !== this.seq || controller.signal.aborted) return null;
+      throw new GraphError("The server could not be reached. Check the connection and try again.");
+    }
+    if (seq !== this.seq) return null;
+    this.controller = null;
+    if (response.ok && payload && Array.isArray(payload.nodes)) return { data: payload };
+    const e = payload && payload.error;
+    if (e && typeof e.message === "string") {
+      throw new GraphError(e.message, e.line ?? null, e.col ?? null, response.status);
+    }
+    throw new GraphError(`The server answered ${response.status} ${response.statusText || ""}`.trim(),
+      null, null, response.status);
+  }
+
+  abort() {
+    this.seq++;
+    if (this.controller) this.controller.abort();
+    this.controller = null;
+  }
+}
+
+/** The address of a frame or page for a program: `${path}?src=...&step=k` (+ options). */
+export function shareQuery({ src, step, dtype, edgeLabels }) {
+  const q = new URLSearchParams();
+  q.set("src", src);
+  if (step !== null && step !== undefined) q.set("step", String(step));
+  if (dtype && dtype !== "float64") q.set("dtype", dtype);
+  if (edgeLabels) q.set("edge_labels", "1");
+  return q.toString();
+}

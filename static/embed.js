@@ -1,0 +1,80 @@
+// The embeddable stepper: graph, step buttons and the step's text; no editor.
+
+import { GraphClient, GraphError, shareQuery } from "./api.js";
+import { StepControls } from "./controls.js";
+import { GraphView } from "./graphview.js";
+import { renderProblems } from "./panels.js";
+import { phaseAt, Stepper } from "./stepper.js";
+
+const $ = (id) => document.getElementById(id);
+
+function readBoot() {
+  try {
+    return JSON.parse($("boot").textContent || "{}") || {};
+  } catch {
+    return {};
+  }
+}
+
+const boot = readBoot();
+const query = new URLSearchParams(window.location.search);
+const gallery = Array.isArray(boot.gallery) ? boot.gallery : [];
+const reuse = gallery.find((e) => e.slug === "reuse") || gallery[0];
+const src = typeof boot.src === "string" ? boot.src
+  : (query.get("src") ?? (reuse ? reuse.source : ""));
+const rawStep = Number.parseInt(boot.step ?? query.get("step"), 10);
+const dtype = (boot.dtype ?? query.get("dtype")) === "float32" ? "float32" : "float64";
+const edgeLabels = ["1", "true", "on", "yes", true, 1].includes(boot.edge_labels ?? query.get("edge_labels"));
+
+const view = new GraphView($("graph"));
+const stepper = new Stepper();
+let data = null;
+const controls = new StepControls($("stepbar"), (k) => show(k));
+controls.bindKeys(document);
+
+function show(k) {
+  stepper.show(k);
+  const text = $("step-text");
+  const phase = phaseAt(data, k);
+  text.dataset.phase = phase;
+  text.textContent = data && k > 0 ? data.steps[k - 1].text
+    : "Press → or ▶ to step through the computation.";
+  $("open-app").href = `./?${shareQuery({ src, step: k, dtype, edgeLabels })}`;
+}
+
+async function load() {
+  try {
+    const result = await new GraphClient("api/graph").fetch({ src, dtype, edge_labels: edgeLabels });
+    if (!result) return;
+    data = result.data;
+  } catch (err) {
+    if (!(err instanceof GraphError)) throw err;
+    $("graph-msg").hidden = true;
+    $("error-where").textContent = err.line ? `line ${err.line}, column ${err.col ?? 1}` : "";
+    $("error-message").textContent = err.message;
+    $("error").hidden = false;
+    return;
+  }
+  let svg = null;
+  const layout = data.layout || {};
+  if (layout.svg) {
+    try {
+      svg = view.setSvg(layout.svg);
+      $("graph-msg").hidden = true;
+    } catch (err) {
+      $("graph-msg").textContent = err.message;
+    }
+  } else {
+    $("graph-msg").textContent = data.layout_error
+      ? `The graph could not be drawn: ${data.layout_error}` : "No picture for this program.";
+  }
+  const k = Number.isFinite(rawStep) ? Math.max(0, Math.min(rawStep, data.steps.length)) : 0;
+  controls.setData(data);
+  stepper.k = k;
+  stepper.load(svg, data);
+  renderProblems($("problems"), $("problems-list"), data.problems, data.nodes);
+  controls.go(k, { notify: false });
+  show(k);
+}
+
+load();

@@ -1,0 +1,244 @@
+// The panels around the graph: step explanation, tape, gradient check, problems.
+// Everything user-influenced goes in through textContent, never as markup.
+
+import { phaseAt } from "./stepper.js";
+
+function el(tag, className = "", text = null) {
+  const e = document.createElement(tag);
+  if (className) e.className = className;
+  if (text !== null) e.textContent = text;
+  return e;
+}
+
+/** A number from the API ("NaN"/"Infinity" strings included) as a short text. */
+export function numberText(x, digits = 6) {
+  if (x === "NaN" || (typeof x === "number" && Number.isNaN(x))) return "NaN";
+  if (x === "Infinity" || x === Infinity) return "∞";
+  if (x === "-Infinity" || x === -Infinity) return "-∞";
+  if (typeof x !== "number") return String(x ?? "—");
+  if (x === 0) return "0";
+  const a = Math.abs(x);
+  if (a >= 1e-4 && a < 1e7) return String(Number(x.toPrecision(digits)));
+  return x.toExponential(Math.max(0, digits - 3)).replace("e+", "e");
+}
+
+function errorText(x) {
+  if (typeof x !== "number") return numberText(x);
+  if (x === 0) return "0";
+  return x.toExponential(1).replace("e+", "e");
+}
+
+function ordinal(n) {
+  const s = ["th", "st", "nd", "rd"];
+  const v = n % 100;
+  return n + (s[(v - 20) % 10] || s[v] || s[0]);
+}
+
+const COUNTS = new WeakMap();
+const NODES = new WeakMap();
+
+function nodesById(data) {
+  let nodes = NODES.get(data);
+  if (!nodes) {
+    nodes = new Map(data.nodes.map((n) => [n.id, n]));
+    NODES.set(data, nodes);
+  }
+  return nodes;
+}
+
+/** Per node id, how many contributions its gradient gets in the whole backward pass. */
+function contributionCounts(data) {
+  let uses = COUNTS.get(data);
+  if (!uses) {
+    uses = new Map();
+    for (const s of data.steps) {
+      for (const c of s.contributions || []) uses.set(c.target, (uses.get(c.target) || 0) + 1);
+    }
+    COUNTS.set(data, uses);
+  }
+  return uses;
+}
+
+/** The explanation of step k: heading, the step's text, its rule, gradient status chips. */
+export function renderExplanation(parts, data, k) {
+  const { phase, title, text, rule, chips, box } = parts;
+  const p = phaseAt(data, k);
+  const step = data && k > 0 ? data.steps[k - 1] : null;
+  const nodes = data ? nodesById(data) : new Map();
+  const node = step ? nodes.get(step.node) : null;
+  box.dataset.phase = step && step.kind === "seed" ? "seed" : p;
+  chips.replaceChildren();
+  if (!data) {
+    phase.textContent = "start";
+    title.textContent = "";
+    text.textContent = "";
+    rule.textContent = "";
+    return;
+  }
+  if (!step) {
+    phase.textContent = "start";
+    title.textContent = "Nothing computed yet";
+    text.textContent = "Inputs and constants are known; every operation is still pending (·).";
+    rule.textContent = "Press → or ▶ to run the first operation. ← goes back, Home / End jump to the ends.";
+    return;
+  }
+  const name = node ? node.name : step.node;
+  if (step.kind === "seed") {
+    phase.textContent = "backward · seed";
+    title.textContent = `Seed: the gradient of ${name} with respect to itself is 1`;
+    text.textContent = step.text;
+    rule.textContent = `∂${name}/∂${name} = 1`;
+  } else if (p === "forward") {
+    phase.textContent = "forward";
+    title.textContent = `Compute the value of ${name}`;
+    text.textContent = step.text;
+    rule.textContent = node && node.formula ? node.formula : "";
+  } else {
+    phase.textContent = "backward";
+    title.textContent = `Push the gradient of ${name} back to its inputs`;
+    text.textContent = step.text;
+    rule.textContent = node && node.formula ? node.formula : "";
+  }
+  const uses = contributionCounts(data);
+  for (const c of step.contributions || []) {
+    const target = nodes.get(c.target);
+    const tname = target ? target.name : c.target;
+    const total = uses.get(c.target) || 1;
+    const chip = el("span", c.final ? "chip final" : "chip partial");
+    chip.textContent = c.final
+      ? (total > 1 ? `g${tname}: ${ordinal(c.count)} of ${total} contributions · complete`
+        : `g${tname}: complete`)
+      : `g${tname}: ${ordinal(c.count)} of ${total} contributions · partial`;
+    chips.appendChild(chip);
+  }
+}
+
+export class Tape {
+  /** lists: {forward: <ol>, backward: <ol>}, scroller: the element that scrolls. */
+  constructor(lists, scroller, onPick) {
+    this.lists = lists;
+    this.scroller = scroller;
+    this.onPick = onPick;
+    this.items = [];
+    this.current = null;
+    this._pending = false;
+    for (const list of Object.values(lists)) {
+      list.addEventListener("click", (e) => {
+        const b = e.target.closest("[data-step]");
+        if (b) this.onPick(Number(b.dataset.step));
+      });
+    }
+  }
+
+  render(data) {
+    this.items = [null];
+    this.current = null;
+    const frags = { forward: document.createDocumentFragment(), backward: document.createDocumentFragment() };
+    for (const s of data.steps) {
+      const li = el("li");
+      const b = el("button", `tape-line ${s.phase}${s.kind === "seed" ? " seed" : ""}`);
+      b.type = "button";
+      b.dataset.step = String(s.index);
+      b.appendChild(el("span", "tape-num", String(s.index)));
+      b.appendChild(el("span", "tape-text", s.text));
+      li.appendChild(b);
+      (frags[s.phase] || frags.backward).appendChild(li);
+      this.items.push(b);
+    }
+    this.lists.forward.replaceChildren(frags.forward);
+    this.lists.backward.replaceChildren(frags.backward);
+  }
+
+  highlight(k) {
+    if (this.current) {
+      this.current.classList.remove("current");
+      this.current.removeAttribute("aria-current");
+    }
+    this.current = this.items[k] || null;
+    if (this.current) {
+      this.current.classList.add("current");
+      this.current.setAttribute("aria-current", "step");
+    }
+    // Measure after the frame's own layout rather than forcing one on every step.
+    if (!this._pending) {
+      this._pending = true;
+      requestAnimationFrame(() => {
+        this._pending = false;
+        this.reveal();
+      });
+    }
+  }
+
+  /** Scroll the tape (only the tape, never the page) so the current line is visible. */
+  reveal() {
+    const item = this.current;
+    const box = this.scroller;
+    if (!item) {
+      if (box.scrollTop) box.scrollTop = 0;
+      return;
+    }
+    if (!box.clientHeight) return;
+    const itemRect = item.getBoundingClientRect();
+    const boxRect = box.getBoundingClientRect();
+    const top = itemRect.top - boxRect.top + box.scrollTop;
+    const bottom = top + itemRect.height;
+    const margin = Math.min(48, box.clientHeight / 4);
+    if (top - margin < box.scrollTop) box.scrollTop = Math.max(0, top - margin);
+    else if (bottom + margin > box.scrollTop + box.clientHeight) {
+      box.scrollTop = bottom + margin - box.clientHeight;
+    }
+  }
+}
+
+/** The gradient-check table body and its summary line. */
+export function renderCheck(tbody, summary, check) {
+  tbody.replaceChildren();
+  if (!check || !Array.isArray(check.rows) || !check.rows.length) {
+    summary.textContent = "No inputs to check.";
+    return;
+  }
+  const bad = check.rows.filter((r) => !r.ok).length;
+  const shown = check.rows.length;
+  const of = check.total && check.total > shown ? ` (a sample of ${shown} of ${check.total} entries)` : "";
+  summary.textContent = bad
+    ? `✗ ${bad} of ${shown} gradients disagree with finite differences${of}`
+    : `✓ all ${shown} gradients agree with finite differences${of}`;
+  summary.dataset.ok = bad ? "0" : "1";
+  const frag = document.createDocumentFragment();
+  for (const r of check.rows) {
+    const tr = el("tr", r.ok ? "ok" : "bad");
+    tr.appendChild(el("th", "mono", r.label));
+    tr.appendChild(el("td", "num grad", numberText(r.autodiff)));
+    tr.appendChild(el("td", "num", numberText(r.numeric)));
+    tr.appendChild(el("td", "num", errorText(r.rel_error)));
+    const mark = el("td", "mark");
+    mark.appendChild(el("span", "", r.ok ? "✓" : "✗"));
+    mark.appendChild(el("span", "sr-only", r.ok ? " agrees" : " disagrees"));
+    mark.title = r.ok ? "agrees" : "disagrees";
+    tr.appendChild(mark);
+    frag.appendChild(tr);
+  }
+  tbody.appendChild(frag);
+}
+
+/** The problems box: where a NaN or infinity first arose. */
+export function renderProblems(box, list, problems, nodes) {
+  list.replaceChildren();
+  if (!problems || !problems.length) {
+    box.hidden = true;
+    return;
+  }
+  const names = new Map((nodes || []).map((n) => [n.id, n.name]));
+  for (const p of problems) {
+    const li = el("li");
+    li.appendChild(el("span", "problem-slot", p.slot === "grad" ? "gradient" : "value"));
+    li.appendChild(document.createTextNode(" "));
+    li.appendChild(el("span", "problem-msg", p.message));
+    if (p.inputs && p.inputs.length) {
+      li.appendChild(el("span", "problem-from", ` (from ${p.inputs.join(", ")})`));
+    }
+    li.dataset.node = names.has(p.node) ? p.node : "";
+    list.appendChild(li);
+  }
+  box.hidden = false;
+}

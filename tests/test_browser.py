@@ -1,0 +1,489 @@
+"""The page in a real browser: Debian's Chromium driven by Playwright against the real app.
+
+Run with `make test` (or `pytest -m browser`); CHROMIUM_PATH names the browser binary.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+from browser_support import (
+    ARTIFACTS,
+    FRAME_CLASSES,
+    FRAME_TEXTS,
+    NODE_BOXES,
+    VIEWPORT,
+    classes,
+    counter,
+    launch,
+    live_server,
+    node_ids,
+    page_url,
+    text,
+    wait_for_graph,
+)
+from playwright.sync_api import expect, sync_playwright
+
+from autodiff.examples import by_slug
+
+pytestmark = pytest.mark.browser
+
+REUSE = by_slug("reuse").source
+REUSE_STEPS = 9  # 4 forward, the seed, 4 backward
+
+
+@pytest.fixture(scope="module")
+def server():
+    with live_server() as base:
+        yield base
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_playwright() as p:
+        b = launch(p)
+        yield b
+        b.close()
+
+
+class Console:
+    """Console errors and uncaught exceptions of one page."""
+
+    def __init__(self, page):
+        self.errors: list[str] = []
+        page.on("console", lambda m: m.type == "error" and self.errors.append(m.text))
+        page.on("pageerror", lambda e: self.errors.append(f"uncaught: {e}"))
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport=VIEWPORT)
+    p = context.new_page()
+    p.console = Console(p)
+    yield p
+    context.close()
+
+
+def open_reuse(page, server, step=None):
+    page.goto(page_url(server, REUSE, step) if step is not None else f"{server}/")
+    wait_for_graph(page, REUSE_STEPS)
+    return node_ids(page)
+
+
+def set_range(page, selector, value):
+    """Move a range input as a drag would: set the value, fire `input` and `change`."""
+    page.eval_on_selector(
+        selector,
+        """(el, v) => {
+      el.value = String(v);
+      el.dispatchEvent(new Event('input', {bubbles: true}));
+      el.dispatchEvent(new Event('change', {bubbles: true}));
+    }""",
+        value,
+    )
+
+
+def press(page, key, times=1):
+    for _ in range(times):
+        page.keyboard.press(key)
+
+
+# --- stepping -----------------------------------------------------------------------------
+
+
+def test_reuse_steps_with_keys_and_buttons(page, server):
+    ids = open_reuse(page, server)
+    assert {"w1", "w2", "z1", "z2", "z3", "y", "3"} <= set(ids)
+    w1, w2, y, z1 = ids["w1"], ids["w2"], ids["y"], ids["z1"]
+    assert counter(page) == f"step 0 / {REUSE_STEPS} · start"
+
+    # step 0: only inputs and constants have numbers
+    assert text(page, f"{w1}-v0").strip() == "2"
+    assert text(page, f"{w2}-v0").strip() == "1.5"
+    assert text(page, f"{ids['3']}-v0").strip() == "3"
+    for name in ("z1", "z2", "z3", "y"):
+        assert text(page, f"{ids[name]}-v0").strip() == "·"
+        assert "pending" in classes(page, ids[name])
+    texts = page.evaluate(FRAME_TEXTS)
+    assert all(not t.strip() for k, t in texts.items() if re.fullmatch(r"n\d+-g\d+", k))
+
+    press(page, "ArrowRight")
+    assert counter(page) == f"step 1 / {REUSE_STEPS} · forward"
+    assert text(page, f"{z1}-v0").strip() == "6"
+    assert {"current"} <= classes(page, z1) and "pending" not in classes(page, z1)
+
+    press(page, "ArrowRight", 3)
+    assert counter(page) == f"step 4 / {REUSE_STEPS} · forward"
+    assert text(page, f"{y}-v0").strip() == "0.693271"
+    assert "current" in classes(page, y) and "current" not in classes(page, z1)
+    active = page.evaluate(
+        "[...document.querySelectorAll('#graph g.edge.active')].map(g => [...g.classList])"
+    )
+    assert len(active) == 2 and all("forward" in c for c in active)
+    assert not text(page, f"{y}-g0").strip()
+
+    page.click("[data-step-action=next]")
+    assert counter(page) == f"step 5 / {REUSE_STEPS} · backward"
+    assert text(page, f"{y}-g0").strip() == "1"
+    assert "grad-final" in classes(page, y)
+    assert page.inner_text("#step-text").strip() == "gy = 1"
+
+    page.click("[data-step-action=next]")  # y pushes into w1 (1st of 2) and z3
+    assert "grad-partial" in classes(page, w1)
+    assert text(page, f"{w1}-g0").strip() == "0.346635"
+    backward = page.evaluate(
+        "[...document.querySelectorAll('#graph g.edge.active')].map(g => [...g.classList])"
+    )
+    assert backward and all("backward" in c for c in backward)
+
+    press(page, "End")
+    assert counter(page) == f"step {REUSE_STEPS} / {REUSE_STEPS} · backward"
+    assert "grad-final" in classes(page, w1) and "grad-partial" not in classes(page, w1)
+    assert re.fullmatch(r"\s*-5\.2814\d*\s*", text(page, f"{w1}-g0"))
+    assert text(page, f"{w2}-g0").strip() == "-1.876"
+
+    page.click("[data-step-action=prev]")
+    assert counter(page) == f"step {REUSE_STEPS - 1} / {REUSE_STEPS} · backward"
+    assert "grad-partial" in classes(page, w1)
+
+    press(page, "Home")
+    assert counter(page) == f"step 0 / {REUSE_STEPS} · start"
+    assert "pending" in classes(page, y) and "grad-final" not in classes(page, y)
+    assert not text(page, f"{w1}-g0").strip()
+    press(page, "ArrowLeft")
+    assert counter(page) == f"step 0 / {REUSE_STEPS} · start"
+    assert not page.console.errors
+
+
+def test_explanation_tape_and_check(page, server):
+    ids = open_reuse(page, server, step=4)
+    assert counter(page) == f"step 4 / {REUSE_STEPS} · forward"
+    assert page.inner_text("#step-text").strip() == "y = w1 · z3 = 2 · 0.3466 = 0.6933"
+    assert "∂(a · b)/∂a = b" in page.inner_text("#step-formula")
+    lines = page.locator(".tape-line")
+    expect(lines).to_have_count(REUSE_STEPS)
+    expect(page.locator(".tape-line.current")).to_have_attribute("data-step", "4")
+    page.locator(".tape-line[data-step='9']").click()
+    assert counter(page) == f"step 9 / {REUSE_STEPS} · backward"
+    assert "grad-final" in classes(page, ids["w1"])
+    expect(page.locator(".tape-line.current")).to_have_attribute("data-step", "9")
+
+    page.click("#tab-check")
+    rows = page.locator("#check-body tr")
+    expect(rows).to_have_count(2)
+    first = rows.nth(0).inner_text()
+    assert "w1" in first and "-5.28136" in first and "✓" in first
+    expect(page.locator("#check-summary")).to_contain_text("agree")
+
+
+def test_play_runs_to_the_end_and_stops(page, server):
+    src = by_slug("sigmoid").source  # 1 forward, seed, 1 backward
+    page.goto(page_url(server, src))
+    wait_for_graph(page, 3)
+    page.click("[data-step-action=play]")
+    expect(page.locator("[data-step-action=play]")).to_have_class(re.compile(r"\bplaying\b"))
+    expect(page.locator("[data-step-counter]")).to_have_text("step 3 / 3 · backward", timeout=6000)
+    expect(page.locator("[data-step-action=play]")).not_to_have_class(re.compile(r"\bplaying\b"))
+    time.sleep(0.9)
+    assert counter(page) == "step 3 / 3 · backward"
+
+
+def test_step_slider_and_address_bar(page, server):
+    ids = open_reuse(page, server)
+    set_range(page, "[data-step-range]", 6)
+    assert counter(page) == f"step 6 / {REUSE_STEPS} · backward"
+    assert "grad-partial" in classes(page, ids["w1"])
+    page.wait_for_function("() => location.search.includes('step=6')")
+    assert "src=" in page.url
+    assert "step=6" in page.get_attribute("#download-svg", "href")
+    assert "step=6" in page.get_attribute("#download-png", "href")
+
+
+# --- typing ---------------------------------------------------------------------------------
+
+
+def test_syntax_error_shows_position_and_keeps_graph(page, server):
+    ids = open_reuse(page, server, step=4)
+    before = page.evaluate(FRAME_TEXTS)
+    editor = page.locator("#source")
+    editor.click()
+    page.keyboard.press("Control+A")
+    page.keyboard.type("f = 2x")
+    error = page.locator("#error")
+    expect(error).to_be_visible(timeout=5000)
+    expect(page.locator("#error-where")).to_have_text(re.compile(r"line 1, column \d+"))
+    assert page.inner_text("#error-message").strip()
+    expect(page.locator(".editor-gutter > div.err-line")).to_have_text("1")
+    expect(page.locator(".editor-caret")).to_be_visible()
+    # the last good graph stays, dimmed
+    expect(page.locator("#graph-panel")).to_have_class(re.compile(r"\bstale\b"))
+    assert node_ids(page) == ids
+    assert page.evaluate(FRAME_TEXTS) == before
+    assert counter(page) == f"step 4 / {REUSE_STEPS} · forward"
+    # the address bar keeps what was typed, so a reload loses nothing
+    page.wait_for_function("() => new URLSearchParams(location.search).get('src') === 'f = 2x'")
+
+    page.keyboard.press("Control+A")
+    page.keyboard.type("a = 3\nf = a * a")
+    expect(error).to_be_hidden(timeout=5000)
+    expect(page.locator("#graph-panel")).not_to_have_class(re.compile(r"\bstale\b"))
+    page.wait_for_function("() => document.querySelectorAll('#graph g.node').length === 2")
+    assert set(node_ids(page)) == {"a", "f"}
+
+
+def test_keys_do_not_step_while_typing(page, server):
+    open_reuse(page, server)
+    page.locator("#source").focus()
+    press(page, "ArrowRight", 2)
+    press(page, "End")
+    assert counter(page) == f"step 0 / {REUSE_STEPS} · start"
+    page.keyboard.press("Escape")  # leaves the editor
+    press(page, "ArrowRight")
+    assert counter(page) == f"step 1 / {REUSE_STEPS} · forward"
+    page.locator(".input-number[data-name=w2]").focus()
+    press(page, "ArrowLeft")
+    press(page, "Home")
+    assert counter(page) == f"step 1 / {REUSE_STEPS} · forward"
+
+
+def test_gallery_loads_matvec(page, server):
+    open_reuse(page, server, step=3)
+    page.select_option("#gallery", "matvec")
+    page.wait_for_function(
+        "src => document.querySelector('#source').value === src", arg=by_slug("matvec").source
+    )
+    wait_for_graph(page, 5)
+    page.wait_for_function("() => document.querySelectorAll('#graph g.node').length === 4")
+    ids = node_ids(page)
+    assert {"A", "b", "f"} <= set(ids)
+    assert counter(page) == "step 0 / 5 · start"
+    assert text(page, f"{ids['A']}-v1").split() == ["3", "4"]
+    press(page, "End")
+    assert text(page, f"{ids['b']}-g0").split() == ["4", "6"]
+    assert text(page, f"{ids['A']}-g0").split() == ["1", "-1"]
+    expect(page.locator("#teaches")).to_have_text(by_slug("matvec").teaches)
+    # vectors and matrices are edited in the program, not with sliders
+    expect(page.locator(".input-range")).to_have_count(0)
+
+
+# --- values ----------------------------------------------------------------------------------
+
+
+def test_input_slider_changes_gradient_not_layout(page, server):
+    ids = open_reuse(page, server, step=REUSE_STEPS)
+    w1 = ids["w1"]
+    assert re.fullmatch(r"\s*-5\.2814\d*\s*", text(page, f"{w1}-g0"))
+    page.evaluate("document.querySelector('#graph svg').dataset.probe = 'same'")
+    boxes = page.evaluate(NODE_BOXES)
+    layout_keys = []
+
+    def on_response(response):
+        if "/api/graph" in response.url:
+            body = response.json()
+            layout_keys.append(body["layout"]["svg"] is None)
+
+    page.on("response", on_response)
+    slider = page.locator(".input-range[data-name=w1]")
+    box = slider.bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] / 2 + 25, box["y"] + box["height"] / 2, steps=5)
+    page.mouse.up()
+    page.wait_for_function(
+        "id => !/-5\\.2814/.test(document.getElementById(id + '-g0').textContent)", arg=w1
+    )
+    page.wait_for_timeout(400)  # let the last request of the drag land
+
+    source = page.input_value("#source")
+    first = source.split("\n")[0]
+    assert re.fullmatch(r"w1 = -?\d+(\.\d+)?", first) and first != "w1 = 2.0"
+    assert source.split("\n")[1:] == REUSE.split("\n")[1:]
+    new_w1 = float(first.split("=")[1])
+    assert float(text(page, f"{w1}-v0")) == pytest.approx(new_w1)
+    assert page.input_value(".input-number[data-name=w1]") == first.split("= ")[1]
+    # same picture element, same node geometry, no new SVG sent
+    assert page.evaluate("document.querySelector('#graph svg').dataset.probe") == "same"
+    assert page.evaluate(NODE_BOXES) == boxes
+    assert layout_keys and all(layout_keys)
+    assert counter(page) == f"step {REUSE_STEPS} / {REUSE_STEPS} · backward"
+
+    page.locator(".input-number[data-name=w2]").fill("0.5")
+    page.wait_for_function(
+        "id => document.getElementById(id + '-v0').textContent.trim() === '0.5'", arg=ids["w2"]
+    )
+    assert page.input_value("#source").split("\n")[1] == "w2 = 0.5"
+    assert page.evaluate(NODE_BOXES) == boxes
+    assert not page.console.errors
+
+
+def test_float32_flags_nonfinite_gradient(page, server):
+    page.goto(page_url(server, by_slug("instability").source))
+    wait_for_graph(page)
+    expect(page.locator("#problems")).to_be_hidden()
+    page.check("#opt-float32")
+    expect(page.locator("#problems")).to_be_visible(timeout=5000)
+    expect(page.locator("#problems")).to_contain_text("NaN")
+    press(page, "End")
+    x = node_ids(page)["x"]
+    assert text(page, f"{x}-g0").strip() == "NaN"
+    assert "nonfinite-grad" in classes(page, x)
+    page.wait_for_function("() => location.search.includes('dtype=float32')")
+
+
+def test_edge_labels_toggle(page, server):
+    open_reuse(page, server, step=2)
+    assert page.locator("#graph .local").count() == 0
+    page.check("#opt-edge-labels")
+    page.wait_for_function("() => document.querySelectorAll('#graph text.local').length === 7")
+    assert counter(page) == f"step 2 / {REUSE_STEPS} · forward"
+    labels = page.evaluate(FRAME_TEXTS)
+    assert labels["e0-local"].strip() == "2"  # into z1, computed at step 1
+    assert labels["e6-local"].strip() == "·"  # into y, still pending
+
+
+# --- sharing ---------------------------------------------------------------------------------
+
+
+def test_permalink_restores_program_and_step(page, server, browser):
+    ids = open_reuse(page, server)
+    press(page, "ArrowRight", 5)
+    assert counter(page) == f"step 5 / {REUSE_STEPS} · backward"
+    stepped = page.evaluate(FRAME_CLASSES)
+    stepped_texts = page.evaluate(FRAME_TEXTS)
+    page.wait_for_function("() => location.search.includes('step=5')")
+    url = page.url
+
+    page.reload()
+    wait_for_graph(page, REUSE_STEPS)
+    assert counter(page) == f"step 5 / {REUSE_STEPS} · backward"
+    assert page.input_value("#source") == REUSE
+    assert page.evaluate(FRAME_CLASSES) == stepped
+    assert page.evaluate(FRAME_TEXTS) == stepped_texts
+
+    other = browser.new_context(viewport=VIEWPORT).new_page()
+    other.goto(page_url(server, REUSE, 5))
+    wait_for_graph(other, REUSE_STEPS)
+    assert counter(other) == f"step 5 / {REUSE_STEPS} · backward"
+    assert other.evaluate(FRAME_CLASSES) == stepped
+    assert {"current", "grad-final"} <= classes(other, ids["y"])
+    assert not text(other, f"{ids['w1']}-g0").strip()
+    other.context.close()
+    assert url.startswith(server)
+
+
+def test_embed_steps_without_editor(page, server):
+    page.goto(f"{server}/embed?{page_url('', REUSE, 6).split('?', 1)[1]}")
+    wait_for_graph(page, REUSE_STEPS)
+    assert counter(page) == f"step 6 / {REUSE_STEPS} · backward"
+    assert page.locator("textarea").count() == 0
+    assert "gw1 += z3 · gy" in page.inner_text("#step-text")
+    press(page, "ArrowRight")
+    assert counter(page) == f"step 7 / {REUSE_STEPS} · backward"
+    assert not page.console.errors
+
+
+def test_no_console_errors(page, server):
+    open_reuse(page, server)
+    press(page, "End")
+    press(page, "Home")
+    page.select_option("#gallery", "dense")
+    wait_for_graph(page)
+    page.wait_for_function("() => document.querySelector('#teaches').textContent.includes('layer')")
+    press(page, "End")
+    page.check("#opt-edge-labels")
+    page.click("#tab-check")
+    page.click("#zoom-in")
+    page.click("#zoom-fit")
+    page.wait_for_timeout(300)
+    assert not page.console.errors
+
+
+SYNTHETIC_STEPPER = """async (count) => {
+  // A chain of `count` op nodes on one input, drawn as bare <g>/<text> elements.
+  const { Stepper } = await import('/static/stepper.js');
+  const NS = 'http://www.w3.org/2000/svg';
+  const svg = document.createElementNS(NS, 'svg');
+  const nodes = [{id: 'n0', name: 'x', kind: 'input', live: true, value_finite: true,
+                  grad: 1, display: {value: ['1'], grad: ['1']}}];
+  const edges = [];
+  const steps = [];
+  for (let i = 1; i <= count; i++) {
+    nodes.push({id: `n${i}`, name: `z${i}`, kind: 'op', live: true, value_finite: true, grad: 1,
+                display: {value: [String(i)], grad: ['1']}});
+    edges.push({id: `e${i - 1}`, src: `n${i - 1}`, dst: `n${i}`, local_display: '1'});
+    steps.push({index: i, phase: 'forward', kind: 'op', node: `n${i}`, edges: [`e${i - 1}`],
+                contributions: []});
+  }
+  steps.push({index: count + 1, phase: 'backward', kind: 'seed', node: `n${count}`, edges: [],
+              contributions: []});
+  for (let i = count; i >= 1; i--) {
+    steps.push({index: steps.length + 1, phase: 'backward', kind: 'op', node: `n${i}`,
+                edges: [`e${i - 1}`], contributions: [{edge: `e${i - 1}`, target: `n${i - 1}`,
+                total: 1, total_display: ['1'], final: true, count: 1}]});
+  }
+  for (const n of nodes) {
+    const g = document.createElementNS(NS, 'g');
+    g.id = n.id;
+    g.setAttribute('class', 'node');
+    for (const suffix of ['label', 'v0', 'g0']) {
+      const t = document.createElementNS(NS, 'text');
+      t.id = `${n.id}-${suffix}`;
+      g.appendChild(t);
+    }
+    svg.appendChild(g);
+  }
+  for (const e of edges) {
+    const g = document.createElementNS(NS, 'g');
+    g.id = e.id;
+    g.setAttribute('class', 'edge');
+    svg.appendChild(g);
+  }
+  document.body.appendChild(svg);
+  const stepper = new Stepper();
+  stepper.load(svg, {nodes, edges, steps});
+  const n = steps.length;
+  const time = (f) => { const t = performance.now(); f(); return performance.now() - t; };
+  const jumps = [time(() => stepper.show(n)), time(() => stepper.show(0)), time(() => stepper.show(n))];
+  const singles = [];
+  for (let k = n - 1; k >= 0; k--) singles.push(time(() => stepper.show(k)));
+  singles.sort((a, b) => a - b);
+  const check = [svg.querySelector('#n1-v0').textContent, svg.querySelector('#n1').classList.contains('pending')];
+  svg.remove();
+  return {n, jump: Math.max(...jumps), p95: singles[Math.floor(singles.length * 0.95)], check};
+}"""
+
+
+def test_stepper_walks_a_1000_node_chain_and_back(page, server):
+    # Speed is measured in bench/browser_bench.py; here only that big jumps land right.
+    page.goto(f"{server}/")
+    wait_for_graph(page)
+    result = page.evaluate(SYNTHETIC_STEPPER, 1000)
+    assert result["n"] == 2001
+    assert result["check"] == ["·", True]  # back at step 0
+
+
+# --- screenshots -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("slug", ["reuse", "gates", "matvec"])
+def test_screenshots(page, server, slug):
+    """1280×720 pictures of each example at the start, mid-forward, mid-backward and the end."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.goto(page_url(server, by_slug(slug).source))
+    wait_for_graph(page)
+    n = int(page.get_attribute("[data-step-range]", "max"))
+    forward = page.evaluate("() => document.querySelectorAll('#tape-forward .tape-line').length")
+    frames = {
+        "start": 0,
+        "mid-forward": max(1, (forward + 1) // 2),
+        "mid-backward": forward + 1 + (n - forward) // 2,
+        "end": n,
+    }
+    for name, k in frames.items():
+        set_range(page, "[data-step-range]", k)
+        assert counter(page).startswith(f"step {k} / {n}")
+        page.wait_for_timeout(150)
+        page.screenshot(path=str(ARTIFACTS / f"{slug}-{name}.png"))
+    assert not page.console.errors
