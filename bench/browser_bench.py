@@ -1,0 +1,58 @@
+"""In the browser: time from a key press to the next painted frame, measured in Chromium.
+
+A real key press goes through Playwright; the page's own listeners step the picture. The
+time is taken from a capturing `keydown` listener to the first animation frame after it plus
+a task (the frame's style, layout and paint are done by then).
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+from pathlib import Path
+
+from playwright.sync_api import sync_playwright
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))
+
+from browser_support import VIEWPORT, launch, live_server, page_url, wait_for_graph  # noqa: E402
+from programs import with_nodes  # noqa: E402
+
+PROBE = """() => {
+  window.__latencies = [];
+  document.addEventListener('keydown', () => {
+    const start = performance.now();
+    requestAnimationFrame(() => setTimeout(() => window.__latencies.push(performance.now() - start)));
+  }, {capture: true});
+}"""
+
+PRESSES = 60
+
+
+def measure(page, base: str, source: str) -> tuple[int, list[float]]:
+    """Nodes drawn and the latencies of PRESSES presses of → (then ← back)."""
+    page.goto(page_url(base, source, 0))
+    wait_for_graph(page, timeout=120_000)
+    page.evaluate(PROBE)
+    page.locator("#graph").click()  # focus leaves the editor, so keys step
+    for key in ["ArrowRight"] * PRESSES:
+        page.keyboard.press(key)
+    page.wait_for_function(f"window.__latencies.length >= {PRESSES}")
+    return page.locator("#graph svg g.node").count(), page.evaluate("window.__latencies")
+
+
+def run(table) -> None:
+    """Print the table of key-press-to-paint latencies at 20, 200 and 1,000 nodes."""
+    rows = []
+    with live_server() as base, sync_playwright() as p:
+        browser = launch(p)
+        page = browser.new_page(viewport=VIEWPORT)
+        for n in (20, 200, 1000):
+            nodes, times = measure(page, base, with_nodes(n))
+            times.sort()
+            rows.append([str(nodes), f"{statistics.median(times):.1f} ms",
+                         f"{times[int(len(times) * 0.95)]:.1f} ms", f"{times[-1]:.1f} ms"])
+        browser.close()
+    table("In the browser: key press to painted frame (target ≤ 16 ms at 200 nodes)",
+          ["nodes", "median", "p95", "max"], rows)

@@ -1,0 +1,34 @@
+"""Programs of a chosen size for the benchmarks: layered, with reuse, like a small network."""
+
+from __future__ import annotations
+
+import autodiff
+
+
+def layered(lines: int) -> str:
+    """`lines` assignments after two inputs; each reuses the two values before it."""
+    body = ["x = 0.5", "y = 1.5", "t0 = x * y", "t1 = sin(x) + y"]
+    for k in range(2, lines):
+        body.append(f"t{k} = tanh(t{k - 1}) * t{k - 2} + 0.1")
+    body.append(f"f = t{lines - 1} * t{lines - 2}")
+    return "\n".join(body)
+
+
+def with_nodes(target: int) -> str:
+    """A layered program with about `target` graph nodes (inputs and constants included)."""
+    lines = max(2, (target - 8) // 4 + 2)
+    source = layered(lines)
+    while node_count(source) > target and lines > 2:
+        lines -= 1
+        source = layered(lines)
+    return source
+
+
+def node_count(source: str) -> int:
+    """Nodes in the program's graph."""
+    return len(autodiff.build(source).nodes)
+
+
+def product(factors: int) -> str:
+    """`x*x*...*x`: one value used `factors` times (a hard case for Graphviz 2.43)."""
+    return "x = 1.001\nf = " + "*".join(["x"] * factors)

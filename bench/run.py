@@ -1,0 +1,213 @@
+"""Speed figures, each measured side by side with its baseline in this one run.
+
+    make bench                 # everything (a few minutes on 2 cores)
+    .venv/bin/python bench/run.py --only steps,input
+
+Sections: new program vs bare `dot`; a step vs the naive redraw; changing an input; scale;
+the browser (Playwright, key press to painted frame); load on gunicorn over loopback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import quote
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
+
+import naive  # noqa: E402
+from programs import product, with_nodes  # noqa: E402
+
+import autodiff  # noqa: E402
+from app import create_app  # noqa: E402
+from autodiff import render, service  # noqa: E402
+from autodiff.dot import dot_source  # noqa: E402
+
+
+def median_time(fn, repeat: int) -> float:
+    """Median seconds of `repeat` calls."""
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def clear_caches() -> None:
+    """Forget analyses and layouts, as for a program never seen."""
+    service._analyses.clear()
+    render.clear_cache()
+
+
+def bare_dot(dot_text: str) -> None:
+    """The floor: one `dot -Tsvg` of the same DOT text, nothing else."""
+    subprocess.run([render.dot_binary(), "-Tsvg"], input=dot_text.encode(), check=True,
+                   capture_output=True)
+
+
+def ms(seconds: float) -> str:
+    return f"{seconds * 1e3:9.2f} ms"
+
+
+def table(title: str, header: list[str], rows: list[list[str]]) -> None:
+    print(f"\n## {title}\n")
+    print("| " + " | ".join(header) + " |")
+    print("|" + "|".join("---" for _ in header) + "|")
+    for row in rows:
+        print("| " + " | ".join(row) + " |")
+
+
+def section_new_program(client, repeat: int) -> None:
+    rows = []
+    for n in (20, 100, 1000):
+        src = with_nodes(n)
+        graph = autodiff.build(src)
+        dot_text = dot_source(graph)
+        floor = median_time(lambda: bare_dot(dot_text), repeat)
+
+        def answer():
+            clear_caches()
+            res = client.post("/api/graph", json={"src": src})
+            assert res.status_code == 200
+
+        whole = median_time(answer, repeat)
+        rows.append([str(len(graph.nodes)), ms(floor), ms(whole), f"{whole / floor:.2f}"])
+    table("New program: whole /api/graph answer vs one bare `dot -Tsvg` (target ≤ 1.3)",
+          ["nodes", "bare dot", "/api/graph (uncached)", "ratio"], rows)
+
+
+def section_steps(client, repeat: int) -> None:
+    src = with_nodes(100)
+    graph = autodiff.build(src)
+    n_frames = len(graph.steps) + 1
+    url = "/svg?src=" + quote(src) + "&step="
+    client.get(url + "0")  # the layout is made once, as when the page first opens
+
+    def cached_walk():
+        for k in range(n_frames):
+            assert client.get(url + str(k)).status_code == 200
+
+    walk = median_time(cached_walk, repeat)
+    naive_frames = list(range(0, n_frames, max(1, n_frames // 12)))
+    naive_each = median_time(lambda: [naive.draw_frame(graph, k) for k in naive_frames], 1)
+    naive_each /= len(naive_frames)
+    naive_walk = median_time(lambda: [naive.draw_frame(graph, k) for k in range(n_frames)], 1)
+    layout = render.get_layout(graph)
+    in_process = median_time(lambda: render.render_frame(layout, graph, n_frames // 2), 50)
+    rows = [
+        ["one frame", ms(walk / n_frames), ms(naive_each), f"{naive_each / (walk / n_frames):.0f}×"],
+        [f"whole step-through ({n_frames} frames)", ms(walk), ms(naive_walk),
+         f"{naive_walk / walk:.0f}×"],
+        ["one frame, render_frame() alone", ms(in_process), "", ""],
+    ]
+    table(f"A step, {len(graph.nodes)} nodes: cached /svg frames vs the naive redraw "
+          "(Digraph + dot per frame; target ≥ 100×)",
+          ["what", "cached", "naive", "speed-up"], rows)
+
+
+def section_input(client, repeat: int) -> None:
+    src = with_nodes(100)
+    first = client.post("/api/graph", json={"src": src}).get_json()
+    key = first["layout"]["key"]
+    values = iter(range(1, 10_000))
+
+    def change():
+        moved = src.replace("x = 0.5", f"x = 0.5{next(values)}", 1)
+        body = client.post("/api/graph", json={"src": moved, "layout_key": key}).get_json()
+        assert body["layout"]["svg"] is None
+
+    t = median_time(change, repeat * 5)
+    before = render.get_layout(autodiff.build(src))
+    after = render.get_layout(autodiff.build(src.replace("x = 0.5", "x = 2.5")))
+    table("Changing an input value, 100 nodes (target ≤ 10 ms server time)",
+          ["what", "time"],
+          [["/api/graph with a new value, layout known", ms(t)],
+           ["layout re-used (same key, no dot run)", str(before is after)]])
+
+
+def section_scale(client, repeat: int) -> None:
+    rows = []
+    for n in (10, 50, 100, 200, 500, 1000, 2000):
+        src = with_nodes(n)
+        graph = autodiff.build(src)
+        build = median_time(lambda: autodiff.build(src), repeat)
+        floor = median_time(lambda: bare_dot(dot_source(graph)), 1)
+
+        def answer():
+            clear_caches()
+            client.post("/api/graph", json={"src": src})
+
+        whole = median_time(answer, 1)
+        rows.append([str(len(graph.nodes)), ms(build), ms(floor), ms(whole)])
+    over = with_nodes(2600)
+    res = client.post("/api/graph", json={"src": over})
+    rows.append(["2,600 (over the cap)", "", "", f"{res.status_code}: "
+                 + res.get_json()["error"]["message"][:60]])
+    res = client.post("/api/graph", json={"src": product(600)})
+    body = res.get_json()
+    rows.append(["600-factor product", "", "", f"{res.status_code}: "
+                 + (body.get("layout_error") or "laid out")[:60]])
+    table("Scale: engine, bare dot and the whole answer by node count",
+          ["nodes", "engine (build)", "bare dot", "/api/graph uncached"], rows)
+
+
+def section_effort(repeat: int) -> None:
+    from autodiff import dot as dotmod
+
+    rows = []
+    for n in (100, 1000, 2000):
+        graph = autodiff.build(with_nodes(n))
+        tuned = dot_source(graph)
+        saved = dotmod.EFFORT
+        dotmod.EFFORT = ((0, {}),)
+        try:
+            plain = dot_source(graph)
+        finally:
+            dotmod.EFFORT = saved
+        t_plain = median_time(lambda: bare_dot(plain), 1)
+        t_tuned = median_time(lambda: bare_dot(tuned), repeat)
+        rows.append([str(len(graph.nodes)), ms(t_plain), ms(t_tuned), f"{t_plain / t_tuned:.1f}×"])
+    table("Graphviz effort limits: dot time without and with them",
+          ["nodes", "default effort", "bounded effort", "gain"], rows)
+
+
+SECTIONS = {
+    "new": lambda c, r: section_new_program(c, r),
+    "steps": lambda c, r: section_steps(c, r),
+    "input": lambda c, r: section_input(c, r),
+    "scale": lambda c, r: section_scale(c, r),
+    "effort": lambda c, r: section_effort(r),
+}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--only", default="", help="comma-separated sections: "
+                        + ", ".join(list(SECTIONS) + ["browser", "load"]))
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args()
+    chosen = args.only.split(",") if args.only else list(SECTIONS) + ["browser", "load"]
+    client = create_app().test_client()
+    print(f"# autodiff benchmarks ({time.strftime('%Y-%m-%d')}, Graphviz "
+          f"{subprocess.run(['dot', '-V'], capture_output=True, text=True).stderr.strip()})")
+    for name in chosen:
+        if name in SECTIONS:
+            SECTIONS[name](client, args.repeat)
+        elif name == "browser":
+            import browser_bench
+
+            browser_bench.run(table)
+        elif name == "load":
+            import load_bench
+
+            load_bench.run(table)
+
+
+if __name__ == "__main__":
+    main()
