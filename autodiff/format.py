@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+from functools import lru_cache
 
 import numpy as np
 
@@ -16,7 +17,11 @@ ARRAY_INLINE_MAX = 4
 
 def number(x: float) -> str:
     """Four significant digits, as in the tutorials: 0.3466, -1.876, 6."""
-    x = float(x)
+    return _number(float(x))
+
+
+@lru_cache(maxsize=8192)  # the same few values recur in every step text of a graph
+def _number(x: float) -> str:
     if math.isnan(x):
         return "NaN"
     if math.isinf(x):
@@ -32,7 +37,11 @@ def number(x: float) -> str:
 
 def fixed(x: float) -> str:
     """A number in at most FIXED_WIDTH characters, with as many digits as fit."""
-    x = float(x)
+    return _fixed(float(x))
+
+
+@lru_cache(maxsize=8192)
+def _fixed(x: float) -> str:
     if not math.isfinite(x) or x == 0:
         return number(x)
     magnitude = abs(x)

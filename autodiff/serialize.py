@@ -8,7 +8,7 @@ import numpy as np
 
 from . import format as fmt
 from .gradcheck import gradient_check
-from .model import Graph, Node, Step
+from .model import Graph, Node, Step, all_finite
 from .ops import OPS
 
 NONFINITE = {math.inf: "Infinity", -math.inf: "-Infinity"}
@@ -29,7 +29,14 @@ def array(a: np.ndarray | None):
     a = np.asarray(a)
     if a.ndim == 0:
         return number(a)
-    return [array(x) for x in a]
+    values = a.tolist()
+    return values if all_finite(a) else _spell_nonfinite(values)
+
+
+def _spell_nonfinite(values):
+    if isinstance(values, list):
+        return [_spell_nonfinite(v) for v in values]
+    return number(values)
 
 
 def graph_json(graph: Graph, check: bool = True) -> dict:
