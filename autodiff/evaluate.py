@@ -9,7 +9,7 @@ import numpy as np
 from .errors import AutodiffError, EvaluationError, LimitError
 from .limits import MAX_NODES, MAX_TOTAL_ELEMENTS
 from .model import KIND_CONST, KIND_INPUT, KIND_OP
-from .ops import CONSTANTS
+from .ops import CONSTANTS, function_arities
 from .program import Apply, ArrayLit, Assign, Expr, Name, Num, Output, Program, is_literal
 from .var import Var, apply
 
@@ -65,7 +65,7 @@ class _Evaluator:
             return self.assign_input(s)
         index = self.expr(s.expr)
         entry = self.entries[index]
-        if entry.name is None and entry.kind != KIND_INPUT:
+        if entry.name is None and entry.kind == KIND_OP:
             entry.name = s.target  # the value computed on this line takes the line's name
         self.env[s.target] = index
         return index
@@ -75,8 +75,8 @@ class _Evaluator:
             earlier = next(st.line for st in reversed(self.program.statements[:self.current])
                            if isinstance(st, Assign) and st.target == s.target)
             raise EvaluationError(
-                f"'{s.target}' already has a value (line {earlier}); an input is assigned once: "
-                "give this one its own name", s.line, s.col)
+                f"'{s.target}' already has a value (line {earlier}); a number gets a name of "
+                "its own: an input is assigned once", s.line, s.col)
         index = self.add(self.literal(s.expr, requires_grad=True), KIND_INPUT, s)
         self.entries[index].name = s.target
         self.env[s.target] = index
@@ -106,7 +106,7 @@ class _Evaluator:
     def name(self, e: Name) -> int:
         if e.id in self.env:
             return self.env[e.id]
-        if e.id in CONSTANTS:
+        if e.id in CONSTANTS and e.id not in self.program.assigned_lines():
             if e.id not in self.constants:
                 var = Var(CONSTANTS[e.id], dtype=self.dtype)
                 self.constants[e.id] = self.add(var, KIND_CONST, e, constant=e.id)
@@ -123,6 +123,8 @@ class _Evaluator:
         if later is not None:
             return (f"name '{e.id}' is used before it has a value: it is assigned on line "
                     f"{later}; move that line above line {e.line}")
+        if function_arities(e.id):
+            return f"'{e.id}' is a function: call it with an argument, e.g. {e.id}(x)"
         return f"name '{e.id}' has no value; add a line such as '{e.id} = 1.0'"
 
     def apply(self, e: Apply) -> int:

@@ -152,7 +152,7 @@ OPS: dict[str, Op] = {
         Op("mean", 1, "mean", "mean({a})", "∂mean(a)/∂aᵢ = 1/n", np.mean,
            vjp=_mean_vjp, jvp=lambda ts, a, out: np.mean(ts[0]),
            edge_local=lambda a, out: (np.full_like(a, 1 / max(a.size, 1)),),
-           vjp_text=("{g}/n",)),
+           vjp_text=("{g}/size({a})",)),
         Op("amax", 1, "max", "max({a})", "∂max(a)/∂aᵢ = 1 at the arg-max, else 0", np.max,
            vjp=lambda g, a, out: (_pick(a, out, _argmax) * g,),
            jvp=lambda ts, a, out: ts[0].flat[_argmax(a)],

@@ -10,6 +10,7 @@ import ast
 import math
 import re
 import sys
+import warnings
 
 import numpy as np
 
@@ -119,9 +120,16 @@ def parse(source: str) -> Program:
     return Program(statements)
 
 
+SOURCE_NAME = "<program>"
+# Python warns about odd escapes and literals while parsing; the user's text is data, not code
+# of ours, so those warnings would only fill the server's log.
+for _category in (SyntaxWarning, DeprecationWarning):
+    warnings.filterwarnings("ignore", category=_category, module=re.escape(SOURCE_NAME))
+
+
 def _python_ast(source: str) -> ast.Module:
     try:
-        return ast.parse(source, mode="exec")
+        return ast.parse(source, filename=SOURCE_NAME, mode="exec")
     except SyntaxError as e:
         raise ParseError(_syntax_message(e), e.lineno or 1, e.offset or 1) from None
     except ValueError:  # text the parser cannot encode; `_check_characters` names the usual ones

@@ -484,3 +484,29 @@ def test_every_limit_has_a_check():
 @pytest.mark.parametrize("name", sorted(LIMIT_CHECKS))
 def test_limit(name):
     LIMIT_CHECKS[name]()
+
+
+@pytest.mark.parametrize("source,fragment,line,col", [
+    ("f = sin", "'sin' is a function: call it", 1, 5),
+    ("x = 2\nf = x*2\nf = 3", "'f' already has a value (line 2)", 3, 1),
+    ("f = e * 2\ne = 3", "name 'e' is used before it has a value: it is assigned on line 2", 1, 5),
+])
+def test_messages_that_explain_the_mistake(source, fragment, line, col):
+    with pytest.raises(autodiff.AutodiffError) as info:
+        autodiff.build(source)
+    assert fragment in info.value.message
+    assert (info.value.line, info.value.col) == (line, col)
+
+
+def test_naming_a_constant_does_not_rename_it_everywhere():
+    graph = autodiff.build("b = pi\nx = 1\nf = b * x + pi")
+    assert [n.label for n in graph.nodes if n.kind == "const"] == ["π"]
+
+
+def test_parsing_odd_escapes_warns_nothing():
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(autodiff.AutodiffError):
+            autodiff.build('x = 1\nf = "\\ "')
