@@ -19,7 +19,7 @@ help:
 	@echo "make run     serve the app on http://\$$HOST:\$$PORT (default $(HOST):$(PORT))"
 	@echo "make test    run the whole test suite (needs Chromium for browser tests)"
 	@echo "make bench   run the benchmarks"
-	@echo "make lint    ruff check + ruff format --check"
+	@echo "make lint    ruff check"
 	@echo "make clean   remove .venv and caches"
 
 setup: $(STAMP) system-deps
@@ -49,7 +49,6 @@ bench: setup
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/ruff format --check .
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis .ruff_cache

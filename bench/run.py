@@ -69,9 +69,9 @@ def section_new_program(client, repeat: int) -> None:
         src = with_nodes(n)
         graph = autodiff.build(src)
         dot_text = dot_source(graph)
-        floor = median_time(lambda: bare_dot(dot_text), repeat)
+        floor = median_time(lambda text=dot_text: bare_dot(text), repeat)
 
-        def answer():
+        def answer(src=src):
             clear_caches()
             res = client.post("/api/graph", json={"src": src})
             assert res.status_code == 200
@@ -136,10 +136,10 @@ def section_scale(client, repeat: int) -> None:
     for n in (10, 50, 100, 200, 500, 1000, 2000):
         src = with_nodes(n)
         graph = autodiff.build(src)
-        build = median_time(lambda: autodiff.build(src), repeat)
-        floor = median_time(lambda: bare_dot(dot_source(graph)), 1)
+        build = median_time(lambda src=src: autodiff.build(src), repeat)
+        floor = median_time(lambda graph=graph: bare_dot(dot_source(graph)), 1)
 
-        def answer():
+        def answer(src=src):
             clear_caches()
             client.post("/api/graph", json={"src": src})
 
@@ -170,8 +170,8 @@ def section_effort(repeat: int) -> None:
             plain = dot_source(graph)
         finally:
             dotmod.EFFORT = saved
-        t_plain = median_time(lambda: bare_dot(plain), 1)
-        t_tuned = median_time(lambda: bare_dot(tuned), repeat)
+        t_plain = median_time(lambda text=plain: bare_dot(text), 1)
+        t_tuned = median_time(lambda text=tuned: bare_dot(text), repeat)
         rows.append([str(len(graph.nodes)), ms(t_plain), ms(t_tuned), f"{t_plain / t_tuned:.1f}×"])
     table("Graphviz effort limits: dot time without and with them",
           ["nodes", "default effort", "bounded effort", "gain"], rows)
