@@ -113,7 +113,8 @@ def parse(source: str) -> Program:
         sys.setrecursionlimit(_MIN_RECURSION_LIMIT)
     tree = _python_ast(source)
     converter = _Converter(source)
-    _check_size(tree, converter)
+    if len(source) > _CHARS_BELOW_ANY_LIMIT:
+        _check_size(tree, converter)
     statements = tuple(converter.statement(s) for s in tree.body)
     if not statements:
         raise ParseError("the program is empty: write at least one line, e.g. f = 2 * 3", 1, 1)
@@ -168,6 +169,12 @@ def _syntax_message(e: SyntaxError) -> str:
 def _position_of(source: str, index: int) -> tuple[int, int]:
     before = source[:index]
     return before.count("\n") + 1, index - (before.rfind("\n") + 1) + 1
+
+
+_CHARS_BELOW_ANY_LIMIT = min(MAX_DEPTH - 10, 2 * MAX_NODES)
+"""Every nesting level and every counted node takes at least one character of source (a
+few levels, module and statement, take none), so shorter programs cannot reach either limit
+and skip the walk."""
 
 
 def _check_size(tree: ast.Module, converter: _Converter) -> None:

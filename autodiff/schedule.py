@@ -99,6 +99,8 @@ def term_template(graph: Graph, edge: Edge) -> str:
     if not op.elementwise:
         return op.vjp_text[edge.arg]
     local = op.local_text[edge.arg]
+    if " + " in local or " - " in local:
+        local = f"({local})"  # 1 - tanh²(a) times g needs its brackets
     term = "{g}" if local == "1" else f"{local} · {{g}}"
     if graph.nodes[edge.src].shape != child.shape:
         term = f"sum({term})"  # broadcasting: the gradient is summed back to the parent's shape

@@ -331,3 +331,8 @@ def test_backward_steps_light_only_edges_that_carry_gradient():
         if step.phase == "backward" and step.kind == "op":
             assert step.edges == tuple(c.edge for c in step.contributions)
             assert all(graph.nodes[graph.edges[e].src].kind != "const" for e in step.edges)
+
+
+def test_a_sum_as_local_derivative_is_bracketed():
+    graph = autodiff.build("x = 0.5\nf = tanh(x)")
+    assert "gx += (1 - tanh²(x)) · gf" in graph.steps[-1].text
