@@ -18,6 +18,11 @@ The rules at step k (the browser applies the same ones to the same SVG):
 - `nonfinite`: the value shown holds NaN or an infinity; `nonfinite-grad`: the gradient shown.
 - Edges into a pending node are `pending` and their local derivative (edge labels) is `·`;
   once the node is computed it is the `local_display` text of the graph's JSON.
+
+`frame_state` applies these rules to every node and edge: the reference. `timeline` applies
+them once per graph, step after step, to only what each step touches, and keeps the texts of
+the drawing's slots (`slot_order`) as snapshots and changes: a frame then costs a copy and a
+few assignments (`Timeline.texts`), whatever the graph's size.
 """
 
 from __future__ import annotations
@@ -27,14 +32,16 @@ import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import repeat
 from typing import NamedTuple
 
 import numpy as np
 
 from .dot import PLACEHOLDER
 from .format import display_height, display_rows
-from .model import KIND_OP, Graph
+from .model import KIND_CONST, KIND_OP, Graph
 from .serialize import _local_display as local_display  # the JSON's `local_display` text
+from .svg import Slot, escape
 
 
 class NodeState(NamedTuple):
@@ -230,3 +237,177 @@ def _grad_updates(graph: Graph, step) -> tuple[tuple[int, _Grad], ...]:
         (c.target, _Grad(tuple(display_rows(c.total)), c.final, bool(np.all(np.isfinite(c.total)))))
         for c in step.contributions
     )
+
+
+# --- the fast path: every slot's texts over time, computed once per graph ------------------
+
+MAX_SNAPSHOTS = 32
+"""Full copies of the slot texts kept per timeline; frames between them replay changes."""
+MIN_STRIDE = 8
+"""Steps between snapshots, at least."""
+
+
+def slot_order(graph: Graph, edge_labels: bool) -> tuple[Slot, ...]:
+    """The drawing's slots in document order (`svg.draw` writes them in this order)."""
+    # Per node its classes, value and gradient lines; per edge its classes and local derivative.
+    slots: list[Slot] = []
+    for n in graph.nodes:
+        lines = range(display_height(n.shape))
+        slots.append(("node", n.index, 0))
+        slots += [("val", n.index, j) for j in lines]
+        slots += [("grad", n.index, j) for j in lines] if n.kind != KIND_CONST else []
+    for e in graph.edges:
+        slots.append(("edge", e.index, 0))
+        slots += [("local", e.index, 0)] if edge_labels else []
+    return tuple(slots)
+
+
+@lru_cache(maxsize=1024)
+def class_attr(classes: tuple[str, ...]) -> str:
+    """State classes as they follow the fixed ones in a `class` attribute."""
+    return "".join(" " + name for name in classes)
+
+
+@dataclass(frozen=True)
+class Timeline:
+    """The texts of every slot (escaped, in `slots` order) at every step of one graph."""
+
+    slots: tuple[Slot, ...]
+    last: int
+    stride: int
+    snapshots: tuple[tuple[str, ...], ...]
+    """The texts at steps 0, stride, 2·stride, ..."""
+    changes: tuple[tuple[tuple[int, str], ...], ...]
+    """Per step k ≥ 1, the (slot position, text) pairs that differ from step k - 1."""
+
+    def texts(self, step: int | None = None) -> list[str]:
+        """The slot texts at `step` (None: the last; others clamped like `clamp_step`)."""
+        k = self.last if step is None else min(max(int(step), 0), self.last)
+        base = k - k % self.stride
+        texts = list(self.snapshots[base // self.stride])
+        for changes in self.changes[base + 1 : k + 1]:
+            for position, text in changes:
+                texts[position] = text
+        return texts
+
+
+_TIMELINES: weakref.WeakKeyDictionary[Graph, dict[bool, Timeline]] = weakref.WeakKeyDictionary()
+
+
+def timeline(graph: Graph, edge_labels: bool = False) -> Timeline:
+    """The graph's timeline, made on first use and kept as long as the graph."""
+    with _LOCK:
+        found = _TIMELINES.get(graph, {}).get(edge_labels)
+    if found is None:
+        found = _Sweep(graph, edge_labels).run()
+        with _LOCK:
+            _TIMELINES.setdefault(graph, {})[edge_labels] = found
+    return found
+
+
+class _Sweep:
+    """Walks the steps once, re-applying the rules only to what each step touches."""
+
+    def __init__(self, graph: Graph, edge_labels: bool):
+        self.graph, self.edge_labels = graph, edge_labels
+        self.texts = texts = _texts(graph)
+        self.slots = slot_order(graph, edge_labels)
+        where = {slot: position for position, slot in enumerate(self.slots)}
+        self.node_at = [where["node", n.index, 0] for n in graph.nodes]
+        self.edge_at = [where["edge", e.index, 0] for e in graph.edges]
+        self.into: list[list[int]] = [[] for _ in graph.nodes]
+        for e in graph.edges:
+            self.into[e.dst].append(e.index)
+        self.escaped: dict[str, str] = {}
+        self.values = [self.lines(at + 1, rows) for at, rows in zip(self.node_at, texts.values)]
+        self.pending = [self.lines(at + 1, rows) for at, rows in zip(self.node_at, texts.pending)]
+        self.grad_at = [at + 1 + len(rows) for at, rows in zip(self.node_at, texts.pending)]
+        self.grad_lines: dict[int, list[tuple[int, str]]] = {}
+        self.grads: dict[int, _Grad] = {}
+        self.current = [""] * len(self.slots)
+
+    def run(self) -> Timeline:
+        """Every step's changes, and a snapshot every `stride` steps."""
+        graph, last = self.graph, len(self.graph.steps)
+        stride = max(MIN_STRIDE, -(-(last + 1) // MAX_SNAPSHOTS))
+        self.changed(range(len(graph.nodes)), range(len(graph.edges)), 0)
+        snapshots, changes = [tuple(self.current)], [()]
+        for k in range(1, last + 1):
+            self.grads.update(self.texts.grads[k - 1])
+            changes.append(tuple(self.changed(*self.touched(k), k)))
+            if k % stride == 0:
+                snapshots.append(tuple(self.current))
+        return Timeline(self.slots, last, stride, tuple(snapshots), tuple(changes))
+
+    def touched(self, k: int) -> tuple[set[int], set[int]]:
+        """Nodes and edges whose state may differ between steps k - 1 and k."""
+        steps = self.graph.steps
+        step = steps[k - 1]
+        nodes = {step.node, *(target for target, _ in self.texts.grads[k - 1])}
+        edges = set(step.edges)
+        if k > 1:
+            nodes.add(steps[k - 2].node)
+            edges.update(steps[k - 2].edges)
+        if self.texts.computed_at[step.node] == k:
+            edges.update(self.into[step.node])
+        return nodes, edges
+
+    def changed(self, nodes, edges, k: int) -> list[tuple[int, str]]:
+        """Set the texts of these nodes and edges at step k; the (position, text) that moved."""
+        current, moved = self.current, []
+        texts = [*map(self.node_texts, nodes, repeat(k)), *map(self.edge_texts, edges, repeat(k))]
+        for pairs in texts:
+            for position, text in pairs:
+                if current[position] != text:
+                    current[position] = text
+                    moved.append((position, text))
+        return moved
+
+    def node_texts(self, i: int, k: int) -> list[tuple[int, str]]:
+        """Node i's slot texts at step k, by position."""
+        graph, texts = self.graph, self.texts
+        grad = self.grads.get(i)
+        shown = k >= texts.computed_at[i]
+        current = k > 0 and graph.steps[k - 1].node == i
+        final = None if grad is None else grad.final
+        grad_finite = grad is None or grad.finite
+        facts = (shown, current, graph.nodes[i].live, texts.finite[i], final, grad_finite)
+        out = [(self.node_at[i], class_attr(_node_classes(*facts)))]
+        out += self.values[i] if shown else self.pending[i]
+        if graph.nodes[i].kind != KIND_CONST:
+            out += self.gradient(i, grad)
+        return out
+
+    def gradient(self, i: int, grad: _Grad | None) -> list[tuple[int, str]]:
+        """Node i's gradient lines for `grad` (empty ones before any gradient), by position."""
+        key = -1 - i if grad is None else id(grad)
+        found = self.grad_lines.get(key)
+        if found is None:
+            rows = grad.rows if grad is not None else ("",) * len(self.texts.pending[i])
+            found = self.grad_lines[key] = self.lines(self.grad_at[i], rows)
+        return found
+
+    def edge_texts(self, e: int, k: int) -> list[tuple[int, str]]:
+        """Edge e's slot texts at step k, by position."""
+        graph, texts = self.graph, self.texts
+        dst = graph.edges[e].dst
+        step = graph.steps[k - 1] if k else None
+        active = step is not None and e in step.edges
+        shown = k >= texts.computed_at[dst]
+        facts = (active, step.phase if step else None, graph.nodes[dst].live, shown)
+        out = [(self.edge_at[e], class_attr(_edge_classes(*facts)))]
+        if self.edge_labels:
+            local = texts.locals[e] if shown else PLACEHOLDER
+            out.append((self.edge_at[e] + 1, self.escape(local)))
+        return out
+
+    def lines(self, at: int, rows: tuple[str, ...]) -> list[tuple[int, str]]:
+        """Escaped lines by position, the first at `at`."""
+        return [(at + j, self.escape(row)) for j, row in enumerate(rows)]
+
+    def escape(self, text: str) -> str:
+        """`svg.escape`, remembered: the same few texts recur."""
+        found = self.escaped.get(text)
+        if found is None:
+            found = self.escaped[text] = escape(text)
+        return found

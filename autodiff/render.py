@@ -1,26 +1,33 @@
-"""Drawing a graph: laid out once per structure by a sandboxed Graphviz, frames by string joins.
+"""Drawing a graph: placed once per structure by a sandboxed Graphviz, frames by string joins.
 
     layout = get_layout(graph)                 # cached by structure: values never re-run dot
     svg = render_frame(layout, graph, step)    # standalone SVG text of one step
     png = render_png(layout, graph, step)      # the same frame as PNG, at 2× scale
 
-The SVG contract, shared with the browser (which applies the rules of `autodiff.frames`
-to this same SVG in JS; the class names there are the state classes below):
+    pending = start_layout(graph)              # dot starts now and runs on its own ...
+    frame = start_frame(graph, None)           # ... while the caller does other work
+    svg = frame(pending.result())
 
-    <svg class="adgraph" viewBox="…">     first child <style>: FRAME_CSS
+Graphviz only places fixed-size boxes and routes the edges (`dot -Tjson0`, in its own
+session, an empty directory and a bare environment; a spare one waits with its plugins
+loaded); `svg.py` draws the SVG from those coordinates. The SVG contract, shared with the
+browser (which applies the rules of `autodiff.frames` to this same SVG in JS; the class
+names there are the state classes below):
+
+    <svg class="adgraph" viewBox="…">     first child <style>: FRAME_CSS, then a background
     <g id="nK" class="node kind-input|kind-const|kind-op [output] STATE…">
         <title>             the node's label
         <path|polygon class="outline">       the node's border
         <text id="nK-label" class="label">   header: the label (cut to 20 characters)
         <text id="nK-shape" class="shape">   arrays only: `⟨2×3⟩`, `⟨3⟩`
         <text id="nK-op" class="op">         ops only: `×`, `cos`, `@`
-        <polygon class="slot-val">           value-row cell backgrounds (cue and numbers)
+        <polygon class="slot-val">           value-row background (cue and numbers)
+        <polygon class="slot-grad">          gradient-row background (not for constants)
+        <polygon class="rule">               row separators
         <text class="cue-val">=</text>
         <text id="nK-v0" class="val">        one per display row: nK-v0, nK-v1, …
-        <polygon class="slot-grad">          gradient row (not for constants)
         <text class="cue-grad">∇</text>
         <text id="nK-g0" class="grad">       one per display row: nK-g0, nK-g1, …
-        <polygon class="rule">               row separators
     <g id="eK" class="edge arg0|arg1 STATE…">
         <title>             `src → dst`
         <path>                               the edge, from src to dst
@@ -29,6 +36,8 @@ to this same SVG in JS; the class names there are the state classes below):
         <polygon class="local-bg">           with edge labels: the label's background
         <text id="eK-local" class="local">   with edge labels: ∂dst/∂src
 
+Node groups are moved into place by `transform="translate(x,y)"` (what is inside them is
+relative to the box's top-left corner); the viewBox need not start at 0 0.
 Number texts (`val`, `grad`, `local`) keep their spaces (xml:space="preserve"); `val` and
 `grad` are anchored at their cell's right edge (text-anchor="end"), `local` at its centre.
 Node STATE classes: pending, current, dead, nonfinite, grad-partial, grad-final,
@@ -37,6 +46,9 @@ nonfinite-grad. Edge STATE classes: active, forward, backward, dead, pending.
 
 from __future__ import annotations
 
+import atexit
+import hashlib
+import json
 import math
 import os
 import re
@@ -45,18 +57,19 @@ import signal
 import subprocess
 import tempfile
 import threading
+import time
 import weakref
-import xml.etree.ElementTree as ET
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, partial
+from typing import IO
 
-from .dot import PAD, SLOT_FILLS, NodeSpec, Structure, layout_size, structure, structure_dot
+from .dot import Structure, structure, structure_dot
 from .errors import AutodiffError
-from .format import display_height
-from .frames import FrameState, frame_state
+from .frames import FrameState, class_attr, frame_state, slot_order, timeline
 from .model import Graph
+from .svg import Placement, Route, Slot, draw, escape, flip, route
 
 LAYOUT_TIMEOUT = 10.0
 """Seconds Graphviz may take for one layout."""
@@ -75,18 +88,38 @@ MAX_PNG_PIXELS = 40_000_000
 """A PNG larger than this is drawn at a smaller scale, so memory stays bounded."""
 MAX_PNG_SIDE = 30_000
 """Cairo's surfaces stop at 32767 pixels a side."""
-PNG_GLYPHS = str.maketrans({"⋮": "∶"})
-"""Stand-ins for glyphs DejaVu Sans Mono lacks: cairo, unlike browsers, has no fallback font."""
+PNG_GLYPHS = {"&#8942;": "&#8758;"}
+"""Stand-ins (`⋮` by `∶`) for glyphs DejaVu Sans Mono lacks: cairo has no fallback font."""
+PNG_CACHE_SIZE = 32
+"""PNG frames kept (a 2,000-node frame takes cairo seconds), least recently used dropped."""
+PNG_CACHE_MAX_BYTES = 16_000_000
+"""Larger PNGs are not kept."""
 
 VALUE_GREEN = "#1a7f37"
 """5.1:1 on white."""
 GRAD_RED = "#c62828"
 """5.6:1 on white."""
+INK = "#24292f"
+EDGE_INK = "#57606a"
+POINTS_PER_INCH = 72
 
 FRAME_CSS = f"""
-.adgraph text {{ font-family: "DejaVu Sans", sans-serif; fill: #1f2328; }}
+.adgraph .outline {{ fill: #ffffff; stroke: {INK}; stroke-width: 1.5; }}
+.adgraph .kind-input .outline {{ fill: #dbeafe; stroke-width: 2.5; }}
+.adgraph .kind-const .outline {{ fill: #e8e8e8; stroke-dasharray: 5 2; }}
+.adgraph .slot-val {{ fill: #fbfefb; }}
+.adgraph .slot-grad {{ fill: #fefbfb; }}
+.adgraph .rule {{ fill: none; stroke: {INK}; stroke-width: 1; }}
+.adgraph .edge path {{ fill: none; stroke: {EDGE_INK}; stroke-width: 1.6; }}
+.adgraph .edge .head {{ fill: {EDGE_INK}; stroke: {EDGE_INK}; stroke-width: 1.6; }}
+.adgraph .back-head {{ fill: {GRAD_RED}; stroke: {GRAD_RED}; stroke-width: 1.6; }}
+.adgraph text {{ font-family: "DejaVu Sans", sans-serif; font-size: 14px; fill: #1f2328; }}
+.adgraph .label {{ font-weight: bold; }}
+.adgraph .kind-const .label {{ font-weight: normal; }}
+.adgraph .shape, .adgraph .op {{ font-size: 11px; }}
 .adgraph .val, .adgraph .grad, .adgraph .local {{
   font-family: "DejaVu Sans Mono", monospace; white-space: pre; }}
+.adgraph .local {{ font-size: 12px; }}
 .adgraph .val, .adgraph .cue-val {{ fill: {VALUE_GREEN}; }}
 .adgraph .grad, .adgraph .cue-grad {{ fill: {GRAD_RED}; }}
 .adgraph .cue-val, .adgraph .cue-grad {{ font-weight: bold; }}
@@ -113,7 +146,8 @@ FRAME_CSS = f"""
 .adgraph .edge.active.backward .back-head {{
   visibility: visible; fill: {GRAD_RED}; stroke: {GRAD_RED}; }}
 """
-"""The frame styles, embedded in every SVG so a frame stands alone (also in an <img>)."""
+"""The look of a frame, embedded in every SVG so a frame stands alone (also in an <img>):
+first every element's own look by its class, then the state classes' changes to it."""
 
 
 class LayoutError(AutodiffError):
@@ -123,59 +157,232 @@ class LayoutError(AutodiffError):
 # --- running dot --------------------------------------------------------------------------
 
 
+@lru_cache(maxsize=1)
 def dot_binary() -> str:
     """Path of Graphviz's `dot`."""
     return shutil.which("dot") or "/usr/bin/dot"
 
 
-def layout(dot_source: str, timeout: float = LAYOUT_TIMEOUT) -> str:
-    """SVG text from DOT text, by `dot -Tsvg` in its own session, killed after `timeout` s."""
-    with tempfile.TemporaryDirectory(prefix="autodiff-dot-") as empty:
-        # SERVER_NAME makes Graphviz refuse files and images from disk; GV_FILE_PATH is empty.
-        env = {
-            "PATH": "/usr/bin:/bin",
-            "LANG": "C.UTF-8",
-            "HOME": empty,
-            "SERVER_NAME": "autodiff",
-            "GV_FILE_PATH": empty + os.sep,
-        }
+PLUGINS = ("libgvplugin_core", "libgvplugin_dot_layout")
+"""The Graphviz plugins a layout needs (the JSON and SVG output, dot's layout): without the
+others (pango, cairo, gd, ...) and the libraries they pull in, dot starts in half the time."""
+
+
+@lru_cache(maxsize=1)
+def plugin_dir() -> str | None:
+    """A directory holding only PLUGINS and their config, or None to use Graphviz's own."""
+    folder = tempfile.mkdtemp(prefix="autodiff-gv-")
+    try:
+        libdir = _graphviz_libdir()
+        for name in os.listdir(libdir):
+            if name.startswith(PLUGINS):
+                os.symlink(os.path.join(libdir, name), os.path.join(folder, name))
+        env = {"PATH": "/usr/bin:/bin", "GVBINDIR": folder}
+        run = partial(subprocess.run, capture_output=True, env=env, timeout=10, check=True)
+        run([dot_binary(), "-c"], stdin=subprocess.DEVNULL)
+        if b'"objects"' not in run([dot_binary(), "-Tjson0"], input=b"digraph{a->b}").stdout:
+            raise ValueError("no layout with the plugins alone")
+    except (OSError, ValueError, subprocess.SubprocessError):
+        shutil.rmtree(folder, ignore_errors=True)
+        return None
+    atexit.register(_remove_if_mine, folder, os.getpid())
+    return folder
+
+
+def _graphviz_libdir() -> str:
+    """Where Graphviz keeps its plugins, as `dot -v` says."""
+    told = subprocess.run(
+        [dot_binary(), "-v"], stdin=subprocess.DEVNULL, capture_output=True, timeout=10
+    )
+    found = re.search(r'libdir = "([^"]+)"', told.stderr.decode(errors="replace"))
+    if found is None:
+        raise ValueError("dot -v names no libdir")
+    return found[1]
+
+
+def _remove_if_mine(folder: str, pid: int) -> None:
+    """Remove a directory at exit, unless this is a forked child of its maker."""
+    if os.getpid() == pid:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@dataclass(frozen=True)
+class Dot:
+    """A started `dot` process, the empty directory it runs in and the files it writes."""
+
+    proc: subprocess.Popen
+    empty: str
+    files: tuple[IO[bytes], ...]
+    """stdout, stderr (and stdin when it reads a file)."""
+
+
+def _spawn(output: str, source: bytes | None) -> Dot:
+    """`dot -T<output>` in its own session, an empty directory and a bare environment,
+    reading `source` from a file, or from a pipe when None (a spare, fed later)."""
+    empty = tempfile.mkdtemp(prefix="autodiff-dot-")
+    files = [tempfile.TemporaryFile() for _ in range(2 if source is None else 3)]
+    if source is not None:
+        files[2].write(source)
+        files[2].seek(0)
+    # SERVER_NAME makes Graphviz refuse files and images from disk; GV_FILE_PATH is empty.
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "LANG": "C.UTF-8",
+        "HOME": empty,
+        "SERVER_NAME": "autodiff",
+        "GV_FILE_PATH": empty + os.sep,
+    }
+    plugins = plugin_dir()
+    if plugins is not None:
+        env["GVBINDIR"] = plugins
+    try:
+        proc = subprocess.Popen(
+            [dot_binary(), f"-T{output}"],
+            stdin=subprocess.PIPE if source is None else files[2],
+            stdout=files[0],
+            stderr=files[1],
+            cwd=empty,
+            env=env,
+            start_new_session=True,
+        )
+    except OSError as err:
+        for file in files:
+            file.close()
+        shutil.rmtree(empty, ignore_errors=True)
+        raise LayoutError(f"Graphviz could not be started: {err.strerror}") from None
+    return Dot(proc, empty, tuple(files))
+
+
+def _stop(dot: Dot) -> None:
+    """Kill a dot's whole process group if it still runs, reap it, drop its files."""
+    proc = dot.proc
+    if proc.returncode is None and proc.poll() is None:
         try:
-            proc = subprocess.Popen(
-                [dot_binary(), "-Tsvg"],
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                cwd=empty,
-                env=env,
-                start_new_session=True,
-            )
-        except OSError as err:
-            raise LayoutError(f"Graphviz could not be started: {err.strerror}") from None
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        proc.wait()
+    if proc.stdin is not None:
+        proc.stdin.close()
+    for file in dot.files:
+        file.close()
+    shutil.rmtree(dot.empty, ignore_errors=True)
+
+
+def _feed(dot: Dot, source: bytes) -> bool:
+    """Give a spare its DOT text; False if it is gone."""
+    try:
+        dot.proc.stdin.write(source)
+        dot.proc.stdin.close()
+    except (BrokenPipeError, OSError, ValueError):
+        return False
+    return True
+
+
+class Spare:
+    """One `dot -Tjson0` started before it is needed, waiting for its input: dot loads its
+    plugins before it reads, so its start-up is then off the clock of the request using it."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._dot: Dot | None = None
+
+    def take(self) -> Dot | None:
+        """The spare, if there is a live one (there is none then until `refill`)."""
+        with self._lock:
+            dot, self._dot = self._dot, None
+        if dot is not None and dot.proc.poll() is not None:
+            _stop(dot)
+            return None
+        return dot
+
+    def refill(self) -> None:
+        """Start the next spare, unless there is one (or dot cannot be started)."""
+        if self._dot is not None:
+            return
         try:
-            out, err = proc.communicate(dot_source.encode(), timeout=timeout)
+            dot = _spawn(SPARE_OUTPUT, None)
+        except LayoutError:
+            return
+        with self._lock:
+            extra, self._dot = self._dot, dot
+        if extra is not None:
+            _stop(extra)
+
+    def drop(self) -> None:
+        """Stop the spare (at exit)."""
+        with self._lock:
+            dot, self._dot = self._dot, None
+        if dot is not None:
+            _stop(dot)
+
+    def forget(self) -> None:
+        """In a forked child: let go of the parent's spare without stopping it."""
+        dot, self._dot, self._lock = self._dot, None, threading.Lock()
+        if dot is not None:
+            for file in (dot.proc.stdin, *dot.files):
+                file.close()
+
+
+SPARE_OUTPUT = "json0"
+SPARE_MAX_SOURCE = 60_000
+"""DOT texts up to this many bytes go to the spare: they fit in a pipe without blocking."""
+WARM_SPARE = True
+"""Keep a spare dot ready (one idle process per worker)."""
+_SPARE = Spare()
+atexit.register(_SPARE.drop)
+os.register_at_fork(after_in_child=_SPARE.forget)
+
+
+class DotRun:
+    """One dot run: started at once (on the spare when it can), read when `output` is asked."""
+
+    def __init__(self, dot_source: str, output: str, timeout: float):
+        source = dot_source.encode()
+        warm = WARM_SPARE and output == SPARE_OUTPUT and len(source) <= SPARE_MAX_SOURCE
+        dot = _SPARE.take() if warm else None
+        if dot is not None and not _feed(dot, source):
+            _stop(dot)
+            dot = None
+        self.dot = dot or _spawn(output, source)
+        self.deadline = time.monotonic() + timeout
+        self.timeout = timeout
+        self.warm = warm
+        self._finalizer = weakref.finalize(self, _stop, self.dot)
+
+    def output(self) -> str:
+        """dot's output once it finishes, or a LayoutError (killed when out of time)."""
+        try:
+            self.dot.proc.wait(timeout=max(0.0, self.deadline - time.monotonic()))
         except subprocess.TimeoutExpired:
-            raise LayoutError(_too_large(timeout)) from None
+            self._finalizer()
+            raise LayoutError(_too_large(self.timeout)) from None
         finally:
-            if proc.returncode is None:
-                _kill_group(proc)
-    return _checked(proc.returncode, out, err)
+            if self.warm:  # the next spare starts once this dot is done: no two compete
+                threading.Thread(target=_SPARE.refill, daemon=True).start()
+        try:
+            out, err = (_read(f) for f in self.dot.files[:2])
+            return _checked(self.dot.proc.returncode, out, err)
+        finally:
+            self._finalizer()
+
+
+def _read(file: IO[bytes]) -> bytes:
+    file.seek(0)
+    return file.read()
+
+
+def layout(dot_source: str, timeout: float = LAYOUT_TIMEOUT, output: str = "svg") -> str:
+    """dot's output (`-Tsvg` unless told) for DOT text, killed after `timeout` seconds."""
+    return DotRun(dot_source, output, timeout).output()
 
 
 def _too_large(timeout: float) -> str:
     return f"the graph is too large for Graphviz to lay out in {timeout:g} s"
 
 
-def _kill_group(proc: subprocess.Popen) -> None:
-    """Kill dot's whole process group and reap it."""
-    try:
-        os.killpg(proc.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
-    proc.communicate()
-
-
 def _checked(returncode: int, out: bytes, err: bytes) -> str:
-    """dot's SVG, or a LayoutError that says what went wrong."""
+    """dot's output, or a LayoutError that says what went wrong."""
     if returncode < 0:
         name = signal.Signals(-returncode).name if -returncode in signal.valid_signals() else ""
         raise LayoutError(f"Graphviz crashed ({name or -returncode}) laying out this graph")
@@ -190,10 +397,34 @@ def _checked(returncode: int, out: bytes, err: bytes) -> str:
     return out.decode("utf-8", errors="replace")
 
 
-# --- the layout: SVG post-processed once into a template -----------------------------------
+# --- Graphviz's coordinates -----------------------------------------------------------------
 
-Slot = tuple[str, int, int]
-"""What fills one gap of the template: (kind, node or edge index, line)."""
+
+def placement(text: str, s: Structure) -> Placement:
+    """Node centres and edge routes from `dot -Tjson0`, in SVG coordinates."""
+    try:
+        found = json.loads(text)
+        left, bottom, right, top = (float(v) for v in found["bb"].split(","))
+        pad = float(found.get("pad", 0.0)) * POINTS_PER_INCH
+        centres = {o["name"]: o["pos"] for o in found.get("objects", ()) if "pos" in o}
+        edges = {e["id"]: e for e in found.get("edges", ()) if "id" in e}
+        nodes = [centres[f"n{i}"] for i in range(len(s.nodes))]
+        return Placement(
+            (left - pad, -top - pad, right - left + 2 * pad, top - bottom + 2 * pad),
+            tuple(flip(pos) for pos in nodes),
+            tuple(_route(edges[f"e{k}"], nodes, s.edges[k]) for k in range(len(s.edges))),
+        )
+    except (ValueError, KeyError, TypeError, IndexError, AttributeError) as err:
+        raise LayoutError(f"Graphviz produced an unreadable layout ({err!r})") from None
+
+
+def _route(found: dict, centres: list[str], ends: tuple[int, int, int]) -> Route:
+    """An edge's route; a straight line between its nodes if Graphviz gave none."""
+    pos = found.get("pos") or " ".join([centres[ends[0]]] * 2 + [centres[ends[1]]] * 2)
+    return route(pos, found.get("lp"))
+
+
+# --- the layout: our SVG as a frame template -----------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -208,6 +439,7 @@ class Layout:
     width: float
     """Points, from the viewBox."""
     height: float
+    edge_labels: bool = False
 
     def fill(self, texts: list[str]) -> str:
         """The SVG with `texts[i]` in slot i."""
@@ -217,222 +449,43 @@ class Layout:
         return "".join(out)
 
 
-SVG_NS = "http://www.w3.org/2000/svg"
-XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
-ELEMENTS = frozenset({"svg", "g", "title", "path", "polygon", "polyline", "ellipse", "text"})
-"""Elements kept from Graphviz's SVG; anything else (links, images, scripts) is dropped."""
-ATTRIBUTES = frozenset(
-    {
-        "id",
-        "class",
-        "width",
-        "height",
-        "viewBox",
-        "transform",
-        "points",
-        "d",
-        "x",
-        "y",
-        "cx",
-        "cy",
-        "rx",
-        "ry",
-        "fill",
-        "stroke",
-        "stroke-width",
-        "stroke-dasharray",
-        "fill-opacity",
-        "stroke-opacity",
-        "opacity",
-        "text-anchor",
-        "font-family",
-        "font-size",
-        "font-weight",
-        "font-style",
-        "visibility",
-        XML_SPACE,
-    }
-)
-"""Attributes kept; event handlers, links and inline styles are dropped."""
-FILL_CLASSES = {
-    fill: f"slot-{slot}" if slot != "local" else "local-bg" for slot, fill in SLOT_FILLS.items()
-}
-MARK = re.compile("\ue000(\\d+)\ue001")
-NUMBER = re.compile(r"-?(?:\d+\.?\d*|\.\d+)(?:e[-+]?\d+)?")
-ARROW_LENGTH, ARROW_HALF_WIDTH = 9.0, 3.2
-"""Graphviz's normal arrowhead (10 × 3.5) at the edges' arrowsize 0.9."""
+@dataclass(frozen=True)
+class Build:
+    """A layout being made: dot runs; calling waits for it and draws the Layout."""
+
+    s: Structure
+    run: DotRun
+
+    def __call__(self) -> Layout:
+        """The Layout, once dot is done (or its LayoutError)."""
+        return make_layout(self.s, placement(self.run.output(), self.s))
+
+
+def start_build(s: Structure, timeout: float = LAYOUT_TIMEOUT) -> Build:
+    """Start dot on a structure now; calling the result waits for it and makes the Layout."""
+    if s.size > MAX_LAYOUT_SIZE:
+        raise LayoutError(_too_large(timeout))
+    return Build(s, DotRun(structure_dot(s), "json0", timeout))
 
 
 def build_layout(s: Structure, timeout: float = LAYOUT_TIMEOUT) -> Layout:
-    """Run dot on a structure and turn the SVG into a frame template."""
-    if layout_size(s) > MAX_LAYOUT_SIZE:
-        raise LayoutError(_too_large(timeout))
-    try:
-        root = ET.fromstring(layout(structure_dot(s), timeout))
-    except ET.ParseError as err:
-        raise LayoutError(f"Graphviz produced an unreadable drawing ({err})") from None
-    slots: list[Slot] = []
-    _sanitize(root)
-    for group in root.iter("g"):
-        kind, index = _group_of(group)
-        if kind == "node":
-            _node(group, index, s.nodes[index], slots)
-        elif kind == "edge":
-            _edge(group, index, s, slots)
-    _finish_root(root)
-    return _template(root, s, slots)
+    """Run dot on a structure and draw the frame template."""
+    return start_build(s, timeout)()
 
 
-def _sanitize(root: ET.Element) -> None:
-    """Drop namespaces, non-drawing elements and non-drawing attributes."""
-    for el in list(root.iter()):
-        el.tag = el.tag.rsplit("}", 1)[-1]
-        for name in [n for n in el.attrib if n not in ATTRIBUTES]:
-            del el.attrib[name]
-        for child in [c for c in el if c.tag.rsplit("}", 1)[-1] not in ELEMENTS]:
-            el.remove(child)
-
-
-def _group_of(group: ET.Element) -> tuple[str, int]:
-    """('node', K) for `nK`, ('edge', K) for `eK`, else ('', -1)."""
-    match = re.fullmatch(r"([ne])(\d+)", group.get("id", ""))
-    if not match:
-        return "", -1
-    return {"n": "node", "e": "edge"}[match[1]], int(match[2])
-
-
-def _mark(slots: list[Slot], slot: Slot) -> str:
-    slots.append(slot)
-    return f"\ue000{len(slots) - 1}\ue001"
-
-
-def _text_roles(spec: NodeSpec) -> list[tuple[str | None, str, Slot | None]]:
-    """(id suffix, class, slot) of each text of a node, in Graphviz's drawing order."""
-    roles: list[tuple[str | None, str, Slot | None]] = [("label", "label", None)]
-    roles += [("shape", "shape", None)] if spec.shape else []
-    roles += [("op", "op", None)] if spec.symbol else []
-    for slot in spec.slots:
-        roles.append((None, f"cue-{slot}", None))
-        lines = range(display_height(spec.shape))
-        roles += [(f"{slot[0]}{i}", slot, (slot, -1, i)) for i in lines]
-    return roles
-
-
-def _node(group: ET.Element, index: int, spec: NodeSpec, slots: list[Slot]) -> None:
-    """Ids, classes and slots for one node's group."""
-    group.set("class", group.get("class", "node") + _mark(slots, ("node", index, 0)))
-    _set_title(group, spec.label)
-    shapes = [c for c in group if c.tag in ("path", "polygon", "ellipse")]
-    if shapes:
-        shapes[0].set("class", "outline")
-    for poly in shapes[1:]:
-        poly.set("class", FILL_CLASSES.get(poly.get("fill", ""), "rule"))
-    texts = [c for c in group if c.tag == "text"]
-    roles = _text_roles(spec)
-    if len(texts) != len(roles):
-        raise LayoutError(f"Graphviz drew node {spec.label!r} unexpectedly")
-    right = _right_edges(group)
-    for text, (suffix, cls, slot) in zip(texts, roles):
-        text.set("class", cls)
-        if suffix:
-            text.set("id", f"n{index}-{suffix}")
-        if slot:
-            text.attrib.update(
-                {"text-anchor": "end", "x": _num(right[id(text)] - PAD), XML_SPACE: "preserve"}
-            )
-            text.text = _mark(slots, (slot[0], index, slot[2]))
-
-
-def _right_edges(group: ET.Element) -> dict[int, float]:
-    """For each text, the right edge of the last cell background drawn before it."""
-    right, edges = math.nan, {}
-    for child in group:
-        if child.tag == "polygon":
-            right = max(_points(child)[0::2], default=right)
-        elif child.tag == "text":
-            edges[id(child)] = right
-    return edges
-
-
-def _edge(group: ET.Element, index: int, s: Structure, slots: list[Slot]) -> None:
-    """Classes, the back arrowhead and the label slot for one edge's group."""
-    src, dst, _ = s.edges[index]
-    group.set("class", group.get("class", "edge") + _mark(slots, ("edge", index, 0)))
-    _set_title(group, f"{s.nodes[src].label} → {s.nodes[dst].label}")
-    path = group.find("path")
-    heads = [c for c in group if c.tag == "polygon" and c.get("fill") not in FILL_CLASSES]
-    for poly in group.iter("polygon"):
-        if poly.get("fill") in FILL_CLASSES:
-            poly.set("class", FILL_CLASSES[poly.get("fill")])
-    if heads:
-        heads[0].set("class", "head")
-    points = _path_points(path)
-    if len(points) > 1:
-        hidden = {
-            "class": "back-head",
-            "visibility": "hidden",
-            "fill": GRAD_RED,
-            "stroke": GRAD_RED,
-        }
-        back = ET.Element("polygon", hidden | {"points": _back_head(points)})
-        group.insert(list(group).index(heads[0] if heads else path) + 1, back)
-    bg = next((p for p in group.iter("polygon") if p.get("class") == "local-bg"), None)
-    for text in group.iter("text"):
-        text.attrib.update({"id": f"e{index}-local", "class": "local", XML_SPACE: "preserve"})
-        if bg is not None:
-            xs = _points(bg)[0::2]
-            text.attrib.update({"text-anchor": "middle", "x": _num((min(xs) + max(xs)) / 2)})
-        text.text = _mark(slots, ("local", index, 0))
-
-
-def _path_points(path: ET.Element | None) -> list[tuple[float, float]]:
-    """The points of an edge's path: its start, then the control and end points."""
-    coords = [float(v) for v in NUMBER.findall("" if path is None else path.get("d", ""))]
-    return list(zip(coords[0::2], coords[1::2]))
-
-
-def _back_head(pts: list[tuple[float, float]]) -> str:
-    """An arrowhead with its tip at the path's start, pointing back along the path."""
-    x0, y0 = pts[0]
-    x1, y1 = next(((x, y) for x, y in pts[1:] if (x, y) != (x0, y0)), (x0 + 1, y0))
-    length = math.hypot(x1 - x0, y1 - y0)
-    ux, uy = (x1 - x0) / length, (y1 - y0) / length
-    bx, by = x0 + ux * ARROW_LENGTH, y0 + uy * ARROW_LENGTH
-    px, py = -uy * ARROW_HALF_WIDTH, ux * ARROW_HALF_WIDTH
-    corners = [(bx + px, by + py), (x0, y0), (bx - px, by - py), (bx + px, by + py)]
-    return " ".join(f"{_num(x)},{_num(y)}" for x, y in corners)
-
-
-def _points(poly: ET.Element) -> list[float]:
-    return [float(v) for v in NUMBER.findall(poly.get("points", ""))]
-
-
-def _num(x: float) -> str:
-    return f"{x:.2f}".rstrip("0").rstrip(".")
-
-
-def _set_title(group: ET.Element, text: str) -> None:
-    title = group.find("title")
-    if title is not None:
-        title.text = text
-
-
-def _finish_root(root: ET.Element) -> None:
-    """Namespace, class and the embedded style sheet on the <svg> element."""
-    root.set("xmlns", SVG_NS)
-    root.set("class", "adgraph")
-    root.set("role", "img")
-    style = ET.Element("style")
-    style.text = FRAME_CSS
-    root.insert(0, style)
-
-
-def _template(root: ET.Element, s: Structure, slots: list[Slot]) -> Layout:
-    """Split the serialized SVG at the slot marks."""
-    pieces = MARK.split(ET.tostring(root, encoding="unicode"))
-    order = tuple(slots[int(i)] for i in pieces[1::2])
-    box = [float(v) for v in root.get("viewBox", "0 0 0 0").split()]
-    return Layout(s.key, tuple(pieces[0::2]), order, len(s.nodes), len(s.edges), box[2], box[3])
+def make_layout(s: Structure, place: Placement) -> Layout:
+    """The frame template of a placed structure."""
+    template = draw(s, place, FRAME_CSS)
+    return Layout(
+        s.key,
+        template.parts,
+        template.slots,
+        len(s.nodes),
+        len(s.edges),
+        place.box[2],
+        place.box[3],
+        s.edge_labels,
+    )
 
 
 # --- the cache ------------------------------------------------------------------------------
@@ -441,26 +494,64 @@ _CACHE: OrderedDict[str, Layout | LayoutError] = OrderedDict()
 _CACHE_LOCK = threading.Lock()
 
 
-def get_layout(graph: Graph, edge_labels: bool = False, timeout: float = LAYOUT_TIMEOUT) -> Layout:
-    """The graph's layout, from the cache when a graph of the same structure was drawn."""
-    s = _structure(graph, edge_labels)
-    key = s.key
+def _cached(key: str) -> Layout | LayoutError | None:
     with _CACHE_LOCK:
         found = _CACHE.get(key)
         if found is not None:
             _CACHE.move_to_end(key)
-    if found is None:
-        try:
-            found = build_layout(s, timeout)
-        except LayoutError as err:
-            found = err  # a graph that failed once fails again: do not run dot on every request
-        with _CACHE_LOCK:
-            _CACHE[key] = found
-            while len(_CACHE) > CACHE_SIZE:
-                _CACHE.popitem(last=False)
-    if isinstance(found, LayoutError):
-        raise LayoutError(found.message)
     return found
+
+
+def _remember(key: str, found: Layout | LayoutError) -> None:
+    # A graph that failed once fails again: do not run dot on every request.
+    with _CACHE_LOCK:
+        _CACHE[key] = found
+        while len(_CACHE) > CACHE_SIZE:
+            _CACHE.popitem(last=False)
+
+
+class PendingLayout:
+    """A layout on its way: dot runs in its own process until `result` is asked for."""
+
+    def __init__(self, key: str, found: Layout | LayoutError | None = None, finish=None):
+        self.key = key
+        self._found = found
+        self._finish: Callable[[], Layout] | None = finish
+        self._lock = threading.Lock()
+
+    def result(self) -> Layout:
+        """The layout (waiting for dot if it still runs), or its LayoutError."""
+        with self._lock:
+            if self._found is None and self._finish is not None:
+                try:
+                    self._found = self._finish()
+                except LayoutError as err:
+                    self._found = err
+                self._finish = None
+                _remember(self.key, self._found)
+        if isinstance(self._found, LayoutError):
+            raise LayoutError(self._found.message)
+        return self._found
+
+
+def start_layout(
+    graph: Graph, edge_labels: bool = False, timeout: float = LAYOUT_TIMEOUT
+) -> PendingLayout:
+    """Start laying out a graph (a cache hit is ready at once; a miss starts dot now)."""
+    s = _structure(graph, bool(edge_labels))
+    found = _cached(s.key)
+    if found is not None:
+        return PendingLayout(s.key, found)
+    try:
+        return PendingLayout(s.key, finish=start_build(s, timeout))
+    except LayoutError as err:
+        _remember(s.key, err)
+        return PendingLayout(s.key, err)
+
+
+def get_layout(graph: Graph, edge_labels: bool = False, timeout: float = LAYOUT_TIMEOUT) -> Layout:
+    """The graph's layout, from the cache when a graph of the same structure was drawn."""
+    return start_layout(graph, edge_labels, timeout).result()
 
 
 _STRUCTURES: weakref.WeakKeyDictionary[Graph, dict[bool, Structure]] = weakref.WeakKeyDictionary()
@@ -479,62 +570,95 @@ def _structure(graph: Graph, edge_labels: bool) -> Structure:
 
 
 def clear_cache() -> None:
-    """Forget every layout."""
+    """Forget every layout and PNG."""
     with _CACHE_LOCK:
         _CACHE.clear()
+        _PNGS.clear()
 
 
 # --- frames ---------------------------------------------------------------------------------
 
 
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-@lru_cache(maxsize=65_536)
-def _lines(lines: tuple[str, ...], count: int) -> tuple[str, ...]:
+def _lines(lines: tuple[str, ...], count: int) -> list[str]:
     """The lines escaped, or `count` empty ones when there are none (no gradient yet)."""
-    return tuple(_escape(line) for line in lines) if lines else ("",) * count
+    return [escape(line) for line in lines] if lines else [""] * count
 
 
-@lru_cache(maxsize=4_096)
-def _class_attr(names: tuple[str, ...]) -> tuple[str]:
-    return ("".join(" " + name for name in names),)
-
-
-SLOT_TEXTS: dict[str, Callable[[FrameState], list[tuple[str, ...]]]] = {
-    "node": lambda st: [_class_attr(n.classes) for n in st.nodes],
+SLOT_TEXTS: dict[str, Callable[[FrameState], list[list[str]]]] = {
+    "node": lambda st: [[class_attr(n.classes)] for n in st.nodes],
     "val": lambda st: [_lines(n.value, len(n.value)) for n in st.nodes],
     "grad": lambda st: [_lines(n.grad, len(n.value)) for n in st.nodes],
-    "edge": lambda st: [_class_attr(e.classes) for e in st.edges],
+    "edge": lambda st: [[class_attr(e.classes)] for e in st.edges],
     "local": lambda st: [_lines((e.local,), 1) for e in st.edges],
 }
 """Per kind of slot, its texts by node or edge index and line."""
 
 
-def render_state(layout: Layout, state: FrameState) -> str:
-    """SVG text of a frame state."""
+def state_texts(state: FrameState, slots: tuple[Slot, ...]) -> list[str]:
+    """The slot texts of a frame state, one per slot."""
     tables = {kind: texts(state) for kind, texts in SLOT_TEXTS.items()}
-    return layout.fill([tables[kind][i][k] for kind, i, k in layout.slots])
+    return [tables[kind][i][k] for kind, i, k in slots]
+
+
+def render_state(layout: Layout, state: FrameState) -> str:
+    """SVG text of a frame state (the reference `render_frame` is checked against)."""
+    return layout.fill(state_texts(state, layout.slots))
+
+
+def start_frame(
+    graph: Graph, step: int | None = None, edge_labels: bool = False
+) -> Callable[[Layout], str]:
+    """Work a frame's texts out now (e.g. while dot runs); the call returned puts them into
+    the graph's layout (made for one frame: `render_frame` serves many)."""
+    texts = state_texts(frame_state(graph, step), slot_order(graph, bool(edge_labels)))
+    return lambda layout: _checked_layout(layout, graph).fill(texts)
 
 
 def render_frame(layout: Layout, graph: Graph, step: int | None = None) -> str:
     """SVG text of the graph at `step` (None: the last frame)."""
-    if (layout.nodes, layout.edges) != (len(graph.nodes), len(graph.edges)):
+    _checked_layout(layout, graph)
+    return layout.fill(timeline(graph, layout.edge_labels).texts(step))
+
+
+def _checked_layout(layout: Layout, graph: Graph) -> Layout:
+    """The layout, if it was made for this graph's structure."""
+    if layout.key != structure_key(graph, layout.edge_labels):
         raise ValueError("the layout was made for a graph of another structure")
-    return render_state(layout, frame_state(graph, step))
+    return layout
+
+
+_PNGS: OrderedDict[tuple[bytes, float], bytes] = OrderedDict()
 
 
 def render_png(
     layout: Layout, graph: Graph, step: int | None = None, scale: float = PNG_SCALE
 ) -> bytes:
     """PNG bytes of the graph at `step`, drawn at `scale` (less for very large graphs)."""
+    svg = render_frame(layout, graph, step)
+    for glyph, stand_in in PNG_GLYPHS.items():
+        svg = svg.replace(glyph, stand_in)
+    key = (hashlib.sha256(svg.encode()).digest(), scale)
+    with _CACHE_LOCK:
+        found = _PNGS.get(key)
+        if found is not None:
+            _PNGS.move_to_end(key)
+            return found
+    png = _draw_png(layout, svg, scale)
+    if len(png) <= PNG_CACHE_MAX_BYTES:
+        with _CACHE_LOCK:
+            _PNGS[key] = png
+            while len(_PNGS) > PNG_CACHE_SIZE:
+                _PNGS.popitem(last=False)
+    return png
+
+
+def _draw_png(layout: Layout, svg: str, scale: float) -> bytes:
+    """cairosvg's PNG of a frame, scaled down to stay within cairo's and memory's limits."""
     import cairosvg  # imported here: only PNG needs cairo
 
     width, height = layout.width * PX_PER_PT, layout.height * PX_PER_PT
     fit = math.sqrt(MAX_PNG_PIXELS / max(width * height, 1.0))
     side = MAX_PNG_SIDE / max(width, height, 1.0)
-    svg = render_frame(layout, graph, step).translate(PNG_GLYPHS)
     return cairosvg.svg2png(
         bytestring=svg.encode(), scale=min(scale, fit, side), background_color="white"
     )
@@ -550,6 +674,7 @@ __all__ = [
     "LAYOUT_TIMEOUT",
     "Layout",
     "LayoutError",
+    "PendingLayout",
     "build_layout",
     "clear_cache",
     "frame_state",
@@ -558,5 +683,7 @@ __all__ = [
     "render_frame",
     "render_png",
     "render_state",
+    "start_frame",
+    "start_layout",
     "structure_key",
 ]

@@ -94,19 +94,38 @@ def analyse(source: str, options: Options) -> Analysis:
 
 def graph_answer(source: str, options: Options, known_layout: str | None = None) -> str:
     """The `/api/graph` JSON text: the analysis plus the layout (left out when already known)."""
-    analysis = analyse(source, options)
+    analysis, pending = _analysis_and_layout(source, options, known_layout)
     extra: dict = {}
     try:
-        layout = render.get_layout(analysis.graph, edge_labels=options.edge_labels)
-        same = known_layout is not None and known_layout == layout.key
-        svg = None if same else render.render_frame(layout, analysis.graph, None)
-        extra["layout"] = {"key": layout.key, "svg": svg}
+        if pending is None:
+            extra["layout"] = {"key": known_layout, "svg": None}
+        else:
+            # The JSON is made while dot runs (see `_analysis_and_layout`), and so is the frame.
+            frame = render.start_frame(analysis.graph, None, options.edge_labels)
+            layout = pending.result()
+            extra["layout"] = {"key": layout.key, "svg": frame(layout)}
     except render.LayoutError as err:
         extra["layout"] = {"key": None, "svg": None}
         extra["layout_error"] = err.message
     # The cached body is spliced rather than re-encoded: it can be megabytes for big graphs.
     tail = json.dumps(extra, ensure_ascii=False)
     return analysis.body_text[:-1] + ", " + tail[1:]
+
+
+def _analysis_and_layout(
+    source: str, options: Options, known_layout: str | None
+) -> tuple[Analysis, render.PendingLayout | None]:
+    """The analysis, dot started as soon as the graph exists (None: the client has the layout)."""
+    key = (normalise(source), options.dtype, options.forward)  # as in `analyse`
+    analysis = _analyses.get(key)
+    graph = analysis.graph if analysis else build(key[0], dtype=key[1], forward=key[2])
+    known = known_layout == render.structure_key(graph, options.edge_labels)
+    pending = None if known else render.start_layout(graph, edge_labels=options.edge_labels)
+    if analysis is None:
+        body = graph_json(graph)
+        analysis = Analysis(graph, body, json.dumps(body, ensure_ascii=False, allow_nan=False))
+        _analyses.put(key, analysis)
+    return analysis, pending
 
 
 def frame_svg(source: str, options: Options, step: int | None) -> str:

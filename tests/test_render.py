@@ -1,4 +1,4 @@
-"""Drawing: DOT text, the sandboxed Graphviz run, the post-processed SVG, frames and PNG."""
+"""Drawing: DOT text, the sandboxed Graphviz run, the SVG drawn from its layout, frames, PNG."""
 
 import dataclasses
 import io
@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import autodiff
-from autodiff import dot, render
+from autodiff import dot, render, svg
 from autodiff.examples import by_slug
 from autodiff.format import display_height, display_rows
 from autodiff.frames import frame_state
@@ -77,8 +77,9 @@ def test_dot_is_deterministic_and_left_to_right():
     assert text_ == dot.dot_source(first) == dot.dot_source(second)
     assert "rankdir=LR" in text_
     for n in first.nodes:
-        assert f"id={n.id} " in text_
-        assert f"kind-{n.kind}" in text_
+        assert f"{n.id} [width=" in text_
+    for e in first.edges:
+        assert f"n{e.src} -> n{e.dst} [id={e.id}]" in text_
 
 
 def test_square_gives_two_edges_drawn_apart():
@@ -103,24 +104,41 @@ def test_values_do_not_change_the_dot_or_the_layout():
 def test_cells_are_sized_from_the_shape():
     graph = build("A = [[1, 2, 3], [4, 5, 6]]\nf = sum(A)")
     width, height = dot.cell_size((2, 3))
-    assert f'WIDTH="{width}" HEIGHT="{height}"' in dot.dot_source(graph)
+    box = dot.structure(graph).nodes[0].box
+    assert box.width >= width and box.height >= 2 * height
+    assert f"n0 [width={box.width / 72:.4f} height={box.height / 72:.4f}]" in dot.dot_source(graph)
     assert dot.cell_size(()) == dot.cell_size(())
     assert dot.cell_size((2, 3))[0] > dot.cell_size((2,))[0] > dot.cell_size(())[0] - 1
-    assert "⟨2×3⟩" in dot.dot_source(graph)
+    root = frame(graph, None)
+    assert text(root, "n0-shape") == "⟨2×3⟩"
+    rows = by_id(root, "n0").findall("{*}polygon[@class='slot-val']")
+    ys = [float(v) for v in re.findall(r"[\d.]+", rows[0].get("points"))[1::2]]
+    assert max(ys) - min(ys) == height
 
 
-def test_escape_makes_markup_and_graphviz_escapes_inert():
-    assert dot.escape('a<b&c>"d') == "a&lt;b&amp;c&gt;&quot;d"
-    assert dot.escape("\\N\\G\\L") == "\\\\N\\\\G\\\\L"
-    assert dot.escape("a\nb\x00") == "ab"
+def test_boxes_fit_their_labels():
+    narrow, wide = (build(f"{name} = 1\nf = {name} * 2") for name in ("a", "W" * 25))
+    assert dot.structure(wide).nodes[0].box.width > dot.structure(narrow).nodes[0].box.width
+    assert text(frame(wide, None), "n0-label") == "W" * 19 + "…"
+
+
+def test_escape_makes_markup_inert():
+    assert svg.escape('a<b&c>"d') == "a&lt;b&amp;c&gt;&quot;d"
+    assert svg.escape("<img src=x onerror=alert(1)>") == "&lt;img src=x onerror=alert(1)&gt;"
+    assert svg.escape("a\nb\x00\ud800") == "ab"
+    assert svg.escape("\\N λ ⟨2⟩") == "\\N &#955; &#10216;2&#10217;"
 
 
 def test_hostile_labels_reach_the_svg_as_plain_text():
     hostile = {0: 'w<1>&"x"', 1: "\\N\\G\\L", 6: "<script>alert(1)</script>"}
     graph = relabel(build(REUSE), hostile)
     source = dot.dot_source(graph)
-    assert "w&lt;1&gt;&amp;&quot;x&quot;" in source
-    assert "<script>" not in source
+    assert "w<1>" not in source and "w&lt;1" not in source and "script" not in source
+    own = r"n\d+ \[width=[\d.]+ height=[\d.]+\]|n\d+ -> n\d+ \[id=e\d+\]|(graph|node|edge) \[.*\]"
+    for line in source.splitlines()[1:-1]:
+        assert re.fullmatch(own, line), line
+    drawn = render_frame(get_layout(graph), graph, None)
+    assert "w&lt;1&gt;&amp;&quot;x&quot;" in drawn and "<script>" not in drawn
     root = frame(graph, None)
     assert text(root, "n0-label") == 'w<1>&"x"'
     assert text(root, "n1-label") == "\\N\\G\\L"
@@ -158,8 +176,10 @@ def test_layout_returns_svg():
 
 
 def test_layout_timeout_is_a_layout_error():
+    # A graph dot takes tens of milliseconds for: done before the deadline is checked, never.
+    slow = "x = 1\ny = 2\n" + "\n".join(f"x = x * y + sin(x) + {k}" for k in range(60))
     with pytest.raises(LayoutError, match="too large for Graphviz to lay out in 0.0001 s"):
-        layout(dot.dot_source(build(REUSE)), timeout=1e-4)
+        layout(dot.dot_source(build(slow)), timeout=1e-4)
 
 
 def test_layout_failure_names_graphviz_error():
@@ -208,7 +228,7 @@ def test_too_large_graphs_are_refused_without_running_dot(monkeypatch):
     def no_dot(*args, **kw):
         raise AssertionError("dot was run")
 
-    monkeypatch.setattr(render, "layout", no_dot)
+    monkeypatch.setattr(render, "DotRun", no_dot)
     graph = build("x = 1\nf = " + " + ".join(["sin(x)"] * 400))
     with pytest.raises(LayoutError, match="too large"):
         render.build_layout(dot.structure(graph))
@@ -220,8 +240,8 @@ def test_too_large_graphs_are_refused_without_running_dot(monkeypatch):
 def test_cache_is_keyed_by_structure_and_bounded(monkeypatch):
     render.clear_cache()
     calls = []
-    real = render.build_layout
-    monkeypatch.setattr(render, "build_layout", lambda s, t: calls.append(s) or real(s, t))
+    real = render.start_build
+    monkeypatch.setattr(render, "start_build", lambda s, t: calls.append(s) or real(s, t))
     monkeypatch.setattr(render, "CACHE_SIZE", 2)
     a = build("x = 2\nf = x + 1")
     assert get_layout(a) is get_layout(build("x = 2.5\nf = x + 1"))
@@ -247,11 +267,14 @@ def test_failures_are_cached(monkeypatch):
     render.clear_cache()
     calls = []
 
-    def failing(s, timeout):
-        calls.append(s)
+    def fail() -> None:
         raise LayoutError("Graphviz failed: no")
 
-    monkeypatch.setattr(render, "build_layout", failing)
+    def failing(s, timeout):
+        calls.append(s)
+        return fail
+
+    monkeypatch.setattr(render, "start_build", failing)
     graph = build(REUSE)
     for _ in range(2):
         with pytest.raises(LayoutError, match="no"):

@@ -1,0 +1,187 @@
+"""Sizes in points of everything a node draws, from its kind, label and shape alone.
+
+Graphviz only places fixed-size boxes; the SVG is drawn from the same numbers, so the DOT
+and the drawing agree without Graphviz ever measuring a text. Coordinates inside a node are
+relative to its box's top-left corner, y pointing down.
+"""
+
+from __future__ import annotations
+
+import math
+import unicodedata
+from dataclasses import dataclass, replace
+from functools import lru_cache
+
+from .format import FIXED_WIDTH, display_height, display_width, shape_text
+from .model import KIND_CONST, KIND_INPUT, KIND_OP
+
+FONT_SIZE = 14
+SMALL_SIZE = 11
+LOCAL_SIZE = 12
+
+CHAR_WIDTH = 8.5
+"""Points per character of DejaVu Sans Mono at FONT_SIZE (0.602 em, rounded up)."""
+LOCAL_CHAR_WIDTH = 7.3
+"""The same at LOCAL_SIZE."""
+LINE_HEIGHT = 17
+"""Points per line of numbers at FONT_SIZE."""
+PAD = 3
+"""Cell padding in points; numbers end this far inside their cell's right edge."""
+
+HEADER_HEIGHT = 22
+"""The row with the label, the shape and the op symbol."""
+BASELINE = 16
+"""From the top of the header, or of a number cell's first line, to the text's baseline."""
+CUE_WIDTH = 20
+"""The column holding `=` or `∇` before the numbers."""
+CUE_DROP = 5
+"""From a row's middle to its cue's baseline (about half the cue's height)."""
+SHAPE_GAP = 5
+"""Between the label and the array's shape."""
+OP_GAP = 12
+"""At least this between the label (or shape) and the op symbol."""
+INSETS = {KIND_INPUT: 7, KIND_CONST: 4, KIND_OP: 4}
+"""From the outline to the cells, by kind: inputs show more of their colour."""
+BOLD = {KIND_INPUT: True, KIND_CONST: False, KIND_OP: True}
+"""Whether the label is bold, by kind."""
+
+LOCAL_WIDTH = math.ceil(FIXED_WIDTH * LOCAL_CHAR_WIDTH) + 2 * PAD
+LOCAL_HEIGHT = LINE_HEIGHT + 2 * PAD
+"""The box an edge label's local derivative is drawn in."""
+
+# Advance widths of ' ' .. '~' in DejaVu Sans (Book and Bold), in thousandths of an em.
+SANS = (
+    318, 401, 460, 838, 636, 950, 780, 275, 390, 390, 500, 838, 318, 361, 318, 337,
+    636, 636, 636, 636, 636, 636, 636, 636, 636, 636, 337, 337, 838, 838, 838, 531,
+    1000, 684, 686, 698, 770, 632, 575, 775, 752, 295, 295, 656, 557, 863, 748, 787,
+    603, 787, 695, 635, 611, 732, 684, 989, 685, 611, 685, 390, 337, 390, 838, 500,
+    500, 613, 635, 550, 635, 615, 352, 635, 634, 278, 278, 579, 278, 974, 634, 612,
+    635, 635, 411, 521, 392, 634, 592, 818, 592, 592, 525, 636, 337, 636, 838,
+)  # fmt: skip
+SANS_BOLD = (
+    348, 456, 521, 838, 696, 1002, 872, 306, 457, 457, 523, 838, 380, 415, 380, 365,
+    696, 696, 696, 696, 696, 696, 696, 696, 696, 696, 400, 400, 838, 838, 838, 580,
+    1000, 774, 762, 734, 830, 683, 683, 821, 837, 372, 372, 775, 637, 995, 837, 850,
+    733, 850, 770, 720, 682, 812, 774, 1103, 771, 724, 725, 457, 365, 457, 838, 500,
+    500, 675, 716, 593, 716, 678, 435, 716, 712, 343, 343, 665, 343, 1042, 712, 687,
+    716, 716, 493, 595, 478, 712, 652, 924, 645, 652, 582, 712, 365, 712, 838,
+)  # fmt: skip
+SYMBOLS = {
+    "·": (318, 380), "×": (838, 838), "÷": (838, 838), "−": (838, 838), "π": (602, 791),
+    "ᵀ": (385, 430), "…": (1000, 1000), "′": (227, 264), "⟨": (390, 457), "⟩": (390, 457),
+}  # fmt: skip
+"""(Book, Bold) widths of the other characters labels, shapes and op symbols use."""
+OTHER = 800
+"""Any other character: generous, so a label is never cut by its box."""
+WIDE = 1000
+"""East Asian wide characters."""
+
+
+def char_width(ch: str, bold: bool) -> int:
+    """Advance width of one character in thousandths of an em."""
+    code = ord(ch)
+    if 32 <= code < 127:
+        return (SANS_BOLD if bold else SANS)[code - 32]
+    if ch in SYMBOLS:
+        return SYMBOLS[ch][bold]
+    return WIDE if unicodedata.east_asian_width(ch) in "WF" else OTHER
+
+
+WIDTHS = tuple(
+    {chr(32 + i): w for i, w in enumerate(table)} | {ch: both[bold] for ch, both in SYMBOLS.items()}
+    for bold, table in enumerate((SANS, SANS_BOLD))
+)
+"""`char_width` of the characters in the tables, Book then Bold."""
+
+
+def text_width(text: str, size: float, bold: bool = False) -> float:
+    """Width in points of `text` in DejaVu Sans at `size` points."""
+    try:
+        return size * sum(map(WIDTHS[bold].__getitem__, text)) / 1000
+    except KeyError:
+        return size * sum(char_width(ch, bold) for ch in text) / 1000
+
+
+def cell_size(shape: tuple[int, ...]) -> tuple[int, int]:
+    """Width and height in points of a value or gradient cell: from the shape alone."""
+    width = math.ceil(display_width(shape) * CHAR_WIDTH) + 2 * PAD
+    return width, display_height(shape) * LINE_HEIGHT + 2 * PAD
+
+
+@dataclass(frozen=True)
+class Row:
+    """One number row of a node: `val` or `grad`."""
+
+    slot: str
+    top: float
+    height: float
+
+
+@dataclass(frozen=True)
+class Box:
+    """Where everything of a node goes, relative to its box's top-left corner."""
+
+    width: int
+    height: int
+    inset: int
+    rows: tuple[Row, ...]
+    lines: int
+    """Number lines per row."""
+    header: float
+    """The header's width besides the label: paddings, the shape and the op symbol."""
+
+    @property
+    def right(self) -> float:
+        """The cells' right edge."""
+        return self.width - self.inset
+
+
+LABEL_MAX = 20
+"""Characters of a label shown before it is cut with `…`."""
+
+
+def shorten(label: str, limit: int = LABEL_MAX) -> str:
+    """A label cut to `limit` characters, the last being `…` when it was longer."""
+    return label if len(label) <= limit else label[: limit - 1] + "…"
+
+
+def label_width(kind: str, label: str) -> float:
+    """Width of a node's label as drawn: cut to LABEL_MAX, bold unless a constant."""
+    return text_width(shorten(label), FONT_SIZE, BOLD[kind])
+
+
+@lru_cache(maxsize=16384)
+def node_box(kind: str, label: str, shape: tuple[int, ...], symbol: str) -> Box:
+    """The box of a node: wide enough for its header and its widest number row."""
+    box = bare_box(kind, shape, symbol)
+    width = math.ceil(2 * box.inset + label_width(kind, label) + box.header)
+    return box if width <= box.width else widened(box, width)
+
+
+@lru_cache(maxsize=1024)
+def bare_box(kind: str, shape: tuple[int, ...], symbol: str) -> Box:
+    """The box of a node with an empty label: all nodes of a kind and shape share it."""
+    inset = INSETS[kind]
+    header = 2 * PAD
+    if shape:
+        header += SHAPE_GAP + text_width(f"⟨{shape_text(shape)}⟩", SMALL_SIZE)
+    if symbol:
+        header += OP_GAP + text_width(symbol, SMALL_SIZE)
+    cell_width, row_height = cell_size(shape)
+    slots = ("val",) if kind == KIND_CONST else ("val", "grad")
+    top = inset + HEADER_HEIGHT
+    rows = tuple(Row(slot, top + i * row_height, row_height) for i, slot in enumerate(slots))
+    return Box(
+        math.ceil(2 * inset + max(header, CUE_WIDTH + cell_width)),
+        math.ceil(2 * inset + HEADER_HEIGHT + len(slots) * row_height),
+        inset,
+        rows,
+        display_height(shape),
+        header,
+    )
+
+
+@lru_cache(maxsize=4096)
+def widened(box: Box, width: int) -> Box:
+    """The same box, wider (for a long label)."""
+    return replace(box, width=width)

@@ -1,0 +1,384 @@
+"""The SVG of a laid-out structure, written element by element from Graphviz's coordinates.
+
+Every element and attribute is our own and every text is escaped here, so the drawing needs
+no sanitising: it can hold nothing but shapes and text. It is all ASCII: other characters
+are written as character references. What changes between frames (state
+classes and number lines) is left as gaps, `Slot`s, between static parts; a frame is the
+parts joined with its texts (see `render.Layout`). The look is in the style sheet the caller
+passes (`render.FRAME_CSS`), keyed by the classes written here.
+
+Coordinates are Graphviz's with y negated (the viewBox starts at the top-left of Graphviz's
+bounding box), so edge routes are copied through as text; each node is drawn once per kind
+of node, relative to its corner, and moved into place with a translation.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from .dot import NodeSpec, Structure
+from .geometry import (
+    BASELINE,
+    CUE_DROP,
+    LINE_HEIGHT,
+    LOCAL_HEIGHT,
+    LOCAL_WIDTH,
+    PAD,
+    SHAPE_GAP,
+    Box,
+    bare_box,
+    label_width,
+    shorten,
+    widened,
+)
+from .model import KIND_INPUT
+
+Point = tuple[float, float]
+Slot = tuple[str, int, int]
+"""What fills one gap of the template: (kind, node or edge index, line)."""
+Kind = tuple[str, int]
+"""A slot of some node: (kind, line)."""
+
+SVG_NS = "http://www.w3.org/2000/svg"
+CUES = {"val": "=", "grad": "&#8711;"}
+"""The glyph before each row (`=`, `∇`), so value and gradient differ without colour."""
+SLOT_PREFIX = {"val": "v", "grad": "g"}
+"""Number line ids: nK-v0, nK-g0, ..."""
+CORNER = 10
+"""Corner radius of an input's rounded box."""
+ARROW_LENGTH = 9.0
+"""Graphviz's arrowhead (10 points) at the edges' arrowsize 0.9."""
+ARROW_HALF_WIDTH = 0.35 * ARROW_LENGTH
+TRIANGLE = "%.2f,%.2f %.2f,%.2f %.2f,%.2f"
+LOCAL_DROP = 4
+"""From an edge label's middle to its text's baseline."""
+ID = "\x00"
+"""Stands for the node's id in a node template (never in escaped text)."""
+AT = "\x01"
+"""Stands for the node's position in a node template."""
+
+PATH_DATA = re.compile(r"[MC0-9.,eE+\- ]*")
+"""What path data made from Graphviz's numbers can hold."""
+MARKS = ("e,", "s,")
+"""Arrow end points in a Graphviz `pos`, before its spline points."""
+
+ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"})
+
+
+def escape(text: str) -> str:
+    """Text for SVG content or an attribute: markup escaped, unprintable characters dropped."""
+    if not text.isprintable():
+        text = "".join(ch for ch in text if ch.isprintable())
+    text = text.translate(ESCAPES)
+    # Other characters as references: all-ASCII text joins and encodes several times faster.
+    return text if text.isascii() else text.encode("ascii", "xmlcharrefreplace").decode()
+
+
+def num(x: float) -> str:
+    """A coordinate inside a node: at most a few decimals, none when whole."""
+    return f"{x:g}"
+
+
+def points(pts: list[Point]) -> str:
+    """An SVG `points` list, to a hundredth of a point."""
+    return " ".join(f"{x:.2f},{y:.2f}" for x, y in pts)
+
+
+@dataclass(frozen=True)
+class Route:
+    """One edge as Graphviz routed it, in SVG coordinates."""
+
+    d: str
+    """Path data of the edge's cubic Bézier pieces."""
+    start: Point
+    leaving: Point
+    """A point the route heads for from its start (for the back arrowhead)."""
+    end: Point
+    arriving: Point
+    """The arrowhead's tip when Graphviz left room for one, else a point before the end."""
+    head: bool
+    label: Point | None
+    """The centre of the edge label's box (with edge labels)."""
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where Graphviz put everything, in SVG coordinates (Graphviz's with y negated)."""
+
+    box: tuple[float, float, float, float]
+    """The viewBox: left, top, width, height."""
+    centres: tuple[Point, ...]
+    """Per node, the centre of its box."""
+    routes: tuple[Route, ...]
+    """Per edge, in edge order."""
+
+
+def flip(text: str) -> Point:
+    """A Graphviz `x,y` as an SVG point."""
+    x, y = text.split(",")[:2]
+    return float(x), -float(y)
+
+
+def flipped(tokens: list[str]) -> str:
+    """Graphviz `x,y` tokens as SVG path coordinates: y negated, as text."""
+    return " ".join(tokens).replace(",", ",-").replace(",--", ",")
+
+
+def route(pos: str, lp: str | None) -> Route:
+    """An edge from its Graphviz `pos`: `e,x,y p0 p1 …` (or pieces split by `;`)."""
+    tip, _, spline = pos[2:].partition(" ") if pos[:2] == "e," else (None, "", pos)
+    if ";" in spline or spline[:2] in MARKS or spline.count(" ") < 3:
+        return _route(pos, lp)
+    first, second, *_, before, last = spline.split(" ")
+    start, end = flip(first), flip(last)
+    leaving, arriving = flip(second), flip(tip) if tip else flip(before)
+    if leaving == start or arriving == end:
+        return _route(pos, lp)
+    d = f"M{first}C{spline[len(first) + 1 :]}".replace(",", ",-").replace(",--", ",")
+    label = flip(lp) if lp else None
+    return Route(checked(d), start, leaving, end, arriving, tip is not None, label)
+
+
+def checked(d: str) -> str:
+    """Path data copied from Graphviz, once it is sure to be only numbers and commands."""
+    if not PATH_DATA.fullmatch(d):
+        raise ValueError(f"unexpected path data {d[:40]!r}")
+    return d
+
+
+def _route(pos: str, lp: str | None) -> Route:
+    """`route` for any `pos`: several pieces, a start arrow, repeated points."""
+    pieces = [piece.split() for piece in pos.split(";")]
+    tip = next((t[2:] for piece in pieces for t in piece if t[:2] == "e,"), None)
+    pieces = [p for p in ([t for t in piece if t[:2] not in MARKS] for piece in pieces) if p]
+    d = "".join(f"M{flipped(p[:1])}C{flipped(p[1:])}" for p in pieces)
+    first, last = pieces[0], pieces[-1]
+    start, end = flip(first[0]), flip(last[-1])
+    leaving = next((p for p in map(flip, first[1:]) if p != start), (start[0] + 1, start[1]))
+    before = next((p for p in map(flip, reversed(last[:-1])) if p != end), (end[0] - 1, end[1]))
+    return Route(
+        checked(d),
+        start,
+        leaving,
+        end,
+        flip(tip) if tip else before,
+        tip is not None,
+        flip(lp) if lp else None,
+    )
+
+
+@dataclass(frozen=True)
+class Template:
+    """The drawing as static parts with `slots[i]` between `parts[i]` and `parts[i + 1]`."""
+
+    parts: tuple[str, ...]
+    slots: tuple[Slot, ...]
+
+
+class _Writer:
+    """Collects static text and slots into a Template."""
+
+    def __init__(self, start: str):
+        self.parts: list[str] = []
+        self.slots: list[Slot] = []
+        self.carry = start
+
+    def add(self, parts: list[str], slots: list[Slot]) -> None:
+        """Static parts with `slots` between them; the first joins what came before."""
+        self.parts.append(self.carry + parts[0])
+        self.parts += parts[1:-1]
+        self.carry = parts[-1]
+        self.slots += slots
+
+    def close(self, end: str) -> Template:
+        """The template, `end` written last."""
+        return Template((*self.parts, self.carry + end), tuple(self.slots))
+
+
+def draw(s: Structure, place: Placement, css: str) -> Template:
+    """The frame template of a structure placed by Graphviz."""
+    out = _Writer(root_open(place, css))
+    for index, (spec, centre) in enumerate(zip(s.nodes, place.centres)):
+        parts, kinds = node_template(spec, index == s.output)
+        box = spec.box
+        where = f"{centre[0] - box.width / 2:.2f},{centre[1] - box.height / 2:.2f}"
+        parts = [part.replace(ID, f"n{index}") for part in parts]
+        parts[1] = parts[1].replace(AT, where)
+        out.add(parts, [(kind, index, line) for kind, line in kinds])
+    for index, (src, dst, arg) in enumerate(s.edges):
+        title = f"{s.nodes[src].label} → {s.nodes[dst].label}"
+        out.add(*edge(index, arg, title, place.routes[index], s.edge_labels))
+    return out.close("</svg>\n")
+
+
+def root_open(place: Placement, css: str) -> str:
+    """The <svg> element, its style sheet and a white background."""
+    left, top, width, height = (f"{v:.2f}" for v in place.box)
+    return (
+        f'<svg xmlns="{SVG_NS}" class="adgraph" role="img" width="{width}pt" '
+        f'height="{height}pt" viewBox="{left} {top} {width} {height}"><style>{css}</style>\n'
+        f'<rect class="background" x="{left}" y="{top}" width="{width}" height="{height}" '
+        'fill="white"/>\n'
+    )
+
+
+# --- nodes -----------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=4096)
+def node_template(spec: NodeSpec, output: bool) -> tuple[tuple[str, ...], tuple[Kind, ...]]:
+    """A node's parts (its id as ID, its corner as AT) and (slot kind, line) between them."""
+    box = spec.box
+    y = num(box.inset + BASELINE)
+    label = (
+        f'" transform="translate({AT})">\n<title>{escape(spec.label)}</title>\n'
+        f"{outline(spec.kind, box.width, box.height)}"
+        f'<text id="{ID}-label" class="label" x="{num(box.inset + PAD)}" y="{y}">'
+        f"{escape(shorten(spec.label))}</text>\n"
+    )
+    if spec.shape:
+        x = box.inset + PAD + label_width(spec.kind, spec.label) + SHAPE_GAP
+        shape = "⟨" + "×".join(str(n) for n in spec.shape) + "⟩"
+        label += f'<text id="{ID}-shape" class="shape" x="{num(x)}" y="{y}">{escape(shape)}'
+        label += "</text>\n"
+    parts, kinds = node_body(spec.kind, spec.shape, spec.symbol, box.width, output)
+    return (parts[0], label + parts[1], *parts[2:]), kinds
+
+
+@lru_cache(maxsize=4096)
+def node_body(
+    kind: str, shape: tuple[int, ...], symbol: str, width: int, output: bool
+) -> tuple[tuple[str, ...], tuple[Kind, ...]]:
+    """All of a node's template but its label, shared by nodes of the same kind and size."""
+    box = widened(bare_box(kind, shape, symbol), width)
+    pending = "".join(
+        [
+            *header(symbol, box),
+            *(background(row.slot, box, row.top, row.height) for row in box.rows),
+            *(rule(box, row.top) for row in box.rows),
+        ]
+    )
+    classes = f"node kind-{kind}" + (" output" if output else "")
+    parts: list[str] = [f'<g id="{ID}" class="{classes}']
+    kinds: list[Kind] = [("node", 0)]
+    for row in box.rows:
+        pending += cue(row.slot, box, row.top + row.height / 2 + CUE_DROP)
+        for line in range(box.lines):
+            y = row.top + BASELINE + line * LINE_HEIGHT
+            parts.append(
+                f'{pending}<text id="{ID}-{SLOT_PREFIX[row.slot]}{line}" class="{row.slot}" '
+                f'x="{num(box.right - PAD)}" y="{num(y)}" text-anchor="end" xml:space="preserve">'
+            )
+            kinds.append((row.slot, line))
+            pending = "</text>\n"
+    parts.append(pending + "</g>\n")
+    return tuple(parts), tuple(kinds)
+
+
+@lru_cache(maxsize=1024)
+def outline(kind: str, width: int, height: int) -> str:
+    """The node's border: a rounded box for inputs, a plain (or dashed) one otherwise."""
+    if kind == KIND_INPUT:
+        return f'<path class="outline" d="{rounded(width, height, CORNER)}"/>\n'
+    return f'<polygon class="outline" points="0,0 {width},0 {width},{height} 0,{height}"/>\n'
+
+
+def rounded(w: float, h: float, r: float) -> str:
+    """Path data of a w × h box with corners rounded to radius r."""
+    arc = f"A{r},{r} 0 0 1"
+    return (
+        f"M{r},0H{w - r}{arc} {w},{r}V{h - r}{arc} {w - r},{h}"
+        f"H{r}{arc} 0,{h - r}V{r}{arc} {r},0Z"
+    )
+
+
+def header(symbol: str, box: Box) -> list[str]:
+    """The op's symbol at the header's right (ops only)."""
+    if not symbol:
+        return []
+    return [
+        f'<text id="{ID}-op" class="op" x="{num(box.right - PAD)}" y="{num(box.inset + BASELINE)}" '
+        f'text-anchor="end">{escape(symbol)}</text>\n'
+    ]
+
+
+def background(slot: str, box: Box, top: float, height: float) -> str:
+    """A number row's background, across the cue and the numbers."""
+    left, right, bottom = num(box.inset), num(box.right), num(top + height)
+    corners = f"{left},{num(top)} {right},{num(top)} {right},{bottom} {left},{bottom}"
+    return f'<polygon class="slot-{slot}" points="{corners}"/>\n'
+
+
+def rule(box: Box, y: float) -> str:
+    """A separator line above a number row."""
+    return f'<polygon class="rule" points="{num(box.inset)},{num(y)} {num(box.right)},{num(y)}"/>\n'
+
+
+def cue(slot: str, box: Box, y: float) -> str:
+    """The row's `=` or `∇`."""
+    return f'<text class="cue-{slot}" x="{num(box.inset + PAD)}" y="{num(y)}">{CUES[slot]}</text>\n'
+
+
+# --- edges -----------------------------------------------------------------------------------
+
+
+def edge(
+    index: int, arg: int, title: str, way: Route, labels: bool
+) -> tuple[list[str], list[Slot]]:
+    """An edge's group: the curve, its arrowhead, the hidden back arrowhead, the label."""
+    eid = f"e{index}"
+    base = way.end if way.head else toward(way.end, way.arriving, ARROW_LENGTH)
+    tip = way.arriving if way.head else way.end
+    body = (
+        f'">\n<title>{escape(title)}</title>\n<path d="{way.d}"/>\n'
+        f'<polygon class="head" points="{arrow(base, tip)}"/>\n'
+        f'<polygon class="back-head" '
+        f'points="{arrow(toward(way.start, way.leaving, ARROW_LENGTH), way.start)}"/>\n'
+    )
+    parts, slots = [f'<g id="{eid}" class="edge arg{arg}', body], [("edge", index, 0)]
+    if labels:
+        parts[1] += local(eid, way.label or midpoint(way))
+        parts.append("</text>\n")
+        slots.append(("local", index, 0))
+    parts[-1] += "</g>\n"
+    return parts, slots
+
+
+def toward(start: Point, target: Point, length: float) -> Point:
+    """The point `length` from `start` in the direction of `target`."""
+    dx, dy = target[0] - start[0], target[1] - start[1]
+    scale = length / (math.hypot(dx, dy) or 1.0)
+    return start[0] + dx * scale, start[1] + dy * scale
+
+
+def arrow(base: Point, tip: Point) -> str:
+    """An arrowhead's triangle: base corner, tip, other base corner."""
+    (bx, by), (tx, ty) = base, tip
+    dx, dy = tx - bx, ty - by
+    scale = ARROW_HALF_WIDTH / (math.hypot(dx, dy) or 1.0)
+    px, py = -dy * scale, dx * scale
+    return TRIANGLE % (bx + px, by + py, tx, ty, bx - px, by - py)
+
+
+def midpoint(way: Route) -> Point:
+    """Where to put a label Graphviz did not place: between the route's ends."""
+    return (way.start[0] + way.end[0]) / 2, (way.start[1] + way.end[1]) / 2
+
+
+def local(eid: str, centre: Point) -> str:
+    """The edge label up to its text: a background box, then the text element, centred."""
+    x, y = centre
+    left, top = x - LOCAL_WIDTH / 2, y - LOCAL_HEIGHT / 2
+    right, bottom = left + LOCAL_WIDTH, top + LOCAL_HEIGHT
+    box = points([(left, top), (right, top), (right, bottom), (left, bottom)])
+    return (
+        f'<polygon class="local-bg" points="{box}"/>\n'
+        f'<text id="{eid}-local" class="local" x="{x:.2f}" y="{y + LOCAL_DROP:.2f}" '
+        'text-anchor="middle" xml:space="preserve">'
+    )
+
+
+__all__ = ["Placement", "Route", "Slot", "Template", "draw", "escape", "route"]

@@ -1,0 +1,295 @@
+"""The SVG we draw from Graphviz's coordinates, frames from timelines, the pending layout."""
+
+import dataclasses
+import os
+import re
+import signal
+import subprocess
+import time
+import xml.etree.ElementTree as ET
+
+import pytest
+
+import autodiff
+from autodiff import dot, frames, geometry, render, svg
+from autodiff.examples import GALLERY, by_slug
+from autodiff.render import LayoutError, get_layout, render_frame, render_state
+
+REUSE = by_slug("reuse").source
+LAYERED = "x = 0.5\ny = 1.5\n" + "\n".join(
+    f"z{i} = tanh(z{i - 1}) * y + 0.1" if i else "z0 = x * y" for i in range(30)
+) + "\nf = z29 * x"
+SLOW = "x = 1\ny = 2\n" + "\n".join(f"x = x * y + sin(x) + {k}" for k in range(60))
+"""A graph dot takes tens of milliseconds for (yet its DOT fits the spare's pipe)."""
+PROGRAMS = [e.source for e in GALLERY] + [LAYERED, "a = 3\nf = a*a", "x = 0\nf = x/x"]
+
+ELEMENTS = {"svg", "style", "rect", "g", "title", "path", "polygon", "text"}
+ATTRIBUTES = {
+    "xmlns", "class", "role", "width", "height", "viewBox", "x", "y", "fill", "id",
+    "transform", "d", "points", "text-anchor", "{http://www.w3.org/XML/1998/namespace}space",
+}  # fmt: skip
+
+
+def tag(el: ET.Element) -> str:
+    return el.tag.rsplit("}", 1)[-1]
+
+
+def relabel(graph, labels: dict[int, str]):
+    nodes = tuple(dataclasses.replace(n, label=labels.get(n.index, n.label)) for n in graph.nodes)
+    return dataclasses.replace(graph, nodes=nodes)
+
+
+# --- frames: the fast path is the reference -------------------------------------------------
+
+
+@pytest.mark.parametrize("source", PROGRAMS)
+@pytest.mark.parametrize("edge_labels", [False, True])
+def test_every_frame_equals_the_reference(source, edge_labels):
+    graph = autodiff.build(source, dtype="float32" if "exp" in source else "float64")
+    layout = get_layout(graph, edge_labels=edge_labels)
+    assert layout.slots == frames.slot_order(graph, edge_labels)
+    for k in [*range(len(graph.steps) + 1), None, -1, 10**6]:
+        expected = render_state(layout, frames.frame_state(graph, k))
+        assert render_frame(layout, graph, k) == expected
+    assert render.start_frame(graph, None, edge_labels)(layout) == render_frame(layout, graph)
+
+
+def test_timelines_keep_few_snapshots_and_small_changes():
+    graph = autodiff.build(LAYERED)
+    line = frames.timeline(graph)
+    assert len(line.snapshots) <= frames.MAX_SNAPSHOTS + 1
+    assert line.stride >= frames.MIN_STRIDE
+    assert all(len(changes) < 20 for changes in line.changes)
+    assert frames.timeline(graph) is line
+
+
+def test_a_frame_takes_well_under_a_millisecond():
+    graph = autodiff.build(LAYERED)
+    layout = get_layout(graph)
+    render_frame(layout, graph, 0)
+    started = time.perf_counter()
+    for k in range(len(graph.steps) + 1):
+        render_frame(layout, graph, k)
+    assert (time.perf_counter() - started) / (len(graph.steps) + 1) < 0.001
+
+
+# --- the drawing ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("source", PROGRAMS)
+def test_only_our_elements_and_attributes(source):
+    graph = autodiff.build(source)
+    for edge_labels in (False, True):
+        root = ET.fromstring(render_frame(get_layout(graph, edge_labels=edge_labels), graph))
+        for el in root.iter():
+            assert tag(el) in ELEMENTS
+            assert set(el.attrib) <= ATTRIBUTES, el.attrib
+
+
+def test_hostile_labels_are_text_and_nothing_else():
+    hostile = {
+        0: '<img src=x onerror="alert(1)">',
+        1: "]]><script>alert(1)</script>",
+        3: "a\x00b\x1bc\ud800&amp;",
+        6: "<foreignObject><a href='javascript:1'>",
+    }
+    graph = relabel(autodiff.build(REUSE), hostile)
+    drawn = render_frame(get_layout(graph, edge_labels=True), graph)
+    root = ET.fromstring(drawn)
+    assert [tag(el) for el in root.iter() if tag(el) not in ELEMENTS] == []
+    assert "<img" not in drawn and "<script" not in drawn and "<foreignObject" not in drawn
+    label = next(el for el in root.iter() if el.get("id") == "n0-label")
+    assert label.text == "<img src=x onerror=…"
+    assert next(el for el in root.iter() if el.get("id") == "n3-label").text == "abc&amp;"
+    titles = [el.text for el in root.iter() if tag(el) == "title"]
+    assert {'<img src=x onerror="alert(1)">', "<foreignObject><a href='javascript:1'>"} <= set(
+        titles
+    )
+
+
+def test_escape():
+    assert svg.escape('<a href="x">&</a>') == "&lt;a href=&quot;x&quot;&gt;&amp;&lt;/a&gt;"
+    assert svg.escape("tab\there\x7f") == "tabhere"
+    assert svg.escape("θ′ ⟨2×3⟩ …") == "&#952;&#8242; &#10216;2&#215;3&#10217; &#8230;"
+
+
+@pytest.mark.parametrize("source", PROGRAMS + ["θ = 2\nα = θ**2\nf = sin(α) + pi"])
+def test_the_svg_is_ascii(source):
+    graph = autodiff.build(source)
+    layout = get_layout(graph, edge_labels=True)
+    assert all(render_frame(layout, graph, k).isascii() for k in range(len(graph.steps) + 1))
+
+
+def boxes(root: ET.Element) -> dict[str, tuple[float, float, float, float]]:
+    """Each node's box (left, top, right, bottom) in SVG coordinates."""
+    found = {}
+    for group in root.iter():
+        if tag(group) == "g" and re.fullmatch(r"n\d+", group.get("id", "")):
+            x, y = (float(v) for v in re.findall(r"-?[\d.]+", group.get("transform")))
+            outline = next(el for el in group if el.get("class") == "outline")
+            numbers = [float(v) for v in re.findall(r"-?[\d.]+", outline.get("points") or "")]
+            if tag(outline) == "path":
+                numbers = [float(v) for v in re.findall(r"-?[\d.]+", outline.get("d"))]
+            found[group.get("id")] = (x, y, x + max(numbers[0::2]), y + max(numbers[1::2]))
+    return found
+
+
+@pytest.mark.parametrize("slug", ["reuse", "gates", "matvec", "dense"])
+def test_edges_run_from_box_to_box_inside_the_picture(slug):
+    graph = autodiff.build(by_slug(slug).source)
+    root = ET.fromstring(render_frame(get_layout(graph, edge_labels=True), graph))
+    left, top, width, height = (float(v) for v in root.get("viewBox").split())
+    placed = boxes(root)
+    for x0, y0, x1, y1 in placed.values():
+        assert left <= x0 < x1 <= left + width and top <= y0 < y1 <= top + height
+    for e in graph.edges:
+        group = next(el for el in root.iter() if el.get("id") == e.id)
+        d = group.find("{*}path").get("d")
+        start = [float(v) for v in re.findall(r"-?[\d.]+", d)[:2]]
+        tip = [float(v) for v in group.find("{*}polygon[@class='head']").get("points")
+               .replace(",", " ").split()[2:4]]
+        assert near_box(start, placed[f"n{e.src}"]) and near_box(tip, placed[f"n{e.dst}"])
+
+
+def near_box(point, box, slack: float = 3.0) -> bool:
+    """Whether a point lies on a box's border, give or take `slack` points."""
+    (x, y), (x0, y0, x1, y1) = point, box
+    inside = x0 - slack <= x <= x1 + slack and y0 - slack <= y <= y1 + slack
+    return inside and min(abs(x - x0), abs(x - x1), abs(y - y0), abs(y - y1)) <= slack
+
+
+def test_texts_are_drawn_after_their_backgrounds():
+    graph = autodiff.build(by_slug("matvec").source)
+    root = ET.fromstring(render_frame(get_layout(graph), graph))
+    for n in graph.nodes:
+        group = next(el for el in root.iter() if el.get("id") == n.id)
+        kinds = [el.get("class") for el in group if tag(el) != "title"]
+        assert kinds[0] == "outline"
+        last_shape = max(i for i, k in enumerate(kinds) if k.startswith(("slot-", "rule")))
+        first_number = min(i for i, k in enumerate(kinds) if k in ("val", "grad"))
+        assert last_shape < first_number
+
+
+def test_boxes_hold_their_header_and_numbers():
+    for source in PROGRAMS:
+        for spec in dot.structure(autodiff.build(source)).nodes:
+            box = spec.box
+            cell_width, cell_height = geometry.cell_size(spec.shape)
+            assert box.width - 2 * box.inset >= geometry.CUE_WIDTH + cell_width
+            label = geometry.label_width(spec.kind, spec.label)
+            assert box.width - 2 * box.inset >= label + box.header - 1e-9
+            assert [row.height for row in box.rows] == [cell_height] * len(spec.slots)
+
+
+def test_text_width_follows_the_font():
+    assert geometry.text_width("iii", 14) < geometry.text_width("WWW", 14)
+    assert geometry.text_width("w1", 14, bold=True) > geometry.text_width("w1", 14)
+    assert geometry.text_width("θ", 14) > 0 and geometry.text_width("漢", 14) == 14
+
+
+# --- Graphviz's coordinates -------------------------------------------------------------------
+
+
+def test_routes_of_every_form():
+    simple = svg.route("e,10,-5 0,0 3,1 6,2 9,3", "5,7")
+    assert simple.d == "M0,-0C3,-1 6,-2 9,-3"
+    assert simple.head and simple.arriving == (10.0, 5.0) and simple.label == (5.0, -7.0)
+    pieces = svg.route("s,0,0 e,9,9 1,1 2,2 3,3 4,4;4,4 5,5 6,6 7,7", None)
+    assert pieces.d.count("M") == 2 and pieces.start == (1.0, -1.0) and pieces.end == (7.0, -7.0)
+    repeated = svg.route("0,0 0,0 5,0 5,0", None)
+    assert not repeated.head and repeated.leaving == (5.0, -0.0)
+    assert simple == svg.route("e,10,-5 0,0 3,1 6,2 9,3", "5,7")
+    with pytest.raises(ValueError):
+        svg.route('0,0 1,1 2,2 3,3"/><script>', None)
+
+
+def test_unreadable_graphviz_output_is_a_layout_error():
+    s = dot.structure(autodiff.build(REUSE))
+    for text in ("not json", "{}", '{"bb": "0,0,1,1", "objects": []}'):
+        with pytest.raises(LayoutError, match="unreadable layout"):
+            render.placement(text, s)
+
+
+# --- starting dot early, the spare, the caches ------------------------------------------------
+
+
+def test_pending_layout_is_cached_and_shared():
+    render.clear_cache()
+    graph = autodiff.build(REUSE)
+    pending = render.start_layout(graph)
+    layout = pending.result()
+    assert pending.result() is layout
+    assert render.start_layout(autodiff.build(REUSE.replace("2.0", "3"))).result() is layout
+
+
+def test_an_abandoned_pending_layout_stops_its_dot():
+    render.clear_cache()
+    pending = render.start_layout(autodiff.build(SLOW))
+    run = pending._finish.run
+    proc, folder = run.dot.proc, run.dot.empty
+    del pending, run
+    assert proc.returncode == -signal.SIGKILL and not os.path.exists(folder)
+
+
+def test_a_dead_spare_is_replaced():
+    render.get_layout(autodiff.build("p = 1\nf = p + 2"))
+    wait_for_spare()
+    spare = render._SPARE._dot
+    os.killpg(spare.proc.pid, signal.SIGKILL)
+    spare.proc.wait()
+    render.clear_cache()
+    assert get_layout(autodiff.build("q = 1\nf = q * 2")).nodes == 3
+    wait_for_spare()
+    assert render._SPARE._dot is not spare and render._SPARE._dot.proc.poll() is None
+
+
+def test_a_spare_in_a_forked_child_is_let_go():
+    render.get_layout(autodiff.build("r = 1\nf = r - 2"))
+    wait_for_spare()
+    pid = os.fork()
+    if pid == 0:
+        os._exit(0 if render._SPARE._dot is None else 1)
+    assert os.waitpid(pid, 0)[1] == 0
+    render.clear_cache()
+    assert get_layout(autodiff.build("s = 1\nf = s / 2"), timeout=5).nodes == 3
+
+
+def wait_for_spare() -> None:
+    deadline = time.monotonic() + 5
+    while render._SPARE._dot is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert render._SPARE._dot is not None
+
+
+def test_timeouts_and_failures_on_the_spare_too():
+    render.get_layout(autodiff.build("u = 1\nf = u + 1"))
+    wait_for_spare()
+    with pytest.raises(LayoutError, match="too large for Graphviz to lay out in 0.0001 s"):
+        render.layout(dot.dot_source(autodiff.build(SLOW)), timeout=1e-4, output="json0")
+    wait_for_spare()
+    with pytest.raises(LayoutError, match="^Graphviz failed: .*syntax error"):
+        render.layout("digraph { a -> }", output="json0")
+
+
+def test_the_needed_plugins_alone_lay_out_the_same():
+    assert render.plugin_dir() is not None
+    for source in PROGRAMS[::3]:
+        text = dot.dot_source(autodiff.build(source), edge_labels=True)
+        everything = subprocess.run(
+            [render.dot_binary(), "-Tjson0"], input=text.encode(), capture_output=True,
+            env={"PATH": "/usr/bin:/bin"}, check=True,
+        )
+        assert render.layout(text, output="json0") == everything.stdout.decode()
+
+
+def test_png_frames_are_cached(monkeypatch):
+    render.clear_cache()
+    graph = autodiff.build(REUSE)
+    layout = get_layout(graph)
+    calls = []
+    real = render._draw_png
+    monkeypatch.setattr(render, "_draw_png", lambda *a: calls.append(a) or real(*a))
+    first = render.render_png(layout, graph, 3)
+    assert render.render_png(layout, graph, 3) == first
+    assert render.render_png(layout, graph, 4) != first
+    assert len(calls) == 2
