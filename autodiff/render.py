@@ -286,6 +286,7 @@ class Spare:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._dot: Dot | None = None
+        self._thread: threading.Thread | None = None
 
     def take(self) -> Dot | None:
         """The spare, if there is a live one (there is none then until `refill`)."""
@@ -309,8 +310,16 @@ class Spare:
         if extra is not None:
             _stop(extra)
 
+    def refill_soon(self) -> None:
+        """`refill` in the background: the caller need not wait for dot to start."""
+        self._thread = threading.Thread(target=self.refill, daemon=True)
+        self._thread.start()
+
     def drop(self) -> None:
-        """Stop the spare (at exit)."""
+        """Stop the spare (at exit), once a refill under way is done."""
+        thread = self._thread
+        if thread is not None:
+            thread.join(timeout=5)
         with self._lock:
             dot, self._dot = self._dot, None
         if dot is not None:
@@ -318,7 +327,7 @@ class Spare:
 
     def forget(self) -> None:
         """In a forked child: let go of the parent's spare without stopping it."""
-        dot, self._dot, self._lock = self._dot, None, threading.Lock()
+        dot, self._dot, self._lock, self._thread = self._dot, None, threading.Lock(), None
         if dot is not None:
             for file in (dot.proc.stdin, *dot.files):
                 file.close()
@@ -359,7 +368,7 @@ class DotRun:
             raise LayoutError(_too_large(self.timeout)) from None
         finally:
             if self.warm:  # the next spare starts once this dot is done: no two compete
-                threading.Thread(target=_SPARE.refill, daemon=True).start()
+                _SPARE.refill_soon()
         try:
             out, err = (_read(f) for f in self.dot.files[:2])
             return _checked(self.dot.proc.returncode, out, err)

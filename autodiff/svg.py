@@ -290,8 +290,7 @@ def rounded(w: float, h: float, r: float) -> str:
     """Path data of a w × h box with corners rounded to radius r."""
     arc = f"A{r},{r} 0 0 1"
     return (
-        f"M{r},0H{w - r}{arc} {w},{r}V{h - r}{arc} {w - r},{h}"
-        f"H{r}{arc} 0,{h - r}V{r}{arc} {r},0Z"
+        f"M{r},0H{w - r}{arc} {w},{r}V{h - r}{arc} {w - r},{h}H{r}{arc} 0,{h - r}V{r}{arc} {r},0Z"
     )
 
 

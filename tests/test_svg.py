@@ -16,9 +16,11 @@ from autodiff.examples import GALLERY, by_slug
 from autodiff.render import LayoutError, get_layout, render_frame, render_state
 
 REUSE = by_slug("reuse").source
-LAYERED = "x = 0.5\ny = 1.5\n" + "\n".join(
-    f"z{i} = tanh(z{i - 1}) * y + 0.1" if i else "z0 = x * y" for i in range(30)
-) + "\nf = z29 * x"
+LAYERED = (
+    "x = 0.5\ny = 1.5\n"
+    + "\n".join(f"z{i} = tanh(z{i - 1}) * y + 0.1" if i else "z0 = x * y" for i in range(30))
+    + "\nf = z29 * x"
+)
 SLOW = "x = 1\ny = 2\n" + "\n".join(f"x = x * y + sin(x) + {k}" for k in range(60))
 """A graph dot takes tens of milliseconds for (yet its DOT fits the spare's pipe)."""
 PROGRAMS = [e.source for e in GALLERY] + [LAYERED, "a = 3\nf = a*a", "x = 0\nf = x/x"]
@@ -146,8 +148,8 @@ def test_edges_run_from_box_to_box_inside_the_picture(slug):
         group = next(el for el in root.iter() if el.get("id") == e.id)
         d = group.find("{*}path").get("d")
         start = [float(v) for v in re.findall(r"-?[\d.]+", d)[:2]]
-        tip = [float(v) for v in group.find("{*}polygon[@class='head']").get("points")
-               .replace(",", " ").split()[2:4]]
+        head = group.find("{*}polygon[@class='head']").get("points")
+        tip = [float(v) for v in head.replace(",", " ").split()[2:4]]
         assert near_box(start, placed[f"n{e.src}"]) and near_box(tip, placed[f"n{e.dst}"])
 
 
@@ -276,8 +278,11 @@ def test_the_needed_plugins_alone_lay_out_the_same():
     for source in PROGRAMS[::3]:
         text = dot.dot_source(autodiff.build(source), edge_labels=True)
         everything = subprocess.run(
-            [render.dot_binary(), "-Tjson0"], input=text.encode(), capture_output=True,
-            env={"PATH": "/usr/bin:/bin"}, check=True,
+            [render.dot_binary(), "-Tjson0"],
+            input=text.encode(),
+            capture_output=True,
+            env={"PATH": "/usr/bin:/bin"},
+            check=True,
         )
         assert render.layout(text, output="json0") == everything.stdout.decode()
 
