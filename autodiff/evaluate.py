@@ -8,7 +8,7 @@ import numpy as np
 
 from .errors import AutodiffError, EvaluationError, LimitError
 from .limits import MAX_NODES, MAX_TOTAL_ELEMENTS
-from .model import KIND_CONST, KIND_INPUT, KIND_OP
+from .model import KIND_CONST, KIND_INPUT, KIND_OP, all_finite
 from .ops import CONSTANTS, function_arities
 from .program import Apply, ArrayLit, Assign, Expr, Name, Num, Output, Program, is_literal
 from .var import Var, apply
@@ -96,7 +96,7 @@ class _Evaluator:
         """A written number as a Var; one that overflows the dtype (float32) is refused."""
         with np.errstate(over="ignore"):
             var = Var(e.value, requires_grad=requires_grad, dtype=self.dtype)
-        if not np.all(np.isfinite(var.value)):
+        if not all_finite(var.value):
             largest = f"{float(np.finfo(self.dtype).max):.1e}".replace("e+", "e")
             raise EvaluationError(
                 f"this number is too large for {self.dtype} (about {largest} at most)",

@@ -84,18 +84,28 @@ _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
 def fill(template: str, values: dict[str, str]) -> str:
     """Put values into a template, bracketing a negative one where it would read wrongly."""
+    out = []
+    for literal, key, bracket in _pieces(template):
+        out.append(literal)
+        if key is not None:
+            text = values[key]
+            out.append(f"({text})" if bracket and text.startswith("-") else text)
+    return "".join(out)
 
-    def replace(match: re.Match) -> str:
-        text = values[match.group(1)]
-        if not text.startswith("-"):
-            return text
+
+@lru_cache(maxsize=512)
+def _pieces(template: str) -> tuple[tuple[str, str | None, bool], ...]:
+    """A template split once: (text before, placeholder, whether a negative needs brackets)."""
+    pieces = []
+    start = 0
+    for match in _PLACEHOLDER.finditer(template):
         before = template[: match.start()].rstrip()
         after = template[match.end():]
-        if before and before[-1] not in "(," or after.startswith(("**", "²", "ᵀ")):
-            return f"({text})"
-        return text
-
-    return _PLACEHOLDER.sub(replace, template)
+        bracket = bool(before and before[-1] not in "(,") or after.startswith(("**", "²", "ᵀ"))
+        pieces.append((template[start:match.start()], match.group(1), bracket))
+        start = match.end()
+    pieces.append((template[start:], None, False))
+    return tuple(pieces)
 
 
 DISPLAY_MAX = 5

@@ -39,7 +39,7 @@ import numpy as np
 
 from .dot import PLACEHOLDER
 from .format import display_height, display_rows
-from .model import KIND_CONST, KIND_OP, Graph
+from .model import KIND_CONST, KIND_OP, Graph, all_finite
 from .serialize import _local_display as local_display  # the JSON's `local_display` text
 from .svg import Slot, escape
 
@@ -234,7 +234,7 @@ def _grad_updates(graph: Graph, step) -> tuple[tuple[int, _Grad], ...]:
         seed = np.ones(graph.nodes[step.node].shape)
         return ((step.node, _Grad(tuple(display_rows(seed)), True, True)),)
     return tuple(
-        (c.target, _Grad(tuple(display_rows(c.total)), c.final, bool(np.all(np.isfinite(c.total)))))
+        (c.target, _Grad(tuple(display_rows(c.total)), c.final, all_finite(np.asarray(c.total))))
         for c in step.contributions
     )
 

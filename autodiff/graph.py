@@ -21,6 +21,7 @@ from .model import (
     Graph,
     Node,
     Problem,
+    all_finite,
 )
 from .ops import OPS
 from .schedule import schedule
@@ -184,11 +185,11 @@ def _value_problems(graph: Graph):
 def _grad_problems(graph: Graph, contributions: tuple[Contribution, ...]):
     reported: set[int] = set()
     for c in contributions:
-        if c.target in reported or np.all(np.isfinite(c.amount)):
+        if c.target in reported or all_finite(np.asarray(c.amount)):
             continue
         edge = graph.edges[c.edge]
         upstream = graph.nodes[edge.dst].grad
-        if upstream is not None and not np.all(np.isfinite(upstream)):
+        if upstream is not None and not all_finite(upstream):
             continue  # inherited, not produced here
         reported.add(c.target)
         yield Problem(c.target, "grad",
