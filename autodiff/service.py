@@ -80,16 +80,28 @@ def normalise(source: str) -> str:
     return "\n".join(line.rstrip() for line in lines).strip("\n")
 
 
+def _cache_key(source: str, options: Options) -> tuple:
+    """What an analysis depends on (edge labels change only the drawing)."""
+    return (normalise(source), options.dtype, options.forward)
+
+
+def _build(key: tuple) -> Graph:
+    source, dtype, forward = key
+    return build(source, dtype=dtype, forward=forward)
+
+
+def _store(key: tuple, graph: Graph) -> Analysis:
+    """Encode a graph's JSON once and keep it."""
+    body = graph_json(graph)
+    analysis = Analysis(graph, body, json.dumps(body, ensure_ascii=False, allow_nan=False))
+    _analyses.put(key, analysis)
+    return analysis
+
+
 def analyse(source: str, options: Options) -> Analysis:
     """Build (or fetch) the graph of a program and its JSON body."""
-    key = (normalise(source), options.dtype, options.forward)
-    found = _analyses.get(key)
-    if found is None:
-        graph = build(key[0], dtype=options.dtype, forward=options.forward)
-        body = graph_json(graph)
-        found = Analysis(graph, body, json.dumps(body, ensure_ascii=False, allow_nan=False))
-        _analyses.put(key, found)
-    return found
+    key = _cache_key(source, options)
+    return _analyses.get(key) or _store(key, _build(key))
 
 
 def graph_answer(source: str, options: Options, known_layout: str | None = None) -> str:
@@ -116,16 +128,12 @@ def _analysis_and_layout(
     source: str, options: Options, known_layout: str | None
 ) -> tuple[Analysis, render.PendingLayout | None]:
     """The analysis, dot started as soon as the graph exists (None: the client has the layout)."""
-    key = (normalise(source), options.dtype, options.forward)  # as in `analyse`
+    key = _cache_key(source, options)
     analysis = _analyses.get(key)
-    graph = analysis.graph if analysis else build(key[0], dtype=key[1], forward=key[2])
+    graph = analysis.graph if analysis else _build(key)
     known = known_layout == render.structure_key(graph, options.edge_labels)
     pending = None if known else render.start_layout(graph, edge_labels=options.edge_labels)
-    if analysis is None:
-        body = graph_json(graph)
-        analysis = Analysis(graph, body, json.dumps(body, ensure_ascii=False, allow_nan=False))
-        _analyses.put(key, analysis)
-    return analysis, pending
+    return analysis or _store(key, graph), pending
 
 
 def frame_svg(source: str, options: Options, step: int | None) -> str:

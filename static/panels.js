@@ -68,36 +68,26 @@ export function renderExplanation(parts, data, k) {
   const node = step ? nodes.get(step.node) : null;
   box.dataset.phase = step && step.kind === "seed" ? "seed" : p;
   chips.replaceChildren();
+  const show = (...texts) => [phase, title, text, rule].forEach((e, i) => { e.textContent = texts[i]; });
   if (!data) {
-    phase.textContent = "start";
-    title.textContent = "";
-    text.textContent = "";
-    rule.textContent = "";
+    show("start", "", "", "");
     return;
   }
   if (!step) {
-    phase.textContent = "start";
-    title.textContent = "Nothing computed yet";
-    text.textContent = "Inputs and constants are known; every operation is still pending (·).";
-    rule.textContent = "Press → or ▶ to run the first operation. ← goes back, Home / End jump to the ends.";
+    show("start", "Nothing computed yet",
+      "Inputs and constants are known; every operation is still pending (·).",
+      "Press → or ▶ to run the first operation. ← goes back, Home / End jump to the ends.");
     return;
   }
   const name = node ? node.name : step.node;
+  const formula = node && node.formula ? node.formula : "";
   if (step.kind === "seed") {
-    phase.textContent = "backward · seed";
-    title.textContent = `Seed: the gradient of ${name} with respect to itself is 1`;
-    text.textContent = step.text;
-    rule.textContent = `∂${name}/∂${name} = 1`;
+    show("backward · seed", `Seed: the gradient of ${name} with respect to itself is 1`, step.text,
+      `∂${name}/∂${name} = 1`);
   } else if (p === "forward") {
-    phase.textContent = "forward";
-    title.textContent = `Compute the value of ${name}`;
-    text.textContent = step.text;
-    rule.textContent = node && node.formula ? node.formula : "";
+    show("forward", `Compute the value of ${name}`, step.text, formula);
   } else {
-    phase.textContent = "backward";
-    title.textContent = `Push the gradient of ${name} back to its inputs`;
-    text.textContent = step.text;
-    rule.textContent = node && node.formula ? node.formula : "";
+    show("backward", `Push the gradient of ${name} back to its inputs`, step.text, formula);
   }
   const uses = contributionCounts(data);
   for (const c of step.contributions || []) {
