@@ -52,6 +52,7 @@ import json
 import math
 import os
 import re
+import select
 import shutil
 import signal
 import subprocess
@@ -62,14 +63,14 @@ import weakref
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache, partial
+from functools import cached_property, lru_cache, partial
 from typing import IO
 
 from .dot import Structure, structure, structure_dot
 from .errors import AutodiffError
 from .frames import FrameState, class_attr, frame_state, slot_order, timeline
 from .model import Graph
-from .svg import Placement, Route, Slot, draw, escape, flip, route
+from .svg import Pieces, Placement, Route, Slot, draw, escape, flip, prepare, route
 
 LAYOUT_TIMEOUT = 10.0
 """Seconds Graphviz may take for one layout."""
@@ -286,7 +287,6 @@ class Spare:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._dot: Dot | None = None
-        self._thread: threading.Thread | None = None
 
     def take(self) -> Dot | None:
         """The spare, if there is a live one (there is none then until `refill`)."""
@@ -310,16 +310,8 @@ class Spare:
         if extra is not None:
             _stop(extra)
 
-    def refill_soon(self) -> None:
-        """`refill` in the background: the caller need not wait for dot to start."""
-        self._thread = threading.Thread(target=self.refill, daemon=True)
-        self._thread.start()
-
     def drop(self) -> None:
-        """Stop the spare (at exit), once a refill under way is done."""
-        thread = self._thread
-        if thread is not None:
-            thread.join(timeout=5)
+        """Stop the spare (at exit)."""
         with self._lock:
             dot, self._dot = self._dot, None
         if dot is not None:
@@ -327,7 +319,7 @@ class Spare:
 
     def forget(self) -> None:
         """In a forked child: let go of the parent's spare without stopping it."""
-        dot, self._dot, self._lock, self._thread = self._dot, None, threading.Lock(), None
+        dot, self._dot, self._lock = self._dot, None, threading.Lock()
         if dot is not None:
             for file in (dot.proc.stdin, *dot.files):
                 file.close()
@@ -361,19 +353,41 @@ class DotRun:
 
     def output(self) -> str:
         """dot's output once it finishes, or a LayoutError (killed when out of time)."""
+        if self.warm:
+            # The next spare starts now, in the time this thread would spend waiting for dot
+            # (in a thread of its own it would wait for the GIL behind the request's work and
+            # often not be ready for the next request).
+            _SPARE.refill()
         try:
-            self.dot.proc.wait(timeout=max(0.0, self.deadline - time.monotonic()))
+            _wait(self.dot.proc, self.deadline)
         except subprocess.TimeoutExpired:
             self._finalizer()
             raise LayoutError(_too_large(self.timeout)) from None
-        finally:
-            if self.warm:  # the next spare starts once this dot is done: no two compete
-                _SPARE.refill_soon()
         try:
             out, err = (_read(f) for f in self.dot.files[:2])
             return _checked(self.dot.proc.returncode, out, err)
         finally:
             self._finalizer()
+
+
+def _wait(proc: subprocess.Popen, deadline: float) -> None:
+    """Wait for a process to end, by `time.monotonic()` deadline (else TimeoutExpired).
+
+    `Popen.wait(timeout)` polls with sleeps that grow to 50 ms, so it wakes up to 50 ms
+    after dot is done; a pidfd (Linux) is readable the moment the process ends.
+    """
+    try:
+        fd = os.pidfd_open(proc.pid)
+    except (AttributeError, OSError):  # not Linux, or the process is already reaped
+        fd = None
+    if fd is not None:
+        try:
+            poller = select.poll()
+            poller.register(fd, select.POLLIN)
+            poller.poll(max(0.0, deadline - time.monotonic()) * 1e3)
+        finally:
+            os.close(fd)
+    proc.wait(timeout=max(0.0, deadline - time.monotonic()))
 
 
 def _read(file: IO[bytes]) -> bytes:
@@ -465,9 +479,15 @@ class Build:
     s: Structure
     run: DotRun
 
+    @cached_property
+    def pieces(self) -> Pieces:
+        """What of the drawing needs no coordinates: asked for while dot runs, it is ready
+        when dot is done (see `PendingLayout.prepare`)."""
+        return prepare(self.s)
+
     def __call__(self) -> Layout:
         """The Layout, once dot is done (or its LayoutError)."""
-        return make_layout(self.s, placement(self.run.output(), self.s))
+        return make_layout(self.s, placement(self.run.output(), self.s), self.pieces)
 
 
 def start_build(s: Structure, timeout: float = LAYOUT_TIMEOUT) -> Build:
@@ -482,9 +502,9 @@ def build_layout(s: Structure, timeout: float = LAYOUT_TIMEOUT) -> Layout:
     return start_build(s, timeout)()
 
 
-def make_layout(s: Structure, place: Placement) -> Layout:
+def make_layout(s: Structure, place: Placement, pieces: Pieces | None = None) -> Layout:
     """The frame template of a placed structure."""
-    template = draw(s, place, FRAME_CSS)
+    template = draw(s, place, FRAME_CSS, pieces)
     return Layout(
         s.key,
         template.parts,
@@ -528,6 +548,11 @@ class PendingLayout:
         self._finish: Callable[[], Layout] | None = finish
         self._lock = threading.Lock()
 
+    def prepare(self) -> None:
+        """Draw now what can be drawn before dot is done (call while doing other work)."""
+        if isinstance(self._finish, Build):
+            self._finish.pieces  # noqa: B018  (made and kept for `result`)
+
     def result(self) -> Layout:
         """The layout (waiting for dot if it still runs), or its LayoutError."""
         with self._lock:
@@ -547,7 +572,11 @@ def start_layout(
     graph: Graph, edge_labels: bool = False, timeout: float = LAYOUT_TIMEOUT
 ) -> PendingLayout:
     """Start laying out a graph (a cache hit is ready at once; a miss starts dot now)."""
-    s = _structure(graph, bool(edge_labels))
+    return start_structure_layout(_structure(graph, bool(edge_labels)), timeout)
+
+
+def start_structure_layout(s: Structure, timeout: float = LAYOUT_TIMEOUT) -> PendingLayout:
+    """`start_layout` from a structure alone (e.g. `dot.trace_structure`, before the graph)."""
     found = _cached(s.key)
     if found is not None:
         return PendingLayout(s.key, found)
@@ -576,6 +605,12 @@ def _structure(graph: Graph, edge_labels: bool) -> Structure:
         with _CACHE_LOCK:
             known[edge_labels] = found
     return found
+
+
+def adopt_structure(graph: Graph, s: Structure) -> None:
+    """Remember that `s` is the graph's structure (made from its trace): not worked out again."""
+    with _CACHE_LOCK:
+        _STRUCTURES.setdefault(graph, {})[s.edge_labels] = s
 
 
 def clear_cache() -> None:
@@ -684,6 +719,7 @@ __all__ = [
     "Layout",
     "LayoutError",
     "PendingLayout",
+    "adopt_structure",
     "build_layout",
     "clear_cache",
     "frame_state",
@@ -694,5 +730,6 @@ __all__ = [
     "render_state",
     "start_frame",
     "start_layout",
+    "start_structure_layout",
     "structure_key",
 ]

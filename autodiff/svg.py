@@ -198,19 +198,40 @@ class _Writer:
         return Template((*self.parts, self.carry + end), tuple(self.slots))
 
 
-def draw(s: Structure, place: Placement, css: str) -> Template:
-    """The frame template of a structure placed by Graphviz."""
-    out = _Writer(root_open(place, css))
-    for index, (spec, centre) in enumerate(zip(s.nodes, place.centres)):
+@dataclass(frozen=True)
+class Pieces:
+    """What of the drawing needs no coordinates, made while Graphviz runs (`prepare`)."""
+
+    nodes: tuple[tuple[list[str], list[Slot]], ...]
+    """Per node, its template parts with ids in and its slots; the corner goes between the
+    first two parts' halves (see `draw`)."""
+    titles: tuple[str, ...]
+    """Per edge, `src → dst` escaped."""
+
+
+def prepare(s: Structure) -> Pieces:
+    """The coordinate-free pieces of a structure's drawing."""
+    nodes = []
+    for index, spec in enumerate(s.nodes):
         parts, kinds = node_template(spec, index == s.output)
+        nid = f"n{index}"
+        nodes.append(([part.replace(ID, nid) for part in parts],
+                      [(kind, index, line) for kind, line in kinds]))
+    titles = tuple(escape(f"{s.nodes[src].label} → {s.nodes[dst].label}")
+                   for src, dst, _ in s.edges)
+    return Pieces(tuple(nodes), titles)
+
+
+def draw(s: Structure, place: Placement, css: str, pieces: Pieces | None = None) -> Template:
+    """The frame template of a structure placed by Graphviz (`pieces` from `prepare(s)`)."""
+    pieces = pieces or prepare(s)
+    out = _Writer(root_open(place, css))
+    for spec, centre, (parts, slots) in zip(s.nodes, place.centres, pieces.nodes):
         box = spec.box
         where = f"{centre[0] - box.width / 2:.2f},{centre[1] - box.height / 2:.2f}"
-        parts = [part.replace(ID, f"n{index}") for part in parts]
-        parts[1] = parts[1].replace(AT, where)
-        out.add(parts, [(kind, index, line) for kind, line in kinds])
-    for index, (src, dst, arg) in enumerate(s.edges):
-        title = f"{s.nodes[src].label} → {s.nodes[dst].label}"
-        out.add(*edge(index, arg, title, place.routes[index], s.edge_labels))
+        out.add([parts[0], parts[1].replace(AT, where), *parts[2:]], slots)
+    for index, (_, _, arg) in enumerate(s.edges):
+        out.add(*edge(index, arg, pieces.titles[index], place.routes[index], s.edge_labels))
     return out.close("</svg>\n")
 
 
@@ -327,12 +348,13 @@ def cue(slot: str, box: Box, y: float) -> str:
 def edge(
     index: int, arg: int, title: str, way: Route, labels: bool
 ) -> tuple[list[str], list[Slot]]:
-    """An edge's group: the curve, its arrowhead, the hidden back arrowhead, the label."""
+    """An edge's group: the curve, its arrowhead, the hidden back arrowhead, the label
+    (`title` is escaped already)."""
     eid = f"e{index}"
     base = way.end if way.head else toward(way.end, way.arriving, ARROW_LENGTH)
     tip = way.arriving if way.head else way.end
     body = (
-        f'">\n<title>{escape(title)}</title>\n<path d="{way.d}"/>\n'
+        f'">\n<title>{title}</title>\n<path d="{way.d}"/>\n'
         f'<polygon class="head" points="{arrow(base, tip)}"/>\n'
         f'<polygon class="back-head" '
         f'points="{arrow(toward(way.start, way.leaving, ARROW_LENGTH), way.start)}"/>\n'
@@ -380,4 +402,4 @@ def local(eid: str, centre: Point) -> str:
     )
 
 
-__all__ = ["Placement", "Route", "Slot", "Template", "draw", "escape", "route"]
+__all__ = ["Pieces", "Placement", "Route", "Slot", "Template", "draw", "escape", "prepare", "route"]

@@ -2,6 +2,7 @@
 
 import dataclasses
 import io
+import os
 import re
 import time
 import xml.etree.ElementTree as ET
@@ -180,6 +181,27 @@ def test_layout_timeout_is_a_layout_error():
     slow = "x = 1\ny = 2\n" + "\n".join(f"x = x * y + sin(x) + {k}" for k in range(60))
     with pytest.raises(LayoutError, match="too large for Graphviz to lay out in 0.0001 s"):
         layout(dot.dot_source(build(slow)), timeout=1e-4)
+
+
+def test_waiting_for_dot_works_without_pidfds(monkeypatch):
+    """Where `os.pidfd_open` is missing (not Linux) dot is waited for by polling."""
+    monkeypatch.delattr(os, "pidfd_open", raising=False)
+    assert "<svg" in layout("digraph { a -> b }")
+    slow = "x = 1\ny = 2\n" + "\n".join(f"x = x * y + sin(x) + {k}" for k in range(60))
+    with pytest.raises(LayoutError, match="too large for Graphviz to lay out in 0.0001 s"):
+        layout(dot.dot_source(build(slow)), timeout=1e-4)
+
+
+def test_a_layout_drawn_partly_while_dot_runs_is_the_same_layout():
+    graph = build(by_slug("reuse").source)
+    render.clear_cache()
+    pending = render.start_layout(graph, edge_labels=True)
+    pending.prepare()
+    early = pending.result()
+    render.clear_cache()
+    late = render.get_layout(graph, edge_labels=True)
+    assert early is not late
+    assert (early.parts, early.slots, early.key) == (late.parts, late.slots, late.key)
 
 
 def test_layout_failure_names_graphviz_error():
