@@ -26,11 +26,21 @@ DTYPES = ("float64", "float32")
 
 def build(source: str, dtype: str = "float64", forward: str | None = None) -> Graph:
     """Parse, evaluate and differentiate a program; `forward` names an input for forward mode."""
+    return differentiate(trace(source, dtype), forward)
+
+
+def trace(source: str, dtype: str = "float64") -> Trace:
+    """Parse and evaluate a program: every value and where it came from, not differentiated
+    yet (enough to lay the graph out, see `dot.trace_structure`)."""
     if dtype not in DTYPES:
         raise ValueError(f"dtype must be one of {DTYPES}, not {dtype!r}")
-    trace = evaluate(parse(source), dtype)
-    graph = build_graph(trace)
-    return graph if forward is None else with_forward_mode(graph, trace, forward)
+    return evaluate(parse(source), dtype)
+
+
+def differentiate(traced: Trace, forward: str | None = None) -> Graph:
+    """The Graph of a trace: reverse mode, steps, problems (and forward mode for an input)."""
+    graph = build_graph(traced)
+    return graph if forward is None else with_forward_mode(graph, traced, forward)
 
 
 def _function(fname: str):
@@ -54,6 +64,7 @@ __all__ = [
     "Trace", "evaluate", "CheckRow", "gradient_check", "build_graph", "with_forward_mode",
     "Contribution", "Edge", "ForwardMode", "Graph", "Node", "Problem", "Step",
     "CONSTANTS", "FUNCTIONS", "OPS", "Op", "parse", "Var", "apply", "call", "build", "DTYPES",
+    "trace", "differentiate",
     "sin", "cos", "tan", "exp", "log", "sqrt", "tanh", "sigmoid", "relu",
     "abs", "sum", "mean", "transpose", "max", "min", "pow",
 ]

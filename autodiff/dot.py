@@ -13,7 +13,9 @@ import hashlib
 from dataclasses import dataclass
 from functools import cached_property
 
+from .evaluate import Trace
 from .geometry import LOCAL_HEIGHT, LOCAL_WIDTH, Box, cell_size, node_box, shorten
+from .graph import trace_labels, trace_parents
 from .model import KIND_CONST, KIND_OP, Graph
 from .ops import OPS
 
@@ -70,6 +72,7 @@ __all__ = [
     "shorten",
     "structure",
     "structure_dot",
+    "trace_structure",
 ]
 
 
@@ -125,6 +128,25 @@ def structure(graph: Graph, edge_labels: bool = False) -> Structure:
         tuple(NodeSpec(n.kind, n.op, n.label, tuple(n.shape)) for n in graph.nodes),
         tuple((e.src, e.dst, e.arg) for e in graph.edges),
         graph.output,
+        bool(edge_labels),
+    )
+
+
+def trace_structure(trace: Trace, edge_labels: bool = False) -> Structure:
+    """`structure` of the graph a trace will become, known before reverse mode runs: the
+    layout can start while the gradients and step texts are worked out."""
+    labels, parents = trace_labels(trace), trace_parents(trace)
+    return Structure(
+        tuple(
+            NodeSpec(t.kind, t.var.op.name if t.var.op else t.kind, label, tuple(t.var.shape))
+            for t, label in zip(trace.entries, labels)
+        ),
+        tuple(
+            (src, dst, arg)
+            for dst, srcs in enumerate(parents)
+            for arg, src in enumerate(srcs)
+        ),
+        trace.output,
         bool(edge_labels),
     )
 

@@ -38,13 +38,9 @@ def build_graph(trace: Trace, need_scalar_output: bool = True) -> Graph:
     entries = trace.entries
     vars_ = [t.var for t in entries]
     out_var = vars_[trace.output]
-    if need_scalar_output and out_var.shape != ():
-        raise EvaluationError(
-            f"the output has shape {fmt_shape(out_var.shape)}; gradients need a single number: "
-            "try sum(...) or mean(...) of it",
-            trace.output_line, trace.output_col,
-        )
-    parents = [tuple(trace.index_of[p.serial] for p in v.parents) for v in vars_]
+    if need_scalar_output:
+        check_output(trace)
+    parents = trace_parents(trace)
     log: list[tuple[int, int, Array, Array]] = []
     seed = np.ones(out_var.shape, dtype=out_var.dtype)
     grads = reverse_pass(
@@ -52,7 +48,7 @@ def build_graph(trace: Trace, need_scalar_output: bool = True) -> Graph:
         record=lambda child, i, c, total: log.append((trace.index_of[child.serial], i, c, total)),
     )
     live = _ancestors(parents, trace.output)
-    labels = _labels(trace)
+    labels = trace_labels(trace)
     nodes = tuple(
         Node(i, labels[i], t.name, t.kind, t.var.op.name if t.var.op else t.kind, parents[i],
              t.var.value, _grad_of(t, grads, i in live), t.line, t.col, i in live)
@@ -66,6 +62,23 @@ def build_graph(trace: Trace, need_scalar_output: bool = True) -> Graph:
     problems = tuple(_value_problems(graph)) + tuple(_grad_problems(graph, contributions))
     return Graph(nodes, edges, trace.output, inputs, gradients, steps, problems,
                  graph.dtype, None, contributions)
+
+
+def check_output(trace: Trace) -> None:
+    """An EvaluationError unless the output is a single number (what gradients start from)."""
+    shape = trace.entries[trace.output].var.shape
+    if shape != ():
+        raise EvaluationError(
+            f"the output has shape {fmt_shape(shape)}; gradients need a single number: "
+            "try sum(...) or mean(...) of it",
+            trace.output_line, trace.output_col,
+        )
+
+
+def trace_parents(trace: Trace) -> list[tuple[int, ...]]:
+    """Per entry, the entry indices of its arguments, in argument order."""
+    index_of = trace.index_of
+    return [tuple(index_of[p.serial] for p in t.var.parents) for t in trace.entries]
 
 
 def with_forward_mode(graph: Graph, trace: Trace, name: str) -> Graph:
@@ -112,7 +125,7 @@ def _ancestors(parents: list[tuple[int, ...]], root: int) -> set[int]:
     return seen
 
 
-def _labels(trace: Trace) -> list[str]:
+def trace_labels(trace: Trace) -> list[str]:
     """Names as given (primed when a name is reused), numbers for constants, z1.. otherwise."""
     taken = {t.name for t in trace.entries if t.name}
     labels: list[str] = []

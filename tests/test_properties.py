@@ -17,6 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import autodiff
+from autodiff import dot
 from autodiff.errors import AutodiffError
 from autodiff.ops import FUNCTIONS, OPS
 from autodiff.parser import BINARY_OPS
@@ -267,6 +268,16 @@ def test_a_program_builds_the_same_twice(program):
     assert [s.text for s in first.steps] == [s.text for s in second.steps]
     for name in first.gradients:
         np.testing.assert_array_equal(first.gradients[name], second.gradients[name])
+
+
+@settings(BOUNDED, max_examples=40)
+@given(programs(shapes=SHAPES, max_lines=5), st.booleans())
+def test_the_layout_can_start_from_the_trace(program, edge_labels):
+    """The server starts dot on the trace's structure, before reverse mode: it must be the
+    structure of the graph that the trace becomes (else the layout would not fit)."""
+    traced = autodiff.trace(program.source())
+    early = dot.trace_structure(traced, edge_labels)
+    assert early == dot.structure(autodiff.differentiate(traced), edge_labels)
 
 
 @settings(BOUNDED, max_examples=40)
