@@ -11,7 +11,7 @@ from .limits import MAX_NODES, MAX_TOTAL_ELEMENTS
 from .model import KIND_CONST, KIND_INPUT, KIND_OP, all_finite
 from .ops import CONSTANTS, function_arities
 from .program import Apply, ArrayLit, Assign, Expr, Name, Num, Output, Program, is_literal
-from .var import Var, apply
+from .var import Var, apply_quietly
 
 
 @dataclass
@@ -94,8 +94,7 @@ class _Evaluator:
 
     def literal(self, e: Num | ArrayLit, requires_grad: bool = False) -> Var:
         """A written number as a Var; one that overflows the dtype (float32) is refused."""
-        with np.errstate(over="ignore"):
-            var = Var(e.value, requires_grad=requires_grad, dtype=self.dtype)
+        var = Var(e.value, requires_grad=requires_grad, dtype=self.dtype)
         if not all_finite(var.value):
             largest = f"{float(np.finfo(self.dtype).max):.1e}".replace("e+", "e")
             raise EvaluationError(
@@ -129,7 +128,7 @@ class _Evaluator:
 
     def apply(self, e: Apply) -> int:
         args = [self.entries[self.expr(a)].var for a in e.args]
-        return self.add(apply(e.op, *args), KIND_OP, e)
+        return self.add(apply_quietly(e.op, *args), KIND_OP, e)
 
     def add(self, var: Var, kind: str, at, constant: str | None = None) -> int:
         if len(self.entries) >= MAX_NODES:
@@ -160,4 +159,5 @@ def _number_text(value: float) -> str:
 
 def evaluate(program: Program, dtype: str = "float64") -> Trace:
     """Run the program forward, tracing every value it computes."""
-    return _Evaluator(program, np.dtype(dtype)).run()
+    with np.errstate(all="ignore"):  # NaN and infinities are values to show, not warnings
+        return _Evaluator(program, np.dtype(dtype)).run()

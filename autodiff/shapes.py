@@ -42,6 +42,8 @@ def result_shape(op_name: str, elementwise: bool, shapes: list[tuple[int, ...]])
 
 
 def _broadcast(op_name: str, shapes: list[tuple[int, ...]]) -> tuple[int, ...]:
+    if all(shape == shapes[0] for shape in shapes):
+        return tuple(shapes[0])
     try:
         return tuple(np.broadcast_shapes(*shapes))
     except ValueError:

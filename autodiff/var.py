@@ -141,16 +141,22 @@ def call(fname: str, *args) -> Var:
 
 def apply(op_name: str, *args) -> Var:
     """Run one op forward and record its local derivatives; numbers become constants."""
+    with np.errstate(all="ignore"):
+        return apply_quietly(op_name, *args)
+
+
+def apply_quietly(op_name: str, *args) -> Var:
+    """`apply` for callers already under `np.errstate(all="ignore")` (NaN and infinities are
+    results, not warnings), such as the evaluator, which enters it once per program."""
     op = OPS[op_name]
     dtype = next((a.dtype for a in args if isinstance(a, Var)), np.dtype("float64"))
     parents = tuple(a if isinstance(a, Var) else Var(a, dtype=dtype) for a in args)
     shape = result_shape(op.name, op.elementwise, [p.shape for p in parents])
     xs = [p.value for p in parents]
-    with np.errstate(all="ignore"):
-        out = np.asarray(op.forward(*xs), dtype=dtype)
-        partials = None
-        if op.elementwise:
-            partials = tuple(np.asarray(d, dtype=dtype) for d in op.partials(*xs, out))
+    out = np.asarray(op.forward(*xs), dtype=dtype)
+    partials = None
+    if op.elementwise:
+        partials = tuple(np.asarray(d, dtype=dtype) for d in op.partials(*xs, out))
     assert out.shape == shape, (op.name, out.shape, shape)
     return Var._result(op, parents, out, partials)
 
