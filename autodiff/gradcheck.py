@@ -51,7 +51,7 @@ class CheckRow:
 
 def gradient_check(graph: Graph, limit: int = MAX_GRADCHECK_ENTRIES) -> tuple[list[CheckRow], int]:
     """Rows for up to `limit` input elements, and how many elements there are in all."""
-    order = [n for n in graph.nodes if n.live]
+    replay = Replay(graph)
     rows: list[CheckRow] = []
     total = 0
     for node in graph.nodes:
@@ -60,34 +60,40 @@ def gradient_check(graph: Graph, limit: int = MAX_GRADCHECK_ENTRIES) -> tuple[li
         for index in np.ndindex(*node.shape):
             total += 1
             if len(rows) < limit:
-                numeric = _central_difference(graph, order, node.index, index)
+                numeric = _central_difference(replay, node.index, index)
                 rows.append(CheckRow(node.name, index, float(node.grad[index]), numeric))
     return rows, total
 
 
-def _central_difference(graph: Graph, order, input_index: int, index: tuple[int, ...]) -> float:
-    base = graph.nodes[input_index].value.astype(np.float64)
+def _central_difference(replay: Replay, input_index: int, index: tuple[int, ...]) -> float:
+    base = replay.values[input_index]
     h = STEP_SCALE * max(1.0, abs(float(base[index])))
     plus, minus = base.copy(), base.copy()
     with np.errstate(all="ignore"):  # near ±1.8e308 a nudge overflows: the estimate is inf/NaN
         plus[index] += h
         minus[index] -= h
-    up = replay(graph, order, {input_index: plus})
-    down = replay(graph, order, {input_index: minus})
-    with np.errstate(all="ignore"):
+        up, down = replay.output(input_index, plus), replay.output(input_index, minus)
         return float((up - down) / (2 * h))
 
 
-def replay(graph: Graph, order, overrides: dict[int, np.ndarray]) -> float:
-    """The output recomputed in float64 from the graph's ops, with some inputs replaced."""
-    values: dict[int, np.ndarray] = {}
-    with np.errstate(all="ignore"):
-        for node in order:
-            if node.index in overrides:
-                values[node.index] = overrides[node.index]
-            elif node.kind == KIND_OP:
-                args = [values[p] for p in node.parents]
-                values[node.index] = np.asarray(OPS[node.op].forward(*args), dtype=np.float64)
-            else:
-                values[node.index] = node.value.astype(np.float64)
-    return float(values[graph.output])
+class Replay:
+    """The graph's output recomputed in float64 from its ops alone (no traced derivative),
+    with one input replaced: the values the output depends on, converted once."""
+
+    def __init__(self, graph: Graph):
+        self.values = {
+            n.index: n.value.astype(np.float64) for n in graph.nodes if n.kind != KIND_OP
+        }
+        self.ops = [
+            (n.index, OPS[n.op].forward, n.parents)
+            for n in graph.nodes if n.live and n.kind == KIND_OP
+        ]
+        self.root = graph.output
+
+    def output(self, input_index: int, value: np.ndarray) -> float:
+        """The output with input `input_index` set to `value` (call under np.errstate)."""
+        values = dict(self.values)
+        values[input_index] = value
+        for index, forward, parents in self.ops:
+            values[index] = np.asarray(forward(*[values[p] for p in parents]), dtype=np.float64)
+        return float(values[self.root])

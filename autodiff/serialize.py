@@ -17,9 +17,11 @@ NONFINITE = {math.inf: "Infinity", -math.inf: "-Infinity"}
 def number(x: float) -> float | str:
     """A float as JSON allows: NaN and infinities become the strings the API names."""
     x = float(x)
+    if x - x == 0.0:  # finite (the common case, tested first)
+        return x
     if math.isnan(x):
         return "NaN"
-    return NONFINITE.get(x, x)
+    return NONFINITE[x]
 
 
 def array(a: np.ndarray | None):
@@ -28,7 +30,7 @@ def array(a: np.ndarray | None):
         return None
     a = np.asarray(a)
     if a.ndim == 0:
-        return number(a)
+        return number(a.item())
     values = a.tolist()
     return values if all_finite(a) else _spell_nonfinite(values)
 

@@ -18,6 +18,7 @@ import math
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 from .dot import NodeSpec, Structure
 from .geometry import (
@@ -87,9 +88,9 @@ def points(pts: list[Point]) -> str:
     return " ".join(f"{x:.2f},{y:.2f}" for x, y in pts)
 
 
-@dataclass(frozen=True)
-class Route:
-    """One edge as Graphviz routed it, in SVG coordinates."""
+class Route(NamedTuple):
+    """One edge as Graphviz routed it, in SVG coordinates (a tuple: thousands are made per
+    layout, and a frozen dataclass takes several times longer to make)."""
 
     d: str
     """Path data of the edge's cubic Bézier pieces."""
