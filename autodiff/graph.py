@@ -136,8 +136,7 @@ def trace_labels(trace: Trace) -> list[str]:
             labels.append(_constant_label(t))
             continue
         if t.name:
-            # ′ is not an identifier character, so x′ can only come from reusing x.
-            label = t.name + "′" * uses.get(t.name, 0)
+            label = version_label(t.name, uses.get(t.name, 0))
             uses[t.name] = uses.get(t.name, 0) + 1
         else:
             counter += 1
@@ -146,6 +145,23 @@ def trace_labels(trace: Trace) -> list[str]:
             label = f"z{counter}"
         labels.append(label)
     return labels
+
+
+PRIMES_SHOWN = 3
+"""Reuses of a name written as primes (x′, x′′, x′′′); later ones are numbered (x₄, x₅)."""
+SUBSCRIPT_DIGITS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+
+
+def version_label(name: str, reuse: int) -> str:
+    """The label of a name's value after `reuse` earlier assignments: x, x′, x′′, x′′′, x₄.
+
+    Neither ′ nor subscript digits can be part of a name, so these never collide with one
+    the user wrote; numbering keeps labels (and every step text naming them) short when a
+    loop-like program reassigns a name hundreds of times.
+    """
+    if reuse <= PRIMES_SHOWN:
+        return name + "′" * reuse
+    return name + str(reuse).translate(SUBSCRIPT_DIGITS)
 
 
 def _constant_label(t) -> str:

@@ -185,3 +185,16 @@ def test_gradients_match_finite_differences_in_check_table(client):
 def test_json_has_no_bare_nan(client):
     res = get_graph(client, "f = sqrt(-1)")
     json.loads(res.get_data(as_text=True), parse_constant=lambda c: pytest.fail(c))
+
+
+def test_a_name_reassigned_at_every_line_keeps_the_answer_small():
+    """`x = x*x` on every line names each step's value after x: numbered labels (x₄, ...) keep
+    every label, and each step text quoting them, short (primes made this 190 MB)."""
+    from autodiff.service import Options, analyse
+
+    source = "x = 1.0001\n" + "x = x*x\n" * 1990 + "f = x"
+    body = analyse(source, Options()).body
+    assert len(body) < 8_000_000
+    answer = json.loads(body)
+    assert max(len(node["name"]) for node in answer["nodes"]) <= 6
+    assert answer["gradients"]["x"] == "Infinity"
