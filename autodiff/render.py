@@ -155,6 +155,19 @@ class LayoutError(AutodiffError):
     """Graphviz could not lay the graph out (too large, failed or crashed)."""
 
 
+class LayoutTimeout(LayoutError):
+    """dot ran out of time: perhaps only because the machine was busy, so it is tried again
+    once `RETRY_TIMEOUT_AFTER` seconds have passed (other failures are kept for good)."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.when = time.monotonic()
+
+
+RETRY_TIMEOUT_AFTER = 60.0
+"""Seconds a layout that timed out is answered from the cache before dot may try again."""
+
+
 # --- running dot --------------------------------------------------------------------------
 
 
@@ -362,7 +375,7 @@ class DotRun:
             _wait(self.dot.proc, self.deadline)
         except subprocess.TimeoutExpired:
             self._finalizer()
-            raise LayoutError(_too_large(self.timeout)) from None
+            raise LayoutTimeout(_too_large(self.timeout)) from None
         try:
             out, err = (_read(f) for f in self.dot.files[:2])
             return _checked(self.dot.proc.returncode, out, err)
@@ -526,13 +539,17 @@ _CACHE_LOCK = threading.Lock()
 def _cached(key: str) -> Layout | LayoutError | None:
     with _CACHE_LOCK:
         found = _CACHE.get(key)
+        if isinstance(found, LayoutTimeout) and time.monotonic() - found.when > RETRY_TIMEOUT_AFTER:
+            del _CACHE[key]
+            return None
         if found is not None:
             _CACHE.move_to_end(key)
     return found
 
 
 def _remember(key: str, found: Layout | LayoutError) -> None:
-    # A graph that failed once fails again: do not run dot on every request.
+    # A graph that failed once fails again: do not run dot on every request (a timeout is
+    # retried after a while, see `_cached`).
     with _CACHE_LOCK:
         _CACHE[key] = found
         while len(_CACHE) > CACHE_SIZE:
@@ -718,6 +735,7 @@ __all__ = [
     "LAYOUT_TIMEOUT",
     "Layout",
     "LayoutError",
+    "LayoutTimeout",
     "PendingLayout",
     "adopt_structure",
     "build_layout",

@@ -29,6 +29,9 @@ from autodiff.serialize import graph_json
 REUSE = "w1 = 2.0; w2 = 1.5; y = w1 * cos(3*w1 + w2)"
 PRODUCT_600 = "x = 1.001\nf = " + "*".join(["x"] * 600)
 
+SLOW = "x = 1\ny = 2\n" + "\n".join(f"x = x * y + sin(x) + {k}" for k in range(60))
+"""A graph dot takes tens of milliseconds for: never done within a 0.1 ms deadline."""
+
 
 def build(source: str, **kw) -> autodiff.Graph:
     return autodiff.build(source, **kw)
@@ -177,19 +180,16 @@ def test_layout_returns_svg():
 
 
 def test_layout_timeout_is_a_layout_error():
-    # A graph dot takes tens of milliseconds for: done before the deadline is checked, never.
-    slow = "x = 1\ny = 2\n" + "\n".join(f"x = x * y + sin(x) + {k}" for k in range(60))
     with pytest.raises(LayoutError, match="too large for Graphviz to lay out in 0.0001 s"):
-        layout(dot.dot_source(build(slow)), timeout=1e-4)
+        layout(dot.dot_source(build(SLOW)), timeout=1e-4)
 
 
 def test_waiting_for_dot_works_without_pidfds(monkeypatch):
     """Where `os.pidfd_open` is missing (not Linux) dot is waited for by polling."""
     monkeypatch.delattr(os, "pidfd_open", raising=False)
     assert "<svg" in layout("digraph { a -> b }")
-    slow = "x = 1\ny = 2\n" + "\n".join(f"x = x * y + sin(x) + {k}" for k in range(60))
     with pytest.raises(LayoutError, match="too large for Graphviz to lay out in 0.0001 s"):
-        layout(dot.dot_source(build(slow)), timeout=1e-4)
+        layout(dot.dot_source(build(SLOW)), timeout=1e-4)
 
 
 def test_a_layout_drawn_partly_while_dot_runs_is_the_same_layout():
@@ -283,6 +283,18 @@ def test_cache_is_safe_across_threads():
         layouts = list(pool.map(lambda _: get_layout(graph), range(8)))
     assert len({layout_.key for layout_ in layouts}) == 1
     assert get_layout(graph) in layouts
+
+
+def test_a_timeout_is_cached_for_a_while_then_tried_again(monkeypatch):
+    render.clear_cache()
+    graph = build(SLOW)
+    with pytest.raises(LayoutError, match="lay out in 0.0001 s"):
+        render.start_layout(graph, timeout=1e-4).result()
+    with pytest.raises(LayoutError, match="lay out in 0.0001 s"):
+        get_layout(graph)  # from the cache: with its 10 s dot would have succeeded
+    monkeypatch.setattr(render, "RETRY_TIMEOUT_AFTER", 0.0)
+    assert get_layout(graph).nodes == len(graph.nodes)
+    render.clear_cache()
 
 
 def test_failures_are_cached(monkeypatch):
