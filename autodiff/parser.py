@@ -113,8 +113,9 @@ def parse(source: str) -> Program:
         sys.setrecursionlimit(_MIN_RECURSION_LIMIT)
     tree = _python_ast(source)
     converter = _Converter(source)
-    if len(source) > _CHARS_BELOW_ANY_LIMIT:
-        _check_size(tree, converter)
+    for statement in tree.body:
+        if _span(statement, converter.lines) > _CHARS_BELOW_ANY_LIMIT:
+            _check_depth(statement, converter)
     statements = tuple(converter.statement(s) for s in tree.body)
     if not statements:
         raise ParseError("the program is empty: write at least one line, e.g. f = 2 * 3", 1, 1)
@@ -171,23 +172,27 @@ def _position_of(source: str, index: int) -> tuple[int, int]:
     return before.count("\n") + 1, index - (before.rfind("\n") + 1) + 1
 
 
-_CHARS_BELOW_ANY_LIMIT = min(MAX_DEPTH - 10, 2 * MAX_NODES)
-"""Every nesting level and every counted node takes at least one character of source (a
-few levels, module and statement, take none), so shorter programs cannot reach either limit
-and skip the walk."""
+_CHARS_BELOW_ANY_LIMIT = MAX_DEPTH - 10
+"""Every nesting level takes at least one character of source (a few levels, module and
+statement, take none), so a shorter statement cannot be nested too deeply and skips the walk."""
 
 
-def _check_size(tree: ast.Module, converter: _Converter) -> None:
-    """Depth and node count, walked in source order with an explicit stack before evaluation.
+def _span(node: ast.stmt, lines: list[str]) -> int:
+    """At least the characters a statement spans (UTF-8 bytes on one line, else every line)."""
+    if node.end_lineno == node.lineno:
+        return (node.end_col_offset or 0) - node.col_offset
+    return sum(len(line) + 1 for line in lines[node.lineno - 1 : node.end_lineno])
 
-    An array literal is one value, however many numbers it holds (MAX_ELEMENTS bounds those).
+
+def _check_depth(tree: ast.AST, converter: _Converter) -> None:
+    """Nesting depth, walked with an explicit stack before the (recursive) conversion.
+
     Errors point at the nearest syntax node that has a position.
     """
-    count = 0
-    # (node, depth, nearest node with a position, inside an array literal)
-    stack: list[tuple[ast.AST, int, ast.AST, bool]] = [(tree, 0, tree, False)]
+    # (node, depth, nearest node with a position)
+    stack: list[tuple[ast.AST, int, ast.AST]] = [(tree, 1, tree)]
     while stack:
-        node, depth, at, in_array = stack.pop()
+        node, depth, at = stack.pop()
         if hasattr(node, "lineno"):
             at = node
         if depth > MAX_DEPTH:
@@ -195,19 +200,7 @@ def _check_size(tree: ast.Module, converter: _Converter) -> None:
                 f"the program is nested {MAX_DEPTH}+ levels deep; the limit is {MAX_DEPTH}",
                 *converter.pos(at),
             )
-        if isinstance(node, ast.List):
-            count += not in_array
-            in_array = True
-        elif not in_array and isinstance(node, (ast.Constant, ast.BinOp, ast.UnaryOp, ast.Call)):
-            count += 1
-        if count > 2 * MAX_NODES:
-            raise LimitError(
-                f"the program has more than {2 * MAX_NODES} numbers and operations; "
-                f"the limit is {MAX_NODES} values in a graph",
-                *converter.pos(at),
-            )
-        children = [(child, depth + 1, at, in_array) for child in ast.iter_child_nodes(node)]
-        stack.extend(reversed(children))
+        stack.extend((child, depth + 1, at) for child in ast.iter_child_nodes(node))
 
 
 class _Converter:
@@ -215,11 +208,28 @@ class _Converter:
 
     def __init__(self, source: str):
         self.lines = source.split("\n")
+        self.values = 0  # numbers, arrays and operations so far
+        self.in_array = False  # the numbers of an array literal count as one value
+
+    def counted(self, node: ast.AST) -> None:
+        """Count one more value; past twice MAX_NODES the program is refused before it runs
+        (evaluation stops at MAX_NODES values anyway: this bounds the work before it)."""
+        if self.in_array:
+            return
+        self.values += 1
+        if self.values > 2 * MAX_NODES:
+            raise LimitError(
+                f"the program has more than {2 * MAX_NODES} numbers and operations; "
+                f"the limit is {MAX_NODES} values in a graph",
+                *self.pos(node),
+            )
 
     def pos(self, node: ast.AST) -> tuple[int, int]:
         line = getattr(node, "lineno", 1)
         offset = getattr(node, "col_offset", 0)
         text = self.lines[line - 1] if 0 < line <= len(self.lines) else ""
+        if text.isascii():
+            return line, offset + 1
         # ast columns count UTF-8 bytes; a reader counts characters (θ is 2 bytes, 1 column).
         return line, len(text.encode("utf-8")[:offset].decode("utf-8", "replace")) + 1
 
@@ -280,10 +290,12 @@ class _Converter:
         return name
 
     def binop(self, node: ast.BinOp) -> Apply:
+        self.counted(node)
         op = self.binary_op(node, node.op)
         return Apply(op, (self.expr(node.left), self.expr(node.right)), *self.pos(node))
 
     def unary(self, node: ast.UnaryOp) -> Expr:
+        self.counted(node)
         if isinstance(node.op, ast.UAdd):
             return self.expr(node.operand)
         if not isinstance(node.op, ast.USub):
@@ -294,6 +306,7 @@ class _Converter:
         return Apply("neg", (self.expr(node.operand),), *self.pos(node))
 
     def call(self, node: ast.Call) -> Apply:
+        self.counted(node)
         if not isinstance(node.func, ast.Name):
             self.expr(node.func)  # refuses attributes and the like with their own message
             raise self.refuse(node.func, "only functions called by name are supported, e.g. sin(x)")
@@ -309,6 +322,7 @@ class _Converter:
         return Name(node.id, *self.pos(node))
 
     def number(self, node: ast.Constant) -> Num:
+        self.counted(node)
         value = node.value
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise self.refuse(node, _constant_message(value))
@@ -321,7 +335,12 @@ class _Converter:
         return Num(number, *self.pos(node))
 
     def array(self, node: ast.List) -> ArrayLit:
-        rows = self.nested_numbers(node, depth=1)
+        self.counted(node)
+        self.in_array, outer = True, self.in_array
+        try:
+            rows = self.nested_numbers(node, depth=1)
+        finally:
+            self.in_array = outer
         try:
             value = np.array(rows, dtype=np.float64)
         except ValueError:

@@ -2,6 +2,7 @@
 
 import math
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -27,6 +28,8 @@ def assert_clean(res):
         assert error["line"] is None or error["line"] >= 1
 
 
+# pytest replaces the warning filters the parser installs for the server's log.
+@pytest.mark.filterwarnings("ignore::SyntaxWarning", "ignore::DeprecationWarning")
 @SETTINGS
 @given(st.lists(st.sampled_from(TOKENS), min_size=1, max_size=40))
 def test_token_soup(client, tokens):
