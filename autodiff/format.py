@@ -62,7 +62,7 @@ def value(a: np.ndarray) -> str:
     """A value in an explanation: a number, a short list, or the shape of a larger array."""
     a = np.asarray(a)
     if a.ndim == 0:
-        return number(a)
+        return _number(a.item())
     if a.size <= ARRAY_INLINE_MAX:
         return _nested(a.tolist())
     return "⟨" + "×".join(str(n) for n in a.shape) + "⟩"

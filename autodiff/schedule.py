@@ -7,7 +7,9 @@ derivative` into its parents' running totals. Every step explains itself with th
 
 from __future__ import annotations
 
+import threading
 from collections import Counter, defaultdict
+from dataclasses import dataclass
 from itertools import groupby
 
 import numpy as np
@@ -23,17 +25,109 @@ LogEntry = tuple[int, int, Array, Array]
 
 def schedule(graph: Graph, log: list[LogEntry]) -> tuple[tuple[Contribution, ...], tuple]:
     """All contributions with their explanations, and the steps forward, seed and backward."""
+    plan = _plan(graph, log)
     words = _Words(graph)
-    contributions = _contributions(graph, log, words)
-    steps = [_forward_step(graph, n, words) for n in graph.nodes if n.kind == KIND_OP]
-    out = graph.nodes[graph.output]
-    steps.append(Step("backward", "seed", out.index, (), f"{grad_name(out)} = 1"))
-    for child, group in groupby(contributions, key=lambda c: graph.edges[c.edge].dst):
-        group = tuple(group)
-        text = "\n".join(c.text for c in group)
+    contributions = _contributions(graph, log, plan, words)
+    steps = [Step("forward", "op", index, edges, _forward_text(graph.nodes[index], form, words))
+             for index, edges, form in plan.forward]
+    steps.append(Step("backward", "seed", graph.output, (), plan.seed_text))
+    for child, start, stop, edges in plan.backward:
         # Only edges that carry gradient light up: constants receive none.
-        steps.append(Step("backward", "op", child, tuple(c.edge for c in group), text, group))
+        group = contributions[start:stop]
+        steps.append(Step("backward", "op", child, edges, "\n".join(c.text for c in group),
+                          group))
     return contributions, tuple(steps)
+
+
+@dataclass(frozen=True)
+class _Term:
+    """What of one contribution's explanation the values do not change."""
+
+    edge: int
+    target: int
+    template: str
+    """`upstream × local`, e.g. `-sin({a}) · {g}`."""
+    written: str
+    """The template with labels: `-sin(z2) · gz3`."""
+    count: int
+    """This is the target's count-th contribution ..."""
+    final: bool
+    """... and its last."""
+    lead: str
+    """`gw1 += -sin(z2) · gz3` for a first contribution, `gw1 = t1 + t2` for later ones."""
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """What of the steps depends on the graph's structure alone (labels, ops, edges, shapes):
+    made once per structure, so a new input value only fills in numbers."""
+
+    forward: tuple[tuple[int, tuple[int, ...], tuple[str, str]], ...]
+    """Per op in evaluation order: its node, its edges and (template, template with labels)."""
+    seed_text: str
+    terms: tuple[_Term, ...]
+    """Per entry of the reverse sweep's log."""
+    backward: tuple[tuple[int, int, int, tuple[int, ...]], ...]
+    """Per backward step: the node, its span of `terms` and the edges carrying them."""
+
+
+PLAN_CACHE_SIZE = 64
+
+
+def _plan(graph: Graph, log: list[LogEntry]) -> _Plan:
+    key = (
+        tuple((n.label, n.op, n.parents, n.shape) for n in graph.nodes),
+        graph.output,
+        tuple((child, arg) for child, arg, _, _ in log),
+    )
+    with _PLANS_LOCK:
+        found = _PLANS.get(key)
+    if found is None:
+        found = _make_plan(graph, key[2])
+        with _PLANS_LOCK:
+            _PLANS[key] = found
+            while len(_PLANS) > PLAN_CACHE_SIZE:
+                del _PLANS[next(iter(_PLANS))]
+    return found
+
+
+_PLANS: dict[tuple, _Plan] = {}
+"""Plans by structure, oldest first (a dict keeps insertion order)."""
+_PLANS_LOCK = threading.Lock()
+
+
+def _make_plan(graph: Graph, sweep: tuple[tuple[int, int], ...]) -> _Plan:
+    names = {}
+    for n in graph.nodes:
+        if n.kind == KIND_OP:
+            labels = {k: graph.nodes[p].label for k, p in zip("ab", n.parents)}
+            names[n.index] = labels | {"out": n.label, "g": grad_name(n)}
+    forward = tuple(
+        (n.index, graph.edges_into(n.index),
+         (OPS[n.op].expr, fmt.fill(OPS[n.op].expr, names[n.index])))
+        for n in graph.nodes if n.kind == KIND_OP
+    )
+    totals = Counter(graph.nodes[child].parents[arg] for child, arg in sweep)
+    written_so_far: dict[int, list[str]] = defaultdict(list)
+    terms = []
+    for child, arg in sweep:
+        edge = graph.edge_between(child, arg)
+        template = term_template(graph, edge)
+        written = fmt.fill(template, names[child])
+        so_far = written_so_far[edge.src]
+        so_far.append(written)
+        g = grad_name(graph.nodes[edge.src])
+        lead = f"{g} += {written}" if len(so_far) == 1 else f"{g} = {' + '.join(so_far)}"
+        terms.append(_Term(edge.index, edge.src, template, written, len(so_far),
+                           len(so_far) == totals[edge.src], lead))
+    backward = []
+    start = 0
+    for child, group in groupby(sweep, key=lambda entry: entry[0]):
+        stop = start + len(tuple(group))
+        backward.append((child, start, stop, tuple(t.edge for t in terms[start:stop])))
+        start = stop
+    seed = f"{grad_name(graph.nodes[graph.output])} = 1"
+    return _Plan(forward, seed, tuple(terms), tuple(backward))
 
 
 def grad_name(node: Node) -> str:
@@ -42,15 +136,13 @@ def grad_name(node: Node) -> str:
 
 
 class _Words:
-    """What a node's template placeholders stand for, by name and by value, made once a node.
-
-    Keys: `a`, `b` (the arguments), `out` (the result), `g` (its gradient).
-    """
+    """What a node's template placeholders stand for in numbers, made once a node (the plan
+    has them in labels). Keys: `a`, `b` (the arguments), `out` (the result), `g` (its
+    gradient)."""
 
     def __init__(self, graph: Graph):
         self.graph = graph
         self._value_text: dict[int, str] = {}
-        self._names: dict[int, dict[str, str]] = {}
         self._values: dict[int, dict[str, str]] = {}
 
     def value_text(self, index: int) -> str:
@@ -58,13 +150,6 @@ class _Words:
         if index not in self._value_text:
             self._value_text[index] = fmt.value(self.graph.nodes[index].value)
         return self._value_text[index]
-
-    def names(self, node: Node) -> dict[str, str]:
-        """Placeholders filled with labels: `z1`, `w2`, `gz3`."""
-        if node.index not in self._names:
-            names = {k: self.graph.nodes[p].label for k, p in zip("ab", node.parents)}
-            self._names[node.index] = names | {"out": node.label, "g": grad_name(node)}
-        return self._names[node.index]
 
     def values(self, node: Node) -> dict[str, str]:
         """Placeholders filled with numbers."""
@@ -75,21 +160,14 @@ class _Words:
         return self._values[node.index]
 
 
-def forward_text(graph: Graph, node: Node, words: _Words | None = None) -> str:
-    """`z3 = cos(z2) = cos(7.5) = 0.3466`."""
-    words = words or _Words(graph)
-    template = OPS[node.op].expr
-    written = fmt.fill(template, words.names(node))
+def _forward_text(node: Node, form: tuple[str, str], words: _Words) -> str:
+    """`z3 = cos(z2) = cos(7.5) = 0.3466`, from the plan's (template, template with labels)."""
+    template, written = form
     with_values = fmt.fill(template, words.values(node))
     parts = [node.label, written, with_values, words.value_text(node.index)]
     if with_values == written:
         del parts[2]
     return " = ".join(parts)
-
-
-def _forward_step(graph: Graph, node: Node, words: _Words) -> Step:
-    return Step("forward", "op", node.index, graph.edges_into(node.index),
-                forward_text(graph, node, words))
 
 
 def term_template(graph: Graph, edge: Edge) -> str:
@@ -107,32 +185,23 @@ def term_template(graph: Graph, edge: Edge) -> str:
     return term
 
 
-def _contributions(graph: Graph, log: list[LogEntry], words: _Words) -> tuple[Contribution, ...]:
-    totals = Counter(graph.nodes[child].parents[arg] for child, arg, _, _ in log)
-    seen: dict[int, list[tuple[str, str]]] = defaultdict(list)
+def _contributions(
+    graph: Graph, log: list[LogEntry], plan: _Plan, words: _Words
+) -> tuple[Contribution, ...]:
+    amounts: dict[int, list[str]] = defaultdict(list)
     result = []
-    for child, arg, amount, total in log:
-        edge = graph.edge_between(child, arg)
-        target = edge.src
-        template = term_template(graph, edge)
-        seen[target].append((fmt.fill(template, words.names(graph.nodes[child])),
-                             fmt.value(amount)))
-        count = len(seen[target])
-        with_values = fmt.fill(template, words.values(graph.nodes[child])) if count == 1 else ""
-        text = _contribution_text(graph.nodes[target], with_values, seen[target], total)
-        result.append(Contribution(edge.index, target, amount, total, count,
-                                   count == totals[target], text))
+    for (child, _, amount, total), term in zip(log, plan.terms):
+        shown = amounts[term.target]
+        shown.append(fmt.value(amount))
+        if term.count == 1:
+            with_values = fmt.fill(term.template, words.values(graph.nodes[child]))
+            parts = [term.lead, with_values, shown[0]]
+            if with_values == shown[0]:
+                del parts[1]
+            text = " = ".join(parts)
+        else:
+            numeric = " + ".join(v if not v.startswith("-") else f"({v})" for v in shown)
+            text = f"{term.lead} = {numeric} = {fmt.value(total)}"
+        result.append(Contribution(term.edge, term.target, amount, total, term.count,
+                                   term.final, text))
     return tuple(result)
-
-
-def _contribution_text(target: Node, with_values: str, terms: list[tuple[str, str]],
-                       total: Array) -> str:
-    g = grad_name(target)
-    if len(terms) == 1:
-        parts = [f"{g} += {terms[0][0]}", with_values, terms[0][1]]
-        if with_values == terms[0][1]:
-            del parts[1]
-        return " = ".join(parts)
-    symbolic = " + ".join(t for t, _ in terms)
-    numeric = " + ".join(v if not v.startswith("-") else f"({v})" for _, v in terms)
-    return f"{g} = {symbolic} = {numeric} = {fmt.value(total)}"
