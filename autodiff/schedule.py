@@ -96,6 +96,12 @@ _PLANS: dict[tuple, _Plan] = {}
 _PLANS_LOCK = threading.Lock()
 
 
+def clear_plans() -> None:
+    """Forget every plan (benchmarks of programs never seen)."""
+    with _PLANS_LOCK:
+        _PLANS.clear()
+
+
 def _make_plan(graph: Graph, sweep: tuple[tuple[int, int], ...]) -> _Plan:
     names = {}
     for n in graph.nodes:
