@@ -8,6 +8,7 @@ import os
 from flask import Flask, Response, render_template, request
 from werkzeug.exceptions import HTTPException
 
+from autodiff import render
 from autodiff.errors import AutodiffError, EvaluationError
 from autodiff.examples import GALLERY, by_slug
 from autodiff.service import Options, frame_png, frame_svg, graph_answer, health, parse_step
@@ -37,7 +38,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.json.sort_keys = False
     _register_views(app)
     _register_errors(app)
-    app.after_request(_security_headers)
+    app.after_request(_after_sending)
     return app
 
 
@@ -149,6 +150,12 @@ def _register_errors(app: Flask) -> None:
         """A bug of ours: logged in full, answered without a traceback."""
         app.logger.exception("unexpected error")
         return _error("internal error: the program could not be processed", 500)
+
+
+def _after_sending(response: Response) -> Response:
+    # Work that need not delay the answer: done once the server has sent it.
+    response.call_on_close(render.refill_spare)
+    return _security_headers(response)
 
 
 def _security_headers(response: Response) -> Response:

@@ -348,6 +348,13 @@ atexit.register(_SPARE.drop)
 os.register_at_fork(after_in_child=_SPARE.forget)
 
 
+def refill_spare() -> None:
+    """Start the spare dot if there is none (the app calls this once a response is sent, so
+    the next small layout need not wait for dot to start)."""
+    if WARM_SPARE:
+        _SPARE.refill()
+
+
 class DotRun:
     """One dot run: started at once (on the spare when it can), read when `output` is asked."""
 
@@ -366,10 +373,10 @@ class DotRun:
 
     def output(self) -> str:
         """dot's output once it finishes, or a LayoutError (killed when out of time)."""
-        if self.warm:
-            # The next spare starts now, in the time this thread would spend waiting for dot
-            # (in a thread of its own it would wait for the GIL behind the request's work and
-            # often not be ready for the next request).
+        if self.warm and self.dot.proc.poll() is None:
+            # The next spare starts in the time this thread would spend waiting for dot (in
+            # a thread of its own it would wait for the GIL behind the request's work and
+            # often not be ready for the next request). Else `refill_spare` starts it later.
             _SPARE.refill()
         try:
             _wait(self.dot.proc, self.deadline)
@@ -743,6 +750,7 @@ __all__ = [
     "frame_state",
     "get_layout",
     "layout",
+    "refill_spare",
     "render_frame",
     "render_png",
     "render_state",

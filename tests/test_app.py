@@ -198,3 +198,14 @@ def test_a_name_reassigned_at_every_line_keeps_the_answer_small():
     answer = json.loads(body)
     assert max(len(node["name"]) for node in answer["nodes"]) <= 6
     assert answer["gradients"]["x"] == "Infinity"
+
+
+def test_the_spare_dot_starts_once_an_answer_is_sent(client):
+    """Starting the next warm `dot` waits until the server has sent the answer (`close`)."""
+    from autodiff import render
+
+    render._SPARE.drop()
+    response = client.get("/api/examples")
+    assert response.status_code == 200 and render._SPARE._dot is None
+    response.close()
+    assert render._SPARE._dot is not None and render._SPARE._dot.proc.poll() is None
