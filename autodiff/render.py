@@ -47,6 +47,7 @@ nonfinite-grad. Edge STATE classes: active, forward, backward, dead, pending.
 from __future__ import annotations
 
 import atexit
+import fcntl
 import hashlib
 import json
 import math
@@ -228,6 +229,8 @@ class Dot:
     empty: str
     files: tuple[IO[bytes], ...]
     """stdout, stderr (and stdin when it reads a file)."""
+    capacity: int = 0
+    """Bytes its stdin pipe takes without blocking (a spare's; 0 when it reads a file)."""
 
 
 def _spawn(output: str, source: bytes | None) -> Dot:
@@ -264,7 +267,15 @@ def _spawn(output: str, source: bytes | None) -> Dot:
             file.close()
         shutil.rmtree(empty, ignore_errors=True)
         raise LayoutError(f"Graphviz could not be started: {err.strerror}") from None
-    return Dot(proc, empty, tuple(files))
+    return Dot(proc, empty, tuple(files), 0 if source is not None else _widen(proc.stdin))
+
+
+def _widen(pipe: IO[bytes]) -> int:
+    """Grow a pipe's buffer to SPARE_PIPE_BYTES where Linux allows; the bytes it now holds."""
+    try:
+        return fcntl.fcntl(pipe.fileno(), fcntl.F_SETPIPE_SZ, SPARE_PIPE_BYTES)
+    except (AttributeError, OSError):  # not Linux, or above /proc/sys/fs/pipe-max-size
+        return PIPE_BYTES
 
 
 def _stop(dot: Dot) -> None:
@@ -301,9 +312,12 @@ class Spare:
         self._lock = threading.Lock()
         self._dot: Dot | None = None
 
-    def take(self) -> Dot | None:
-        """The spare, if there is a live one (there is none then until `refill`)."""
+    def take(self, size: int) -> Dot | None:
+        """The spare, if there is a live one that can read `size` bytes at once (there is
+        none then until `refill`)."""
         with self._lock:
+            if self._dot is not None and size > self._dot.capacity:
+                return None
             dot, self._dot = self._dot, None
         if dot is not None and dot.proc.poll() is not None:
             _stop(dot)
@@ -339,8 +353,12 @@ class Spare:
 
 
 SPARE_OUTPUT = "json0"
-SPARE_MAX_SOURCE = 60_000
-"""DOT texts up to this many bytes go to the spare: they fit in a pipe without blocking."""
+PIPE_BYTES = 65_536
+"""A pipe's buffer where it cannot be grown: DOT texts that fit go to the spare without
+blocking the request."""
+SPARE_PIPE_BYTES = 1 << 20
+"""The spare's pipe buffer on Linux (the usual /proc/sys/fs/pipe-max-size): room for the DOT
+text of any graph within the limits (about 130 KB at 2,000 nodes)."""
 WARM_SPARE = True
 """Keep a spare dot ready (one idle process per worker)."""
 _SPARE = Spare()
@@ -360,8 +378,8 @@ class DotRun:
 
     def __init__(self, dot_source: str, output: str, timeout: float):
         source = dot_source.encode()
-        warm = WARM_SPARE and output == SPARE_OUTPUT and len(source) <= SPARE_MAX_SOURCE
-        dot = _SPARE.take() if warm else None
+        warm = WARM_SPARE and output == SPARE_OUTPUT
+        dot = _SPARE.take(len(source)) if warm else None
         if dot is not None and not _feed(dot, source):
             _stop(dot)
             dot = None

@@ -5,6 +5,7 @@ import os
 import re
 import signal
 import subprocess
+import sys
 import time
 import xml.etree.ElementTree as ET
 
@@ -254,6 +255,17 @@ def test_a_spare_in_a_forked_child_is_let_go():
     assert os.waitpid(pid, 0)[1] == 0
     render.clear_cache()
     assert get_layout(autodiff.build("s = 1\nf = s / 2"), timeout=5).nodes == 3
+
+
+def test_the_spare_takes_large_dot_texts_and_keeps_itself_for_what_would_not_fit():
+    wait_for_spare()
+    spare = render._SPARE._dot
+    if sys.platform.startswith("linux"):
+        assert spare.capacity >= 1 << 20  # a 2,000-node graph's DOT is about 130 KB
+    assert render._SPARE.take(spare.capacity + 1) is None
+    assert render._SPARE._dot is spare
+    assert render._SPARE.take(spare.capacity) is spare and render._SPARE._dot is None
+    render._stop(spare)
 
 
 def wait_for_spare() -> None:
