@@ -51,12 +51,12 @@ class Node:
         """The value's array shape; () for a scalar."""
         return self.value.shape
 
-    @cached_property
+    @property
     def value_finite(self) -> bool:
         """False where the value holds NaN or an infinity."""
         return all_finite(self.value)
 
-    @cached_property
+    @property
     def grad_finite(self) -> bool:
         """False where the gradient holds NaN or an infinity (True when there is none)."""
         return self.grad is None or all_finite(self.grad)
