@@ -132,7 +132,7 @@ function apply(data, src) {
   const k = Math.min(n, state.pendingStep ?? previous);
   state.pendingStep = null;
   stepper.k = k;
-  stepper.load(svg, data);
+  stepper.load(svg && view.container, data);
   tape.render(data);
   renderCheck($("check-body"), $("check-summary"), data.check);
   renderProblems($("problems"), $("problems-list"), data.problems, data.nodes);

@@ -71,7 +71,7 @@ async function load() {
   const k = Number.isFinite(rawStep) ? Math.max(0, Math.min(rawStep, data.steps.length)) : 0;
   controls.setData(data);
   stepper.k = k;
-  stepper.load(svg, data);
+  stepper.load(svg && view.container, data);
   renderProblems($("problems"), $("problems-list"), data.problems, data.nodes);
   controls.go(k, { notify: false });
   show(k);

@@ -2,12 +2,26 @@
 //
 // The SVG arrives as text produced (and sanitised) by the server; it is parsed with
 // DOMParser as XML and imported, never concatenated into HTML.
+//
+// Two changes to the picture's structure (the same shapes at the same places) keep a step's
+// frame cheap in Chromium, whose cost otherwise grows with the whole picture:
+// - It is drawn as a stack of <svg> layers: the server's <svg> keeps its <style> and
+//   background, and its groups move, in document order, into small <svg> roots stacked above
+//   it, each only as large as what it draws (`splitLayers`). Chromium repaints an <svg> root
+//   as a whole when anything inside it changes, and hit-tests (on every frame with the
+//   pointer over the picture) every element of a root whose box holds the pointer; a step
+//   changes a handful of groups, so small roots keep both to a few groups.
+// - Node groups lose their translation, their children moved by it instead (`flattenGroups`):
+//   every transform starts a new paint chunk, and each frame hands all chunks to the
+//   compositor, so one chunk per node costs time on every frame.
 
 const SVG_NS = "http://www.w3.org/2000/svg";
 const MAX_SCALE = 2; // never blow a tiny graph up past this many pixels per unit
 const MIN_ZOOM = 0.25;
 const MAX_ZOOM = 8;
 const PAD = 14; // pixels kept free around the fitted picture
+const LAYER_ELEMENTS = 200; // per layer: a step repaints a few layers; each costs every frame
+const LAYER_MARGIN = 10; // user units around a layer's groups for strokes (the current box: 5)
 
 /** Parse SVG text into an element owned by `doc`, or throw. */
 export function parseSvg(text, doc = document) {
@@ -19,6 +33,166 @@ export function parseSvg(text, doc = document) {
   }
   for (const s of root.querySelectorAll("script, foreignObject")) s.remove();
   return doc.importNode(root, true);
+}
+
+/** The numbers of a list attribute ("1,2 3,4"), or null if it holds anything else. */
+function numbersOf(text) {
+  const one = Number(text);
+  if (text && Number.isFinite(one)) return [one]; // the usual case, and quick
+  const parts = (text || "").trim().split(/[\s,]+/);
+  const values = parts.map(Number);
+  return parts[0] !== "" && values.every(Number.isFinite) ? values : null;
+}
+
+const TRANSLATE = /^\s*translate\(\s*([^\s,()]+)(?:[\s,]+([^\s,()]+))?\s*\)\s*$/;
+
+/** The (dx, dy) of a `transform` that is a single translation, or null. */
+function translationOf(text) {
+  const m = TRANSLATE.exec(text || "");
+  const dx = m ? Number(m[1]) : NaN;
+  const dy = m ? Number(m[2] ?? 0) : NaN;
+  return Number.isFinite(dx) && Number.isFinite(dy) ? { dx, dy } : null;
+}
+
+/** `points` moved by (dx, dy), or null. */
+function movedPoints(text, dx, dy) {
+  const v = numbersOf(text);
+  if (!v || v.length % 2) return null;
+  const pairs = [];
+  for (let i = 0; i < v.length; i += 2) pairs.push(`${v[i] + dx},${v[i + 1] + dy}`);
+  return pairs.join(" ");
+}
+
+/** Which of an absolute command's arguments are x (1) and y (2) coordinates. */
+const PATH_AXES = {
+  M: [1, 2], L: [1, 2], T: [1, 2], H: [1], V: [2], C: [1, 2, 1, 2, 1, 2], S: [1, 2, 1, 2],
+  Q: [1, 2, 1, 2], A: [0, 0, 0, 0, 0, 1, 2], Z: [],
+};
+const PATH_TOKEN = /([A-Za-z])|([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)|([\s,]+)|(.)/g;
+
+/** Path data with absolute commands only, moved by (dx, dy); null for anything else. */
+function movedPath(d, dx, dy) {
+  const commands = [];
+  for (const [, letter, number, , other] of (d || "").matchAll(PATH_TOKEN)) {
+    if (other !== undefined || (number !== undefined && !commands.length)) return null;
+    if (letter !== undefined) commands.push({ letter, args: [] });
+    else if (number !== undefined) commands[commands.length - 1].args.push(number);
+  }
+  const out = [];
+  for (const { letter, args } of commands) {
+    const axes = PATH_AXES[letter]; // lower case (relative) letters are not there
+    if (!axes || (axes.length ? !args.length || args.length % axes.length : args.length)) {
+      return null;
+    }
+    const moved = args.map((a, i) => {
+      const axis = axes[i % axes.length];
+      return axis ? String(Number(a) + (axis === 1 ? dx : dy)) : a;
+    });
+    out.push(letter + moved.join(" "));
+  }
+  return commands.length ? out.join("") : null;
+}
+
+/** The attribute changes that move `el` by (dx, dy), or null if it cannot be moved. */
+function moves(el, dx, dy) {
+  switch (el.localName) {
+    case "title":
+      return [];
+    case "text": {
+      if (el.childElementCount) return null;
+      const x = numbersOf(el.getAttribute("x") ?? "0");
+      const y = numbersOf(el.getAttribute("y") ?? "0");
+      if (!x || !y) return null;
+      return [["x", x.map((v) => v + dx).join(" ")], ["y", y.map((v) => v + dy).join(" ")]];
+    }
+    case "polygon":
+    case "polyline": {
+      const points = movedPoints(el.getAttribute("points"), dx, dy);
+      return points === null ? null : [["points", points]];
+    }
+    case "path": {
+      const d = movedPath(el.getAttribute("d"), dx, dy);
+      return d === null ? null : [["d", d]];
+    }
+    default:
+      return null;
+  }
+}
+
+/**
+ * Give every top-level group of `svg` that is only translated its children's coordinates
+ * moved by the translation instead, and drop its transform. A group holding anything else
+ * (another element or transform, a relative path command) keeps its transform.
+ */
+export function flattenGroups(svg) {
+  for (const g of svg.children) {
+    if (g.localName !== "g") continue;
+    const t = translationOf(g.getAttribute("transform"));
+    if (!t) continue;
+    const { dx, dy } = t;
+    const changes = [];
+    for (const child of g.children) {
+      const change = child.hasAttribute("transform") ? null : moves(child, dx, dy);
+      if (!change) {
+        changes.length = 0;
+        break;
+      }
+      changes.push([child, change]);
+    }
+    if (!changes.length && g.children.length) continue;
+    for (const [child, change] of changes) {
+      for (const [name, value] of change) child.setAttribute(name, value);
+    }
+    g.removeAttribute("transform");
+  }
+}
+
+/**
+ * Move the picture's groups out of `svg` into layers: new <svg> roots (returned in paint
+ * order) of about LAYER_ELEMENTS elements each, cut between the server's top-level
+ * children. What comes before the first group (the <style>, the background) stays in `svg`.
+ * Stacked in this order above `svg`, the layers paint exactly what `svg` painted.
+ */
+export function splitLayers(svg, perLayer = LAYER_ELEMENTS) {
+  const doc = svg.ownerDocument;
+  const children = [...svg.children];
+  const first = children.findIndex((c) => c.localName === "g");
+  const layers = [];
+  if (first < 0) return layers;
+  let layer = null;
+  let size = 0;
+  for (const child of children.slice(first)) {
+    const weight = 1 + child.getElementsByTagName("*").length;
+    if (!layer || (size > 0 && size + weight > perLayer)) {
+      layer = doc.createElementNS(SVG_NS, "svg");
+      layer.setAttribute("class", `${svg.getAttribute("class") || ""} graph-layer`.trim());
+      layer.setAttribute("preserveAspectRatio", "none");
+      layer.setAttribute("aria-hidden", "true");
+      layers.push(layer);
+      size = 0;
+    }
+    layer.appendChild(child);
+    size += weight;
+  }
+  return layers;
+}
+
+const EXTENTS = new WeakMap();
+
+/**
+ * A layer's groups' extent in user units, with LAYER_MARGIN around it; measured once, the
+ * first time the layer is placed. Texts that later grow past it are still drawn (the layer
+ * lets its drawing overflow), only hit-tested and repainted a little less cheaply.
+ */
+function extentOf(layer) {
+  let e = EXTENTS.get(layer);
+  if (!e) {
+    const b = layer.getBBox();
+    e = { x: b.x - LAYER_MARGIN, y: b.y - LAYER_MARGIN, w: b.width + 2 * LAYER_MARGIN,
+      h: b.height + 2 * LAYER_MARGIN };
+    if (b.width || b.height) EXTENTS.set(layer, e); // not drawn yet: measure again next time
+  }
+  return e;
 }
 
 function viewBoxOf(svg) {
@@ -33,6 +207,7 @@ export class GraphView {
   constructor(container) {
     this.container = container;
     this.svg = null;
+    this.layers = [];
     this.base = null; // the picture's own viewBox
     this.zoom = 1; // relative to "fit"
     this.center = null; // in viewBox units
@@ -46,7 +221,10 @@ export class GraphView {
     container.addEventListener("pointercancel", (e) => this._onUp(e));
   }
 
-  /** Replace the picture; returns the new <svg> element. */
+  /**
+   * Replace the picture; returns the new <svg> element (its groups live in `this.layers`,
+   * inside the container too: look elements up from `this.container`).
+   */
   setSvg(text) {
     const svg = parseSvg(text, this.container.ownerDocument);
     this.base = viewBoxOf(svg);
@@ -56,7 +234,9 @@ export class GraphView {
     svg.setAttribute("role", "img");
     svg.setAttribute("aria-label", "computation graph");
     svg.classList.add("adgraph");
-    this.container.replaceChildren(svg);
+    flattenGroups(svg);
+    this.layers = splitLayers(svg);
+    this.container.replaceChildren(svg, ...this.layers);
     this.svg = svg;
     this.zoom = 1;
     this.center = null;
@@ -67,6 +247,7 @@ export class GraphView {
   clear() {
     this.container.replaceChildren();
     this.svg = null;
+    this.layers = [];
   }
 
   /** Fit to the panel again (the "fit" button). */
@@ -117,7 +298,34 @@ export class GraphView {
     svg.setAttribute("viewBox", box.join(" "));
     svg.setAttribute("width", String(w));
     svg.setAttribute("height", String(h));
+    this._placeLayers(box, w, h);
     this.container.classList.toggle("zoomed", this.zoom !== 1 || this.center !== null);
+  }
+
+  /**
+   * Put every layer over its own groups, mapped onto the same pixels as the <svg> below it
+   * (viewBox `box` shown centred at w×h). A layer's box is its groups' extent in whole
+   * pixels of the container: Chromium snaps an <svg> root's box to pixels and stretches
+   * the drawing to fit, so a box that is already whole keeps the layers aligned.
+   */
+  _placeLayers(box, w, h) {
+    const [x, y, bw, bh] = box;
+    const s = Math.min(w / bw, h / bh);
+    const ox = (w - bw * s) / 2 - x * s; // user unit u is drawn at pixel ox + u·s
+    const oy = (h - bh * s) / 2 - y * s;
+    for (const layer of this.layers) {
+      const e = extentOf(layer);
+      const left = Math.floor(ox + e.x * s);
+      const top = Math.floor(oy + e.y * s);
+      const width = Math.max(1, Math.ceil(ox + (e.x + e.w) * s) - left);
+      const height = Math.max(1, Math.ceil(oy + (e.y + e.h) * s) - top);
+      const own = [(left - ox) / s, (top - oy) / s, width / s, height / s];
+      layer.setAttribute("viewBox", own.join(" "));
+      layer.style.left = `${left}px`;
+      layer.style.top = `${top}px`;
+      layer.style.width = `${width}px`;
+      layer.style.height = `${height}px`;
+    }
   }
 
   _toUnits(e) {

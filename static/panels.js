@@ -103,6 +103,19 @@ export function renderExplanation(parts, data, k) {
   }
 }
 
+/**
+ * A tape line's number, in both weights: the current line shows the bold one. The two lie
+ * one over the other, so moving the highlight only repaints; changing the number's weight
+ * would lay the whole tape out again, thousands of lines for a large program.
+ */
+function lineNumber(index) {
+  const num = el("span", "tape-num");
+  const bold = el("span", "tape-num-bold", String(index));
+  bold.setAttribute("aria-hidden", "true");
+  num.append(el("span", "tape-num-text", String(index)), bold);
+  return num;
+}
+
 export class Tape {
   /** lists: {forward: <ol>, backward: <ol>}, scroller: the element that scrolls. */
   constructor(lists, scroller, onPick) {
@@ -129,7 +142,7 @@ export class Tape {
       const b = el("button", `tape-line ${s.phase}${s.kind === "seed" ? " seed" : ""}`);
       b.type = "button";
       b.dataset.step = String(s.index);
-      b.appendChild(el("span", "tape-num", String(s.index)));
+      b.appendChild(lineNumber(s.index));
       b.appendChild(el("span", "tape-text", s.text));
       li.appendChild(b);
       (frags[s.phase] || frags.backward).appendChild(li);

@@ -111,7 +111,7 @@ function setLines(elements, lines) {
 
 export class Stepper {
   constructor() {
-    this.svg = null;
+    this.root = null; // the element holding the picture: an <svg>, or the panel of its layers
     this.data = null;
     this.sched = null;
     this.k = 0;
@@ -129,15 +129,15 @@ export class Stepper {
     return stepCount(this.data);
   }
 
-  /** A new picture and its data together. */
-  load(svg, data) {
-    this.svg = svg;
+  /** A new picture (`root` holds its groups, or null for none) and its data together. */
+  load(root, data) {
+    this.root = root;
     this.setData(data);
   }
 
   /** A new graph picture (after a relayout). */
-  attach(svg) {
-    this.svg = svg;
+  attach(root) {
+    this.root = root;
     this._bind();
     this._renderAll();
   }
@@ -172,16 +172,17 @@ export class Stepper {
   }
 
   ready() {
-    return !!(this.svg && this.data && this.sched && this.nodeEls.length === this.data.nodes.length);
+    const data = this.data;
+    return !!(this.root && data && this.sched && this.nodeEls.length === data.nodes.length);
   }
 
   _bind() {
     this.nodeEls = [];
     this.edgeEls = new Map();
     this.activeEdges = [];
-    if (!this.svg || !this.data) return;
+    if (!this.root || !this.data) return;
     const byId = new Map();
-    for (const el of this.svg.querySelectorAll("[id]")) byId.set(el.id, el);
+    for (const el of this.root.querySelectorAll("[id]")) byId.set(el.id, el);
     const lines = (id, prefix) => {
       const out = [];
       for (let j = 0; byId.has(`${id}-${prefix}${j}`); j++) out.push(byId.get(`${id}-${prefix}${j}`));

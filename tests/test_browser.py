@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import re
 import time
+from urllib.parse import urlencode
+from urllib.request import urlopen
 
 import pytest
 from browser_support import (
@@ -398,6 +400,106 @@ def test_no_console_errors(page, server):
     page.click("#zoom-fit")
     page.wait_for_timeout(300)
     assert not page.console.errors
+
+
+# --- the picture's layers -----------------------------------------------------------------
+
+CHAIN = "\n".join(["x = 0.5"] + [f"t{k} = sin({'x' if k == 1 else f't{k - 1}'}) * 1.5" for k in
+                                    range(1, 31)])
+"""About 90 nodes: the page draws them in several layers."""
+
+LAYERS = """() => {
+  const base = document.querySelector('#graph > svg');
+  const m = base.getScreenCTM();
+  return [...document.querySelectorAll('#graph > svg')].map((svg) => {
+    const c = svg.getScreenCTM();
+    return {
+      ctm: [c.a - m.a, c.d - m.d, c.e - m.e, c.f - m.f].map((v) => Math.abs(v)),
+      tags: [...svg.children].map((e) => e.localName),
+      ids: [...svg.querySelectorAll(':scope > g')].map((g) => g.id),
+      layer: svg.classList.contains('graph-layer'),
+    };
+  });
+}"""
+
+NODE_PARTS = """async (frameUrl) => {
+  // Per node, where every part is in the picture's units: on the page, and in the server's
+  // frame (where the node group is moved by its translation).
+  const boxes = (root, moved) => {
+    const out = {};
+    for (const g of root.querySelectorAll('g.node')) {
+      const t = moved ? g.transform.baseVal.consolidate() : null;
+      const [dx, dy] = t ? [t.matrix.e, t.matrix.f] : [0, 0];
+      out[g.id] = [...g.children].filter((c) => c.localName !== 'title').map((c) => {
+        const round = (v) => Math.round(v * 100) / 100;
+        if (c.localName === 'text') {  // where it starts (its box depends on the fonts)
+          return [Number(c.getAttribute('x')) + dx, Number(c.getAttribute('y')) + dy].map(round);
+        }
+        const b = c.getBBox();
+        return [b.x + dx, b.y + dy, b.width, b.height].map(round);
+      });
+    }
+    return out;
+  };
+  const text = await (await fetch(frameUrl)).text();
+  const holder = document.createElement('div');
+  holder.style.position = 'absolute';
+  holder.style.left = '-20000px';
+  holder.append(new DOMParser().parseFromString(text, 'image/svg+xml').documentElement);
+  document.body.append(holder);
+  const server = boxes(holder, true);
+  holder.remove();
+  return [boxes(document.getElementById('graph'), false), server];
+}"""
+
+
+def test_picture_layers_draw_in_place(page, server):
+    page.goto(page_url(server, CHAIN, 20))
+    wait_for_graph(page)
+    layers = page.evaluate(LAYERS)
+    base, rest = layers[0], layers[1:]
+    # the server's <svg> keeps its style sheet and background; the groups are in layers above
+    assert not base["layer"] and base["tags"] == ["style", "rect"]
+    assert len(rest) > 2 and all(layer["layer"] for layer in rest)
+    # every layer maps the picture's units onto the same pixels as the <svg> below it
+    assert all(max(layer["ctm"]) < 0.01 for layer in rest), [layer["ctm"] for layer in rest]
+    # ... and the groups keep the server's order, so they paint in the same order
+    with urlopen(f"{server}/svg?{urlencode({'src': CHAIN, 'step': 20})}") as answer:
+        frame = answer.read().decode()
+    assert [i for layer in rest for i in layer["ids"]] == re.findall(r'<g id="([ne]\d+)"', frame)
+    # node groups lost their translation to their children: every part is where it was
+    here, there = page.evaluate(NODE_PARTS, f"/svg?{urlencode({'src': CHAIN, 'step': 20})}")
+    assert here == there and len(here) == len(re.findall(r'<g id="n\d+"', frame))
+    assert page.evaluate("document.querySelectorAll('#graph g[transform]').length") == 0
+    # what is drawn still takes the pointer (a node's title shows on hover) through the layers
+    hits = page.evaluate("""() => [...document.querySelectorAll('#graph g.node')].map((g) => {
+      const r = g.querySelector('.outline').getBoundingClientRect();
+      const hit = document.elementFromPoint(r.left + r.width / 2, r.top + 4);
+      return [g.id, hit && hit.closest('g') ? hit.closest('g').id : null];
+    })""")
+    assert all(want == got for want, got in hits), hits
+    # zoomed and panned, the layers stay aligned
+    page.click("#zoom-in")
+    box = page.locator("#graph").bounding_box()
+    page.mouse.move(box["x"] + 100, box["y"] + 100)
+    page.mouse.down()
+    page.mouse.move(box["x"] + 160, box["y"] + 130, steps=4)
+    page.mouse.up()
+    assert all(max(layer["ctm"]) < 0.01 for layer in page.evaluate(LAYERS)[1:])
+    assert not page.console.errors
+
+
+def test_tape_number_of_the_current_line_is_bold(page, server):
+    open_reuse(page, server, step=2)
+    weights = page.evaluate("""() => [...document.querySelectorAll('.tape-line')].map((b) => {
+      const shown = [...b.querySelectorAll('.tape-num > span')].filter((s) => {
+        const st = getComputedStyle(s);
+        return st.visibility === 'visible' && st.color !== 'rgba(0, 0, 0, 0)';
+      });
+      return [b.dataset.step, shown.map((s) => [s.textContent, getComputedStyle(s).fontWeight])];
+    })""")
+    assert weights == [[str(k), [[str(k), "700" if k == 2 else "400"]]]
+                       for k in range(1, REUSE_STEPS + 1)]
 
 
 SYNTHETIC_STEPPER = """async (count) => {
