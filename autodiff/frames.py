@@ -188,6 +188,35 @@ def frame_state(graph: Graph, step: int | None = None) -> FrameState:
     return FrameState(k, phase, tuple(nodes), edges)
 
 
+def final_state(graph: Graph) -> FrameState:
+    """`frame_state(graph, None)` worked out directly: in the last frame every value is shown
+    and every gradient that arrived is complete, so the running totals of the frames before
+    it (which `frame_state` collects for any step) are not needed. The tests hold the two
+    equal; `/api/graph` sends this frame with a new layout."""
+    k = len(graph.steps)
+    current = graph.steps[-1] if k else None
+    active = set(current.edges) if current else set()
+    phase = current.phase if current else None
+    now = current.node if current else -1
+    reached = {c.target for c in graph.contributions}
+    if any(s.kind == "seed" for s in graph.steps):
+        reached.add(graph.output)  # the seed: d(output)/d(output) = 1, its gradient
+    nodes = []
+    for n in graph.nodes:
+        got = n.index in reached
+        grad_finite = not got or n.grad_finite
+        classes = _node_classes(True, n.index == now, n.live, n.value_finite,
+                                True if got else None, grad_finite)
+        rows = tuple(display_rows(n.grad)) if got else ()
+        nodes.append(NodeState(classes, tuple(display_rows(n.value)), rows))
+    edges = tuple(
+        EdgeState(_edge_classes(e.index in active, phase, graph.nodes[e.dst].live, True),
+                  local_display(e.local))
+        for e in graph.edges
+    )
+    return FrameState(k, phase, tuple(nodes), edges)
+
+
 @lru_cache(maxsize=512)
 def _node_classes(*facts) -> tuple[str, ...]:
     """The classes NODE_RULES give for `_Node(*facts)` (few distinct facts: cached)."""

@@ -69,7 +69,7 @@ from typing import IO
 
 from .dot import Structure, structure, structure_dot
 from .errors import AutodiffError
-from .frames import FrameState, class_attr, frame_state, slot_order, timeline
+from .frames import FrameState, class_attr, final_state, frame_state, slot_order, timeline
 from .model import Graph
 from .svg import Pieces, Placement, Route, Slot, draw, escape, flip, prepare, route
 
@@ -696,7 +696,8 @@ def start_frame(
 ) -> Callable[[Layout], str]:
     """Work a frame's texts out now (e.g. while dot runs); the call returned puts them into
     the graph's layout (made for one frame: `render_frame` serves many)."""
-    texts = state_texts(frame_state(graph, step), slot_order(graph, bool(edge_labels)))
+    state = final_state(graph) if step is None else frame_state(graph, step)
+    texts = state_texts(state, slot_order(graph, bool(edge_labels)))
     return lambda layout: _checked_layout(layout, graph).fill(texts)
 
 

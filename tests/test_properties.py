@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import autodiff
-from autodiff import dot
+from autodiff import dot, frames
 from autodiff.errors import AutodiffError
 from autodiff.ops import FUNCTIONS, OPS
 from autodiff.parser import BINARY_OPS
@@ -278,6 +278,13 @@ def test_the_layout_can_start_from_the_trace(program, edge_labels):
     traced = autodiff.trace(program.source())
     early = dot.trace_structure(traced, edge_labels)
     assert early == dot.structure(autodiff.differentiate(traced), edge_labels)
+
+
+@settings(BOUNDED, max_examples=60)
+@given(programs(shapes=SHAPES, max_lines=5))
+def test_the_last_frame_worked_out_directly_is_the_last_frame(program):
+    graph = autodiff.build(program.source())
+    assert frames.final_state(graph) == frames.frame_state(graph, None)
 
 
 @settings(BOUNDED, max_examples=40)

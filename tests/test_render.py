@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 
 import autodiff
-from autodiff import dot, render, svg
-from autodiff.examples import by_slug
+from autodiff import dot, frames, render, svg
+from autodiff.examples import GALLERY, by_slug
 from autodiff.format import display_height, display_rows
 from autodiff.frames import frame_state
 from autodiff.render import (
@@ -522,6 +522,15 @@ def test_edge_labels_show_the_local_derivative_once_computed():
     root = frame(graph, None, edge_labels=True)
     for e, json_edge in zip(graph.edges, body["edges"]):
         assert text(root, f"{e.id}-local") == json_edge["local_display"]
+
+
+@pytest.mark.parametrize("source", [e.source for e in GALLERY] + [
+    "x = 1\ny = 2\nf = y * 3", "x = 0\nf = log(x) * x", "x = 1e308\nf = x * x * 0 + 1",
+    "x = 2\nf = x",
+])
+def test_the_last_frame_worked_out_directly_is_the_last_frame(source):
+    graph = build(source)
+    assert frames.final_state(graph) == frame_state(graph, None)
 
 
 def test_frame_state_matches_the_rendered_frame():
