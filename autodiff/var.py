@@ -149,16 +149,23 @@ def apply_quietly(op_name: str, *args) -> Var:
     """`apply` for callers already under `np.errstate(all="ignore")` (NaN and infinities are
     results, not warnings), such as the evaluator, which enters it once per program."""
     op = OPS[op_name]
-    dtype = next((a.dtype for a in args if isinstance(a, Var)), np.dtype("float64"))
-    parents = tuple(a if isinstance(a, Var) else Var(a, dtype=dtype) for a in args)
-    shape = result_shape(op.name, op.elementwise, [p.shape for p in parents])
+    if all(type(a) is Var for a in args):  # the evaluator's case: no numbers to wrap
+        parents = args
+        dtype = args[0].value.dtype
+    else:
+        dtype = next((a.dtype for a in args if isinstance(a, Var)), _FLOAT64)
+        parents = tuple(a if isinstance(a, Var) else Var(a, dtype=dtype) for a in args)
     xs = [p.value for p in parents]
+    shape = result_shape(op.name, op.elementwise, [x.shape for x in xs])
     out = np.asarray(op.forward(*xs), dtype=dtype)
     partials = None
     if op.elementwise:
         partials = tuple(np.asarray(d, dtype=dtype) for d in op.partials(*xs, out))
     assert out.shape == shape, (op.name, out.shape, shape)
     return Var._result(op, parents, out, partials)
+
+
+_FLOAT64 = np.dtype("float64")
 
 
 def topological_order(roots: Iterable[Var]) -> list[Var]:
