@@ -199,15 +199,19 @@ def final_state(graph: Graph) -> FrameState:
     phase = current.phase if current else None
     now = current.node if current else -1
     reached = {c.target for c in graph.contributions}
-    if any(s.kind == "seed" for s in graph.steps):
-        reached.add(graph.output)  # the seed: d(output)/d(output) = 1, its gradient
+    seeded = any(s.kind == "seed" for s in graph.steps)
     nodes = []
     for n in graph.nodes:
-        got = n.index in reached
-        grad_finite = not got or n.grad_finite
+        if seeded and n.index == graph.output:
+            # The seed, d(output)/d(output) = 1: shown even where the output is a constant,
+            # which has no gradient of its own.
+            got, grad_finite, rows = True, True, tuple(display_rows(np.ones(n.shape)))
+        else:
+            got = n.index in reached
+            grad_finite = not got or n.grad_finite
+            rows = tuple(display_rows(n.grad)) if got else ()
         classes = _node_classes(True, n.index == now, n.live, n.value_finite,
                                 True if got else None, grad_finite)
-        rows = tuple(display_rows(n.grad)) if got else ()
         nodes.append(NodeState(classes, tuple(display_rows(n.value)), rows))
     edges = tuple(
         EdgeState(_edge_classes(e.index in active, phase, graph.nodes[e.dst].live, True),

@@ -209,3 +209,13 @@ def test_the_spare_dot_starts_once_an_answer_is_sent(client):
     assert response.status_code == 200 and render._SPARE._dot is None
     response.close()
     assert render._SPARE._dot is not None and render._SPARE._dot.proc.poll() is None
+
+
+@pytest.mark.parametrize("src", ["1", "x = 2\n3", "pi"])
+def test_a_constant_output_answers_with_its_picture(client, src):
+    """A program whose output is a constant has only the seed step (found by the fuzzer: the
+    last frame once asked the constant for a gradient it does not have)."""
+    response = client.post("/api/graph", json={"src": src})
+    body = response.get_json()
+    assert response.status_code == 200 and body["steps"][-1]["kind"] == "seed"
+    assert 'class="node kind-const output current grad-final"' in body["layout"]["svg"]

@@ -526,7 +526,7 @@ def test_edge_labels_show_the_local_derivative_once_computed():
 
 @pytest.mark.parametrize("source", [e.source for e in GALLERY] + [
     "x = 1\ny = 2\nf = y * 3", "x = 0\nf = log(x) * x", "x = 1e308\nf = x * x * 0 + 1",
-    "x = 2\nf = x",
+    "x = 2\nf = x", "1", "x = 2\nf = 3", "A = [[1, 2]]\nf = sum(A * 0) + 3", "pi",
 ])
 def test_the_last_frame_worked_out_directly_is_the_last_frame(source):
     graph = build(source)
