@@ -154,11 +154,37 @@ def frame_state(graph: Graph, step: int | None = None) -> FrameState:
     grads: dict[int, _Grad] = {}
     for updates in texts.grads[:k]:
         grads.update(updates)
+    shown = [k >= at for at in texts.computed_at]
+    values = [v if seen else p for v, p, seen in zip(texts.values, texts.pending, shown)]
+    return _state(graph, k, grads, shown, values, texts.finite, texts.locals)
+
+
+def final_state(graph: Graph) -> FrameState:
+    """`frame_state(graph, None)` worked out directly: in the last frame every value is shown
+    and every gradient that arrived is complete, so the running totals of the frames before
+    it (which `frame_state` collects for any step) are not needed. The tests hold the two
+    equal; `/api/graph` sends this frame with a new layout."""
+    reached = (graph.nodes[t] for t in {c.target for c in graph.contributions})
+    grads = {n.index: _Grad(tuple(display_rows(n.grad)), True, n.grad_finite) for n in reached}
+    for step in graph.steps:
+        if step.kind == "seed":
+            grads.update(_grad_updates(graph, step))
+    return _state(
+        graph, len(graph.steps), grads, [True] * len(graph.nodes),
+        [tuple(display_rows(n.value)) for n in graph.nodes],
+        [n.value_finite for n in graph.nodes],
+        [local_display(e.local) for e in graph.edges],
+    )
+
+
+def _state(graph: Graph, k: int, grads: dict[int, _Grad], shown: list[bool],
+           values: list[tuple[str, ...]], finite, locals_) -> FrameState:
+    """Frame k from what it shows: each node's gradient so far, whether its value is shown,
+    its value lines and finiteness, each edge's local-derivative text."""
     current = graph.steps[k - 1] if k else None
     active = set(current.edges) if current else set()
     phase = current.phase if current else None
     now = current.node if current else -1
-    shown = [k >= at for at in texts.computed_at]
     nodes = []
     for n in graph.nodes:
         i = n.index
@@ -167,55 +193,16 @@ def frame_state(graph: Graph, step: int | None = None) -> FrameState:
             shown[i],
             i == now,
             n.live,
-            texts.finite[i],
+            finite[i],
             None if grad is None else grad.final,
             grad is None or grad.finite,
         )
-        nodes.append(
-            NodeState(
-                classes,
-                texts.values[i] if shown[i] else texts.pending[i],
-                () if grad is None else grad.rows,
-            )
-        )
+        nodes.append(NodeState(classes, values[i], () if grad is None else grad.rows))
     edges = tuple(
         EdgeState(
             _edge_classes(e.index in active, phase, graph.nodes[e.dst].live, shown[e.dst]),
-            texts.locals[e.index] if shown[e.dst] else PLACEHOLDER,
+            locals_[e.index] if shown[e.dst] else PLACEHOLDER,
         )
-        for e in graph.edges
-    )
-    return FrameState(k, phase, tuple(nodes), edges)
-
-
-def final_state(graph: Graph) -> FrameState:
-    """`frame_state(graph, None)` worked out directly: in the last frame every value is shown
-    and every gradient that arrived is complete, so the running totals of the frames before
-    it (which `frame_state` collects for any step) are not needed. The tests hold the two
-    equal; `/api/graph` sends this frame with a new layout."""
-    k = len(graph.steps)
-    current = graph.steps[-1] if k else None
-    active = set(current.edges) if current else set()
-    phase = current.phase if current else None
-    now = current.node if current else -1
-    reached = {c.target for c in graph.contributions}
-    seeded = any(s.kind == "seed" for s in graph.steps)
-    nodes = []
-    for n in graph.nodes:
-        if seeded and n.index == graph.output:
-            # The seed, d(output)/d(output) = 1: shown even where the output is a constant,
-            # which has no gradient of its own.
-            got, grad_finite, rows = True, True, tuple(display_rows(np.ones(n.shape)))
-        else:
-            got = n.index in reached
-            grad_finite = not got or n.grad_finite
-            rows = tuple(display_rows(n.grad)) if got else ()
-        classes = _node_classes(True, n.index == now, n.live, n.value_finite,
-                                True if got else None, grad_finite)
-        nodes.append(NodeState(classes, tuple(display_rows(n.value)), rows))
-    edges = tuple(
-        EdgeState(_edge_classes(e.index in active, phase, graph.nodes[e.dst].live, True),
-                  local_display(e.local))
         for e in graph.edges
     )
     return FrameState(k, phase, tuple(nodes), edges)
