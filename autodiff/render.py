@@ -414,10 +414,12 @@ def _wait(proc: subprocess.Popen, deadline: float) -> None:
     `Popen.wait(timeout)` polls with sleeps that grow to 50 ms, so it wakes up to 50 ms
     after dot is done; a pidfd (Linux) is readable the moment the process ends.
     """
-    try:
-        fd = os.pidfd_open(proc.pid)
-    except (AttributeError, OSError):  # not Linux, or the process is already reaped
-        fd = None
+    fd = None
+    if proc.returncode is None:  # once reaped, its pid may name another process
+        try:
+            fd = os.pidfd_open(proc.pid)
+        except (AttributeError, OSError):  # not Linux, or the process is already gone
+            fd = None
     if fd is not None:
         try:
             poller = select.poll()
