@@ -47,14 +47,13 @@ class _Term:
     target: int
     template: str
     """`upstream × local`, e.g. `-sin({a}) · {g}`."""
-    written: str
-    """The template with labels: `-sin(z2) · gz3`."""
     count: int
     """This is the target's count-th contribution ..."""
     final: bool
     """... and its last."""
     lead: str
-    """`gw1 += -sin(z2) · gz3` for a first contribution, `gw1 = t1 + t2` for later ones."""
+    """The template with labels after `gw1 +=` for a first contribution (`gw1 += -sin(z2) ·
+    gz3`), all of the target's terms so far after `gw1 =` for later ones."""
 
 
 @dataclass(frozen=True)
@@ -124,7 +123,7 @@ def _make_plan(graph: Graph, sweep: tuple[tuple[int, int], ...]) -> _Plan:
         so_far.append(written)
         g = grad_name(graph.nodes[edge.src])
         lead = f"{g} += {written}" if len(so_far) == 1 else f"{g} = {' + '.join(so_far)}"
-        terms.append(_Term(edge.index, edge.src, template, written, len(so_far),
+        terms.append(_Term(edge.index, edge.src, template, len(so_far),
                            len(so_far) == totals[edge.src], lead))
     backward = []
     start = 0
