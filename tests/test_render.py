@@ -105,6 +105,18 @@ def test_values_do_not_change_the_dot_or_the_layout():
     assert re.sub(r">[^<]*<", "><", a) == re.sub(r">[^<]*<", "><", b)
 
 
+def test_structure_keys_tell_every_difference_apart():
+    sources = [
+        "x = 2\nf = x*x + 1", "y = 2\nf = y*y + 1", "x = 2\nf = x*x - 1",
+        "x = [2, 3]\nf = sum(x*x + 1)", "x = [[2, 3]]\nf = sum(x*x + 1)",
+        "x = 2\nf = 1 + x*x", "x = 2\ny = 3\nf = x*y", "x = 2\ny = 3\nf = y*x",
+        "x = 2\nf = sum(x*x + [1, 2])", "x = 2\nf = sum(x*x + [1, 3])",
+    ]
+    keys = {structure_key(build(src)) for src in sources}
+    keys.add(structure_key(build(sources[0]), edge_labels=True))
+    assert len(keys) == len(sources) + 1
+
+
 def test_cells_are_sized_from_the_shape():
     graph = build("A = [[1, 2, 3], [4, 5, 6]]\nf = sum(A)")
     width, height = dot.cell_size((2, 3))
