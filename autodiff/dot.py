@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 from .evaluate import Trace
 from .geometry import LOCAL_HEIGHT, LOCAL_WIDTH, Box, cell_size, node_box, shorten
@@ -202,8 +202,12 @@ def attributes(attrs: dict[str, str]) -> str:
 
 def node_line(index: int, box: Box) -> str:
     """One node: its size in inches, exact to a point (Graphviz rounds sizes to points)."""
-    width, height = box.width / POINTS_PER_INCH, box.height / POINTS_PER_INCH
-    return f"n{index} [width={width:.4f} height={height:.4f}]"
+    return f"n{index} [{_size(box.width, box.height)}]"
+
+
+@lru_cache(maxsize=4096)  # boxes come in few sizes: formatting floats was most of the DOT text
+def _size(width: float, height: float) -> str:
+    return f"width={width / POINTS_PER_INCH:.4f} height={height / POINTS_PER_INCH:.4f}"
 
 
 def effort(size: int) -> dict[str, str]:
