@@ -542,8 +542,8 @@ def build_layout(s: Structure, timeout: float = LAYOUT_TIMEOUT) -> Layout:
     return start_build(s, timeout)()
 
 
-def make_layout(s: Structure, place: Placement, pieces: Pieces | None = None) -> Layout:
-    """The frame template of a placed structure."""
+def make_layout(s: Structure, place: Placement, pieces: Pieces) -> Layout:
+    """The frame template of a placed structure (`pieces` from `svg.prepare(s)`)."""
     template = draw(s, place, FRAME_CSS, pieces)
     return Layout(
         s.key,

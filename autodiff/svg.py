@@ -223,9 +223,8 @@ def prepare(s: Structure) -> Pieces:
     return Pieces(tuple(nodes), titles)
 
 
-def draw(s: Structure, place: Placement, css: str, pieces: Pieces | None = None) -> Template:
+def draw(s: Structure, place: Placement, css: str, pieces: Pieces) -> Template:
     """The frame template of a structure placed by Graphviz (`pieces` from `prepare(s)`)."""
-    pieces = pieces or prepare(s)
     out = _Writer(root_open(place, css))
     for spec, centre, (parts, slots) in zip(s.nodes, place.centres, pieces.nodes):
         box = spec.box
