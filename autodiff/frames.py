@@ -40,7 +40,7 @@ import numpy as np
 from .dot import PLACEHOLDER
 from .format import display_height, display_rows
 from .model import KIND_CONST, KIND_OP, Graph, all_finite
-from .serialize import _local_display as local_display  # the JSON's `local_display` text
+from .serialize import displays
 from .svg import Slot, escape
 
 
@@ -164,16 +164,15 @@ def final_state(graph: Graph) -> FrameState:
     and every gradient that arrived is complete, so the running totals of the frames before
     it (which `frame_state` collects for any step) are not needed. The tests hold the two
     equal; `/api/graph` sends this frame with a new layout."""
+    shown = displays(graph)
     reached = (graph.nodes[t] for t in {c.target for c in graph.contributions})
-    grads = {n.index: _Grad(tuple(display_rows(n.grad)), True, n.grad_finite) for n in reached}
+    grads = {n.index: _Grad(shown.grads[n.index], True, n.grad_finite) for n in reached}
     for step in graph.steps:
         if step.kind == "seed":
-            grads.update(_grad_updates(graph, step))
+            grads.update(_seed_update(graph, step))
     return _state(
-        graph, len(graph.steps), grads, [True] * len(graph.nodes),
-        [tuple(display_rows(n.value)) for n in graph.nodes],
-        [n.value_finite for n in graph.nodes],
-        [local_display(e.local) for e in graph.edges],
+        graph, len(graph.steps), grads, [True] * len(graph.nodes), shown.values,
+        [n.value_finite for n in graph.nodes], shown.locals,
     )
 
 
@@ -233,30 +232,34 @@ def _texts(graph: Graph) -> _Texts:
 
 
 def _make_texts(graph: Graph) -> _Texts:
+    shown = displays(graph)
+    totals = iter(shown.totals)  # contributions come step after step, in graph order
     computed_at = [0] * len(graph.nodes)
     grads: list[tuple[tuple[int, _Grad], ...]] = []
     for k, step in enumerate(graph.steps, start=1):
         if step.phase == "forward" and graph.nodes[step.node].kind == KIND_OP:
             computed_at[step.node] = k
-        grads.append(_grad_updates(graph, step))
+        if step.kind == "seed":
+            grads.append(_seed_update(graph, step))
+        else:
+            grads.append(tuple(
+                (c.target, _Grad(next(totals), c.final, all_finite(np.asarray(c.total))))
+                for c in step.contributions
+            ))
     return _Texts(
-        tuple(tuple(display_rows(n.value)) for n in graph.nodes),
+        shown.values,
         tuple((PLACEHOLDER,) * display_height(n.shape) for n in graph.nodes),
         tuple(n.value_finite for n in graph.nodes),
         tuple(computed_at),
         tuple(grads),
-        tuple(local_display(e.local) for e in graph.edges),
+        shown.locals,
     )
 
 
-def _grad_updates(graph: Graph, step) -> tuple[tuple[int, _Grad], ...]:
-    if step.kind == "seed":
-        seed = np.ones(graph.nodes[step.node].shape)
-        return ((step.node, _Grad(tuple(display_rows(seed)), True, True)),)
-    return tuple(
-        (c.target, _Grad(tuple(display_rows(c.total)), c.final, all_finite(np.asarray(c.total))))
-        for c in step.contributions
-    )
+def _seed_update(graph: Graph, step) -> tuple[tuple[int, _Grad], ...]:
+    """The seed's gradient 1 for the output."""
+    seed = np.ones(graph.nodes[step.node].shape)
+    return ((step.node, _Grad(tuple(display_rows(seed)), True, True)),)
 
 
 # --- the fast path: every slot's texts over time, computed once per graph ------------------

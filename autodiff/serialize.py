@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import math
+import threading
+import weakref
+from collections.abc import Iterator
+from dataclasses import dataclass
 
 import numpy as np
 
 from . import format as fmt
 from .gradcheck import gradient_check
-from .model import Graph, Node, Step, all_finite
+from .model import Edge, Graph, Node, Step, all_finite
 from .ops import OPS
 
 NONFINITE = {math.inf: "Infinity", -math.inf: "-Infinity"}
@@ -41,20 +45,61 @@ def _spell_nonfinite(values):
     return number(values)
 
 
+@dataclass(frozen=True)
+class Displays:
+    """The lines a graph's numbers are shown as, in the JSON and in the picture alike."""
+
+    values: tuple[tuple[str, ...], ...]
+    """Per node, its value's lines."""
+    grads: tuple[tuple[str, ...] | None, ...]
+    """Per node, its gradient's lines (None: it has no gradient)."""
+    locals: tuple[str, ...]
+    """Per edge, its local derivative's text."""
+    totals: tuple[tuple[str, ...], ...]
+    """Per contribution (in `graph.contributions` order), its target's new total's lines."""
+
+
+_DISPLAYS: weakref.WeakKeyDictionary[Graph, Displays] = weakref.WeakKeyDictionary()
+_DISPLAYS_LOCK = threading.Lock()
+
+
+def displays(graph: Graph) -> Displays:
+    """The graph's display lines, worked out once: a new program's JSON and its first frame
+    both show every one of them."""
+    with _DISPLAYS_LOCK:
+        found = _DISPLAYS.get(graph)
+    if found is None:
+        found = Displays(
+            tuple(tuple(fmt.display_rows(n.value)) for n in graph.nodes),
+            tuple(None if n.grad is None else tuple(fmt.display_rows(n.grad))
+                  for n in graph.nodes),
+            tuple(local_display(e.local) for e in graph.edges),
+            tuple(tuple(fmt.display_rows(c.total)) for c in graph.contributions),
+        )
+        with _DISPLAYS_LOCK:
+            _DISPLAYS[graph] = found
+    return found
+
+
 def graph_json(graph: Graph, check: bool = True) -> dict:
     """The `/api/graph` body for a graph (without layout, which rendering adds)."""
+    shown = displays(graph)
+    node_ids = [n.id for n in graph.nodes]
+    edge_ids = [e.id for e in graph.edges]
+    totals = iter(shown.totals)
     body = {
-        "output": graph.output_node.id,
+        "output": node_ids[graph.output],
         "value": array(graph.value),
         "inputs": list(graph.inputs),
         "dtype": graph.dtype,
-        "nodes": [_node(graph, n) for n in graph.nodes],
-        "edges": [_edge(graph, e) for e in graph.edges],
-        "steps": [_step(graph, i + 1, s) for i, s in enumerate(graph.steps)],
+        "nodes": [_node(n, shown) for n in graph.nodes],
+        "edges": [_edge(e, shown, node_ids) for e in graph.edges],
+        "steps": [_step(i + 1, s, node_ids, edge_ids, totals)
+                  for i, s in enumerate(graph.steps)],
         "counts": {"forward": graph.forward_steps, "backward": graph.backward_steps},
         "gradients": {name: array(g) for name, g in graph.gradients.items()},
         "problems": [
-            {"node": graph.nodes[p.node].id, "slot": p.slot, "message": p.message,
+            {"node": node_ids[p.node], "slot": p.slot, "message": p.message,
              "inputs": list(p.inputs)}
             for p in graph.problems
         ],
@@ -85,7 +130,7 @@ def check_json(graph: Graph) -> dict:
     }
 
 
-def _node(graph: Graph, n: Node) -> dict:
+def _node(n: Node, shown: Displays) -> dict:
     op = OPS.get(n.op)
     return {
         "id": n.id,
@@ -103,43 +148,42 @@ def _node(graph: Graph, n: Node) -> dict:
         "live": n.live,
         "value_finite": n.value_finite,
         "grad_finite": n.grad_finite,
-        "display": {
-            "value": fmt.display_rows(n.value),
-            "grad": None if n.grad is None else fmt.display_rows(n.grad),
-        },
+        "display": {"value": shown.values[n.index], "grad": shown.grads[n.index]},
     }
 
 
-def _edge(graph: Graph, e) -> dict:
+def _edge(e: Edge, shown: Displays, node_ids: list[str]) -> dict:
     return {
         "id": e.id,
-        "src": graph.nodes[e.src].id,
-        "dst": graph.nodes[e.dst].id,
+        "src": node_ids[e.src],
+        "dst": node_ids[e.dst],
         "arg": e.arg,
         "local": array(e.local),
-        "local_display": _local_display(e.local),
+        "local_display": shown.locals[e.index],
     }
 
 
-def _local_display(local: np.ndarray | None) -> str:
+def local_display(local: np.ndarray | None) -> str:
     if local is None:
         return "—"
     local = np.asarray(local)
     return fmt.fixed(local) if local.ndim == 0 else "⟨" + fmt.shape_text(local.shape) + "⟩"
 
 
-def _step(graph: Graph, index: int, s: Step) -> dict:
+def _step(index: int, s: Step, node_ids: list[str], edge_ids: list[str],
+          totals: Iterator[tuple[str, ...]]) -> dict:
+    """Step `index`; `totals` yields the display lines of each contribution in turn."""
     return {
         "index": index,
         "phase": s.phase,
         "kind": s.kind,
-        "node": graph.nodes[s.node].id,
-        "edges": [graph.edges[i].id for i in s.edges],
+        "node": node_ids[s.node],
+        "edges": [edge_ids[i] for i in s.edges],
         "text": s.text,
         "contributions": [
-            {"edge": graph.edges[c.edge].id, "target": graph.nodes[c.target].id,
+            {"edge": edge_ids[c.edge], "target": node_ids[c.target],
              "amount": array(c.amount), "total": array(c.total),
-             "total_display": fmt.display_rows(c.total), "count": c.count,
+             "total_display": next(totals), "count": c.count,
              "final": c.final, "text": c.text}
             for c in s.contributions
         ],
