@@ -352,7 +352,10 @@ class _Converter:
     def nested_numbers(self, node: ast.expr, depth: int):
         if isinstance(node, ast.List):
             if depth > MAX_NDIM:
-                raise self.refuse(node, f"arrays have at most {MAX_NDIM} dimensions")
+                raise LimitError(
+                    f"this array has more than {MAX_NDIM} dimensions; the limit is {MAX_NDIM} "
+                    "(rows and columns)", *self.pos(node),
+                )
             if not node.elts:
                 raise self.refuse(node, "an array needs at least one number")
             items = [self.nested_numbers(e, depth + 1) for e in node.elts]

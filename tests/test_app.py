@@ -147,6 +147,15 @@ def test_errors_body_cannot_turn_500_into_200(app, monkeypatch, where):
     assert res.get_json()["error"]["message"].startswith("internal error")
 
 
+def test_too_many_dimensions_is_a_limit_400_with_position(client):
+    res = get_graph(client, "x = 1\nA = [[[1, 2]]]\nf = sum(A)")
+    assert res.status_code == 400
+    assert res.get_json()["error"] == {
+        "message": "this array has more than 2 dimensions; the limit is 2 (rows and columns)",
+        "line": 2, "col": 7,
+    }
+
+
 def test_missing_src_is_400(client):
     res = client.get("/api/graph")
     assert res.status_code == 400

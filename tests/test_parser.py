@@ -113,7 +113,8 @@ OTHER_REFUSALS = [
     ("f = 2 \u00d7 1", ParseError, "use *", 1, 7),
     ("f = [[1], [2, 3]]", ParseError, "same length", 1, 5),
     ("f = [[1], 2]", ParseError, "same length", 1, 5),
-    ("f = [[[1]]]", ParseError, "at most 2 dimensions", 1, 7),
+    ("f = [[[1]]]", LimitError, "more than 2 dimensions; the limit is 2", 1, 7),
+    ("f = -[[[1]]]", LimitError, "more than 2 dimensions; the limit is 2", 1, 8),
     ("f = []", ParseError, "at least one number", 1, 5),
     ("x = 1\nf = sum([x, 2])", ParseError, "numbers only", 2, 10),
     ("", ParseError, "empty", 1, 1),
@@ -435,9 +436,11 @@ def check_total_elements():
 
 def check_ndim():
     assert limits.MAX_NDIM == 2
-    error = error_of("A = [[[1, 2]], [[3, 4]]]\nf = sum(A)")
-    assert isinstance(error, ParseError) and "at most 2 dimensions" in error.message
-    assert (error.line, error.col) == (1, 7)  # the list that adds a third dimension
+    assert autodiff.build("A = [[1, 2], [3, 4]]\nf = sum(A)").gradients["A"].shape == (2, 2)
+    error = error_of("x = 1\nA = [[[1, 2]], [[3, 4]]]\nf = sum(A)")
+    assert isinstance(error, LimitError)
+    assert error.message == "this array has more than 2 dimensions; the limit is 2 (rows and columns)"
+    assert (error.line, error.col) == (2, 7)  # the list that adds a third dimension
     with pytest.raises(ShapeError, match="at most 2 dimensions"):
         autodiff.Var(np.zeros((2, 2, 2)))
 
