@@ -303,6 +303,9 @@ class _Converter:
         if isinstance(node.operand, ast.Constant):
             number = self.number(node.operand)  # -2 is the number -2, not neg(2)
             return Num(-number.value, *self.pos(node))
+        if isinstance(node.operand, ast.List):
+            array = self.array(node.operand)  # so -[1, 2] is the array [-1, -2]: an input too
+            return ArrayLit(-array.value, *self.pos(node))
         return Apply("neg", (self.expr(node.operand),), *self.pos(node))
 
     def call(self, node: ast.Call) -> Apply:

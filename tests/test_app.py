@@ -156,6 +156,22 @@ def test_too_many_dimensions_is_a_limit_400_with_position(client):
     }
 
 
+def test_a_negated_list_literal_is_an_input(client):
+    body = get_graph(client, "x = -[[1, 2], [3, 4]]\nf = sum(x * x)").get_json()
+    assert body["inputs"] == ["x"]
+    first = body["nodes"][0]
+    assert (first["name"], first["op"], first["shape"]) == ("x", "input", [2, 2])
+    assert first["value"] == [[-1.0, -2.0], [-3.0, -4.0]]
+    assert body["gradients"]["x"] == [[-2.0, -4.0], [-6.0, -8.0]]  # 2x, by hand
+    assert body["check"]["total"] == 4 and all(row["ok"] for row in body["check"]["rows"])
+
+
+def test_a_negated_list_literal_in_an_expression_is_no_input(client):
+    body = get_graph(client, "x = -[1, 2] * 2\nf = sum(x)").get_json()
+    assert body["inputs"] == [] and body["value"] == -6
+    assert {n["name"]: n["op"] for n in body["nodes"]}["x"] == "mul"
+
+
 def test_missing_src_is_400(client):
     res = client.get("/api/graph")
     assert res.status_code == 400
