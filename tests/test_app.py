@@ -212,6 +212,20 @@ def test_hostile_inputs_never_5xx(client, category, source, expected):
         assert any(v in ("NaN", "Infinity", "-Infinity") for v in flat)
 
 
+@pytest.mark.parametrize("category,source,expected", load_hostile())
+def test_hostile_inputs_with_errors_body_are_200_with_the_same_body(client, category, source,
+                                                                   expected):
+    data = json.dumps({"src": source})
+    plain = client.post("/api/graph", data=data, content_type="application/json")
+    data = json.dumps({"src": source, "errors": "body"})
+    res = client.post("/api/graph", data=data, content_type="application/json")
+    assert res.status_code == 200, res.data[:300]
+    if plain.status_code == 400:
+        assert res.get_json() == plain.get_json()
+    else:
+        assert "error" not in res.get_json() and res.get_json()["nodes"]
+
+
 def _numbers(tree):
     if isinstance(tree, dict):
         tree = list(tree.values())
