@@ -27,6 +27,10 @@ PAGE_CSP = (
 SVG_CSP = "default-src 'none'; style-src 'unsafe-inline'"
 """A frame opened on its own can draw, and do nothing else."""
 
+ERROR_STYLES = ("status", "body")
+"""How `/api/graph` answers a user error: 400 (the default), or 200 with the same error body
+(`errors=body`, for the page: Chrome logs every 400 in the console, and typing makes many)."""
+
 
 def create_app(test_config: dict | None = None) -> Flask:
     """The application factory (gunicorn: `app:create_app()`)."""
@@ -60,6 +64,13 @@ def _options(params: dict) -> Options:
         raise EvaluationError("dtype must be float64 or float32")
     edge_labels = params.get("edge_labels", "0") in ("1", "true", "on", "yes")
     return Options(dtype=dtype, edge_labels=edge_labels, forward=params.get("forward") or None)
+
+
+def _errors_in_body(params: dict) -> bool:
+    style = params.get("errors", "status")
+    if style not in ERROR_STYLES:
+        raise EvaluationError("errors must be status or body")
+    return style == "body"
 
 
 def _source(params: dict) -> str:
@@ -98,7 +109,13 @@ def _register_views(app: Flask) -> None:
     def api_graph():
         """The program's graph, values, gradients, steps and layout as JSON."""
         params = _params()
-        text = graph_answer(_source(params), _options(params), params.get("layout_key"))
+        in_body = _errors_in_body(params)
+        try:
+            text = graph_answer(_source(params), _options(params), params.get("layout_key"))
+        except AutodiffError as err:
+            if not in_body:
+                raise
+            return {"error": err.to_dict()}, 200  # only user errors: 413 and 5xx keep theirs
         return Response(text, mimetype="application/json")
 
     @app.get("/api/examples")

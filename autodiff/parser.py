@@ -303,6 +303,9 @@ class _Converter:
         if isinstance(node.operand, ast.Constant):
             number = self.number(node.operand)  # -2 is the number -2, not neg(2)
             return Num(-number.value, *self.pos(node))
+        if isinstance(node.operand, ast.List):
+            array = self.array(node.operand)  # so -[1, 2] is the array [-1, -2]: an input too
+            return ArrayLit(-array.value, *self.pos(node))
         return Apply("neg", (self.expr(node.operand),), *self.pos(node))
 
     def call(self, node: ast.Call) -> Apply:
@@ -352,7 +355,10 @@ class _Converter:
     def nested_numbers(self, node: ast.expr, depth: int):
         if isinstance(node, ast.List):
             if depth > MAX_NDIM:
-                raise self.refuse(node, f"arrays have at most {MAX_NDIM} dimensions")
+                raise LimitError(
+                    f"this array has more than {MAX_NDIM} dimensions; the limit is {MAX_NDIM} "
+                    "(rows and columns)", *self.pos(node),
+                )
             if not node.elts:
                 raise self.refuse(node, "an array needs at least one number")
             items = [self.nested_numbers(e, depth + 1) for e in node.elts]

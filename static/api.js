@@ -18,7 +18,8 @@ export class GraphClient {
 
   /**
    * Ask for the graph of `params` ({src, dtype, edge_labels, layout_key}). Resolves with
-   * {data} for a 200, rejects with GraphError for a 400 or a network failure, and resolves
+   * {data} for a graph, rejects with GraphError for a user error (sent as a 200 with
+   * {error}, see `errors=body`), another failed status or a network failure, and resolves
    * with null when a newer request has superseded this one.
    */
   async fetch(params) {
@@ -30,6 +31,8 @@ export class GraphClient {
       src: params.src,
       dtype: params.dtype || "float64",
       edge_labels: params.edge_labels ? 1 : 0,
+      // A typo answers 200 with {error}: Chrome logs every 400 as a failed resource.
+      errors: "body",
     };
     if (params.layout_key) body.layout_key = params.layout_key;
     let response;
@@ -52,7 +55,9 @@ export class GraphClient {
     if (response.ok && payload && Array.isArray(payload.nodes)) return { data: payload };
     const e = payload && payload.error;
     if (e && typeof e.message === "string") {
-      throw new GraphError(e.message, e.line ?? null, e.col ?? null, response.status);
+      // A user error in a 200 body stands for the 400 other clients get.
+      const status = response.ok ? 400 : response.status;
+      throw new GraphError(e.message, e.line ?? null, e.col ?? null, status);
     }
     throw new GraphError(`The server answered ${response.status} ${response.statusText || ""}`.trim(),
       null, null, response.status);

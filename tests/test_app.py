@@ -68,6 +68,110 @@ def test_user_error_is_400_with_position(client):
     }
 
 
+TYPO = "w1 = 2\nw2 = 1\ny = w1 * w3"
+
+
+def test_errors_status_is_the_default(client):
+    as_400 = get_graph(client, TYPO)
+    assert get_graph(client, TYPO, errors="status").get_json() == as_400.get_json()
+    assert get_graph(client, TYPO, errors="status").status_code == 400
+
+
+@pytest.mark.parametrize("how", ["query", "json", "form"])
+def test_errors_body_answers_a_user_error_with_200(client, how):
+    """The page's own calls: Chrome logs every 400 as a failed resource in the console."""
+    expected = get_graph(client, TYPO).get_json()
+    assert expected["error"]["line"] == 3
+    if how == "query":
+        res = get_graph(client, TYPO, errors="body")
+    elif how == "json":
+        res = client.post("/api/graph", json={"src": TYPO, "errors": "body"})
+    else:
+        res = client.post("/api/graph", data={"src": TYPO, "errors": "body"})
+    assert res.status_code == 200 and res.mimetype == "application/json"
+    assert res.get_json() == expected
+
+
+@pytest.mark.parametrize("source", ["x = 1\nf = x ^ 2", "f = [[[1]]]", "x = 1e309", ""])
+def test_errors_body_carries_the_same_error_for_every_kind(client, source):
+    expected = client.post("/api/graph", json={"src": source})
+    assert expected.status_code == 400
+    res = client.post("/api/graph", json={"src": source, "errors": "body"})
+    assert res.status_code == 200 and res.get_json() == expected.get_json()
+
+
+def test_errors_body_leaves_a_good_answer_alone(client):
+    res = get_graph(client, REUSE, errors="body")
+    assert res.status_code == 200
+    assert res.get_json()["gradients"] == get_graph(client, REUSE).get_json()["gradients"]
+
+
+def test_errors_body_covers_missing_src_and_bad_options(client):
+    res = client.get("/api/graph?errors=body")
+    assert res.status_code == 200 and "src" in res.get_json()["error"]["message"]
+    res = get_graph(client, REUSE, errors="body", dtype="float16")
+    assert res.status_code == 200 and "dtype" in res.get_json()["error"]["message"]
+
+
+def test_an_unknown_errors_style_is_400(client):
+    res = get_graph(client, REUSE, errors="quiet")
+    assert res.status_code == 400
+    assert res.get_json()["error"]["message"] == "errors must be status or body"
+
+
+@pytest.mark.parametrize("where", ["query", "json"])
+def test_errors_body_cannot_turn_413_into_200(client, where):
+    big = {"src": "x = 1\n" * 40_000}
+    if where == "query":
+        res = client.post("/api/graph?errors=body", json=big)
+    else:
+        res = client.post("/api/graph", json={**big, "errors": "body"})
+    assert res.status_code == 413
+    assert "KiB" in res.get_json()["error"]["message"]
+
+
+@pytest.mark.parametrize("where", ["query", "json"])
+def test_errors_body_cannot_turn_500_into_200(app, monkeypatch, where):
+    import app as app_module
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("a bug of ours")
+
+    monkeypatch.setattr(app_module, "graph_answer", broken)
+    client = app.test_client()
+    if where == "query":
+        res = get_graph(client, REUSE, errors="body")
+    else:
+        res = client.post("/api/graph", json={"src": REUSE, "errors": "body"})
+    assert res.status_code == 500
+    assert res.get_json()["error"]["message"].startswith("internal error")
+
+
+def test_too_many_dimensions_is_a_limit_400_with_position(client):
+    res = get_graph(client, "x = 1\nA = [[[1, 2]]]\nf = sum(A)")
+    assert res.status_code == 400
+    assert res.get_json()["error"] == {
+        "message": "this array has more than 2 dimensions; the limit is 2 (rows and columns)",
+        "line": 2, "col": 7,
+    }
+
+
+def test_a_negated_list_literal_is_an_input(client):
+    body = get_graph(client, "x = -[[1, 2], [3, 4]]\nf = sum(x * x)").get_json()
+    assert body["inputs"] == ["x"]
+    first = body["nodes"][0]
+    assert (first["name"], first["op"], first["shape"]) == ("x", "input", [2, 2])
+    assert first["value"] == [[-1.0, -2.0], [-3.0, -4.0]]
+    assert body["gradients"]["x"] == [[-2.0, -4.0], [-6.0, -8.0]]  # 2x, by hand
+    assert body["check"]["total"] == 4 and all(row["ok"] for row in body["check"]["rows"])
+
+
+def test_a_negated_list_literal_in_an_expression_is_no_input(client):
+    body = get_graph(client, "x = -[1, 2] * 2\nf = sum(x)").get_json()
+    assert body["inputs"] == [] and body["value"] == -6
+    assert {n["name"]: n["op"] for n in body["nodes"]}["x"] == "mul"
+
+
 def test_missing_src_is_400(client):
     res = client.get("/api/graph")
     assert res.status_code == 400
@@ -106,6 +210,20 @@ def test_hostile_inputs_never_5xx(client, category, source, expected):
     if expected == "nan-shown":
         flat = _numbers([n["value"] for n in body["nodes"]] + [n["grad"] for n in body["nodes"]])
         assert any(v in ("NaN", "Infinity", "-Infinity") for v in flat)
+
+
+@pytest.mark.parametrize("category,source,expected", load_hostile())
+def test_hostile_inputs_with_errors_body_are_200_with_the_same_body(client, category, source,
+                                                                   expected):
+    data = json.dumps({"src": source})
+    plain = client.post("/api/graph", data=data, content_type="application/json")
+    data = json.dumps({"src": source, "errors": "body"})
+    res = client.post("/api/graph", data=data, content_type="application/json")
+    assert res.status_code == 200, res.data[:300]
+    if plain.status_code == 400:
+        assert res.get_json() == plain.get_json()
+    else:
+        assert "error" not in res.get_json() and res.get_json()["nodes"]
 
 
 def _numbers(tree):

@@ -235,6 +235,25 @@ def test_syntax_error_shows_position_and_keeps_graph(page, server):
     assert set(node_ids(page)) == {"a", "f"}
 
 
+def test_a_typo_logs_nothing_to_the_console(page, server):
+    """A typo is an answer, not a failed request: Chrome logs a 400 as "Failed to load
+    resource", which a lecturer with devtools open would see as a red console."""
+    open_reuse(page, server)
+    answers = []
+    page.on("response", lambda r: "api/graph" in r.url and answers.append(r.status))
+    editor = page.locator("#source")
+    editor.click()
+    page.keyboard.press("Control+A")
+    page.keyboard.type("x = 2\nf = x *")
+    expect(page.locator("#error")).to_be_visible(timeout=5000)
+    expect(page.locator("#error-where")).to_have_text(re.compile(r"line 2, column \d+"))
+    expect(page.locator("#error-snippet")).to_contain_text("f = x *")
+    expect(page.locator("#graph-panel")).to_have_class(re.compile(r"\bstale\b"))
+    assert answers and set(answers) == {200}
+    page.wait_for_timeout(300)  # a console message arrives after the response it is about
+    assert not page.console.errors, page.console.errors
+
+
 def test_keys_do_not_step_while_typing(page, server):
     open_reuse(page, server)
     page.locator("#source").focus()
@@ -384,6 +403,15 @@ def test_embed_steps_without_editor(page, server):
     press(page, "ArrowRight")
     assert counter(page) == f"step 7 / {REUSE_STEPS} · backward"
     assert not page.console.errors
+
+
+def test_embed_shows_a_typo_without_a_console_error(page, server):
+    page.goto(page_url(server, "x = 2\nf = x *").replace("/?", "/embed?", 1))
+    expect(page.locator("#error")).to_be_visible(timeout=5000)
+    expect(page.locator("#error-where")).to_have_text(re.compile(r"line 2, column \d+"))
+    assert page.inner_text("#error-message").strip()
+    page.wait_for_timeout(300)  # a console message arrives after the response it is about
+    assert not page.console.errors, page.console.errors
 
 
 def test_no_console_errors(page, server):
