@@ -35,7 +35,8 @@ class Node:
     parents: tuple[int, ...]
     value: Array
     grad: Array | None
-    """d(output)/d(this value); None for constants and values the output does not use."""
+    """d(output)/d(this value): zeros where the output does not depend on it; None for
+    constants and for operations on constants alone (reverse mode never reaches them)."""
     line: int
     col: int
     live: bool
