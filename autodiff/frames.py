@@ -9,9 +9,11 @@ The rules at step k (the browser applies the same ones to the same SVG):
 - Value lines show `display_rows(value)` for inputs and constants, and for an op once its
   forward step index is ≤ k; until then the node has class `pending` and each line is `·`.
 - Gradient lines are empty until the node receives gradient: the seed gives the output
-  `display_rows(1)`; each backward contribution sets its target's lines to
-  `display_rows(contribution.total)`, class `grad-partial` until the contribution with
-  `final` true arrives, then `grad-final`. Nodes that never get gradient have neither class.
+  `display_rows(1)`, and every value the output does not depend on (`graph.unused`) its
+  gradient 0 as `display_rows(node.grad)`, final (nothing will ever flow into it); each
+  backward contribution sets its target's lines to `display_rows(contribution.total)`,
+  class `grad-partial` until the contribution with `final` true arrives, then `grad-final`.
+  Nodes that never get gradient (constants, operations on constants alone) have neither.
 - The step's node has class `current`; the step's edges have `active` and its phase,
   `forward` or `backward`.
 - `dead`: the output does not depend on the node (edges: into a dead node).
@@ -252,7 +254,9 @@ def _make_texts(graph: Graph) -> _Texts:
 def _grad_updates(graph: Graph, step) -> tuple[tuple[int, _Grad], ...]:
     if step.kind == "seed":
         seed = np.ones(graph.nodes[step.node].shape)
-        return ((step.node, _Grad(tuple(display_rows(seed)), True, True)),)
+        zeros = (graph.nodes[i] for i in graph.unused)
+        return ((step.node, _Grad(tuple(display_rows(seed)), True, True)),
+                *((n.index, _Grad(tuple(display_rows(n.grad)), True, True)) for n in zeros))
     return tuple(
         (c.target, _Grad(tuple(display_rows(c.total)), c.final, all_finite(np.asarray(c.total))))
         for c in step.contributions

@@ -166,6 +166,12 @@ class Graph:
         """B: the number of backward steps, the seed included."""
         return len(self.steps) - self.forward_steps
 
+    @cached_property
+    def unused(self) -> tuple[int, ...]:
+        """The values the output does not depend on, constants aside: their gradient is 0
+        from the seed step on, since nothing ever flows into them."""
+        return tuple(n.index for n in self.nodes if not n.live and n.kind != KIND_CONST)
+
     def input_node(self, name: str) -> Node:
         """The input node of that name."""
         return next(n for n in self.nodes if n.kind == KIND_INPUT and n.name == name)
