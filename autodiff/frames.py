@@ -9,9 +9,11 @@ The rules at step k (the browser applies the same ones to the same SVG):
 - Value lines show `display_rows(value)` for inputs and constants, and for an op once its
   forward step index is ≤ k; until then the node has class `pending` and each line is `·`.
 - Gradient lines are empty until the node receives gradient: the seed gives the output
-  `display_rows(1)`; each backward contribution sets its target's lines to
-  `display_rows(contribution.total)`, class `grad-partial` until the contribution with
-  `final` true arrives, then `grad-final`. Nodes that never get gradient have neither class.
+  `display_rows(1)`, and every value the output does not depend on (`graph.unused`) its
+  gradient 0 as `display_rows(node.grad)`, final (nothing will ever flow into it); each
+  backward contribution sets its target's lines to `display_rows(contribution.total)`,
+  class `grad-partial` until the contribution with `final` true arrives, then `grad-final`.
+  Nodes that never get gradient (constants, operations on constants alone) have neither.
 - The step's node has class `current`; the step's edges have `active` and its phase,
   `forward` or `backward`.
 - `dead`: the output does not depend on the node (edges: into a dead node).
@@ -257,9 +259,12 @@ def _make_texts(graph: Graph) -> _Texts:
 
 
 def _seed_update(graph: Graph, step) -> tuple[tuple[int, _Grad], ...]:
-    """The seed's gradient 1 for the output."""
+    """The seed's gradient 1 for the output, and their gradient 0 for the values it does not
+    depend on."""
     seed = np.ones(graph.nodes[step.node].shape)
-    return ((step.node, _Grad(tuple(display_rows(seed)), True, True)),)
+    zeros = displays(graph).grads
+    return ((step.node, _Grad(tuple(display_rows(seed)), True, True)),
+            *((i, _Grad(zeros[i], True, True)) for i in graph.unused))
 
 
 # --- the fast path: every slot's texts over time, computed once per graph ------------------

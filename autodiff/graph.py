@@ -107,12 +107,14 @@ def with_forward_mode(graph: Graph, trace: Trace, name: str) -> Graph:
 
 
 def _grad_of(t, grads: dict[Var, Array], live: bool) -> Array | None:
-    if t.kind == KIND_INPUT:
-        g = grads.get(t.var)
-        return np.zeros_like(t.var.value) if g is None else np.asarray(g)
-    if t.kind == KIND_CONST or not live or t.var not in grads:
+    if t.kind == KIND_CONST:
         return None
-    return np.asarray(grads[t.var])
+    g = grads.get(t.var)
+    if g is not None:
+        return np.asarray(g)
+    if t.kind == KIND_INPUT or not live:
+        return np.zeros_like(t.var.value)  # the output does not depend on it
+    return None  # a live op on constants alone: reverse mode never reaches it
 
 
 def _ancestors(parents: list[tuple[int, ...]], root: int) -> set[int]:

@@ -35,7 +35,8 @@ class Node:
     parents: tuple[int, ...]
     value: Array
     grad: Array | None
-    """d(output)/d(this value); None for constants and values the output does not use."""
+    """d(output)/d(this value): zeros where the output does not depend on it; None for
+    constants and for operations on constants alone (reverse mode never reaches them)."""
     line: int
     col: int
     live: bool
@@ -164,6 +165,12 @@ class Graph:
     def backward_steps(self) -> int:
         """B: the number of backward steps, the seed included."""
         return len(self.steps) - self.forward_steps
+
+    @cached_property
+    def unused(self) -> tuple[int, ...]:
+        """The values the output does not depend on, constants aside: their gradient is 0
+        from the seed step on, since nothing ever flows into them."""
+        return tuple(n.index for n in self.nodes if not n.live and n.kind != KIND_CONST)
 
     def input_node(self, name: str) -> Node:
         """The input node of that name."""

@@ -148,8 +148,12 @@ def _node(n: Node, shown: Displays) -> dict:
         "live": n.live,
         "value_finite": n.value_finite,
         "grad_finite": n.grad_finite,
-        "display": {"value": shown.values[n.index], "grad": shown.grads[n.index]},
+        "display": {"value": list(shown.values[n.index]), "grad": _list(shown.grads[n.index])},
     }
+
+
+def _list(rows: tuple[str, ...] | None) -> list[str] | None:
+    return None if rows is None else list(rows)
 
 
 def _edge(e: Edge, shown: Displays, node_ids: list[str]) -> dict:
@@ -183,7 +187,7 @@ def _step(index: int, s: Step, node_ids: list[str], edge_ids: list[str],
         "contributions": [
             {"edge": edge_ids[c.edge], "target": node_ids[c.target],
              "amount": array(c.amount), "total": array(c.total),
-             "total_display": next(totals), "count": c.count,
+             "total_display": list(next(totals)), "count": c.count,
              "final": c.final, "text": c.text}
             for c in s.contributions
         ],

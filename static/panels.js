@@ -1,7 +1,7 @@
 // The panels around the graph: step explanation, tape, gradient check, problems.
 // Everything user-influenced goes in through textContent, never as markup.
 
-import { phaseAt } from "./stepper.js";
+import { phaseAt, unusedNodes } from "./stepper.js";
 
 function el(tag, className = "", text = null) {
   const e = document.createElement(tag);
@@ -59,6 +59,18 @@ function contributionCounts(data) {
   return uses;
 }
 
+const UNUSED_NAMED = 3;
+
+/** The seed step's note on values the output ignores: `gu, gw = 0: y does not depend on them`
+ * (the first three by name, the rest counted; never "and 1 more"). */
+function unusedText(data, unused, output) {
+  const named = unused.length > UNUSED_NAMED + 1 ? unused.slice(0, UNUSED_NAMED) : unused;
+  const names = named.map((i) => `g${data.nodes[i].name}`);
+  const more = unused.length - names.length;
+  const list = names.join(", ") + (more ? ` and ${more} more` : "");
+  return `${list} = 0: ${output} does not depend on ${unused.length === 1 ? "it" : "them"}`;
+}
+
 /** The explanation of step k: heading, the step's text, its rule, gradient status chips. */
 export function renderExplanation(parts, data, k) {
   const { phase, title, text, rule, chips, box } = parts;
@@ -84,6 +96,10 @@ export function renderExplanation(parts, data, k) {
   if (step.kind === "seed") {
     show("backward · seed", `Seed: the gradient of ${name} with respect to itself is 1`, step.text,
       `∂${name}/∂${name} = 1`);
+    const unused = unusedNodes(data.nodes);
+    if (unused.length) {
+      chips.appendChild(el("span", "chip final unused", unusedText(data, unused, name)));
+    }
   } else if (p === "forward") {
     show("forward", `Compute the value of ${name}`, step.text, formula);
   } else {

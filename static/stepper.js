@@ -1,7 +1,8 @@
 // Frame logic: which texts and classes the graph shows at step k.
 //
 // Step 0 shows only inputs and constants; steps 1..F compute one operation each; the
-// seed (the first backward step) gives the output its gradient 1; every later backward
+// seed (the first backward step) gives the output its gradient 1, and every value the
+// output does not depend on (constants aside) its final gradient 0; every later backward
 // step pushes contributions into its parents' running totals. `Stepper.show(k)` moves the
 // picture to step k touching only the nodes whose state differs, so stepping needs no
 // server request and no relayout.
@@ -39,7 +40,8 @@ export function counterText(data, k) {
  * Precompute, once per graph JSON, everything `show` needs:
  *   forwardStep[i]  the step that computes node i (0 for inputs and constants),
  *   gradEvents[i]   [{step, lines, final, finite}] in step order,
- *   touched[s]      node indices whose state step s changes (its node and its targets).
+ *   touched[s]      node indices whose state step s changes (its node and its targets;
+ *                   at the seed also the unused values).
  */
 export function schedule(data) {
   const nodes = data.nodes;
@@ -48,6 +50,7 @@ export function schedule(data) {
   const forwardStep = new Int32Array(nodes.length);
   const gradEvents = nodes.map(() => []);
   const touched = [[]];
+  const unused = unusedNodes(nodes);
   for (const step of steps) {
     const s = step.index;
     const i = index.get(step.node);
@@ -58,6 +61,11 @@ export function schedule(data) {
       const node = nodes[i];
       const lines = node.display && node.display.grad ? node.display.grad : ["1"];
       gradEvents[i].push({ step: s, lines, final: true, finite: allFinite(node.grad) });
+      for (const u of unused) {
+        const zeros = nodes[u].display && nodes[u].display.grad ? nodes[u].display.grad : ["0"];
+        gradEvents[u].push({ step: s, lines: zeros, final: true, finite: true });
+        here.push(u);
+      }
     }
     for (const c of step.contributions || []) {
       const t = index.get(c.target);
@@ -75,6 +83,18 @@ export function schedule(data) {
   }));
   const stepEdges = [[]].concat(steps.map((step) => step.edges || []));
   return { index, forwardStep, gradEvents, touched, stepNode, stepEdges };
+}
+
+/**
+ * Indices of the values the output does not depend on, constants aside: nothing ever flows
+ * into them, so the seed gives them their gradient 0 at once (as the server's frames do).
+ */
+export function unusedNodes(nodes) {
+  const out = [];
+  nodes.forEach((node, i) => {
+    if (node.live === false && node.kind !== "const") out.push(i);
+  });
+  return out;
 }
 
 /** Index into events of the last event at or before step k, or -1. */

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import time
+import xml.etree.ElementTree as ET
 from urllib.parse import urlencode
 from urllib.request import urlopen
 
@@ -178,6 +179,63 @@ def test_explanation_tape_and_check(page, server):
     first = rows.nth(0).inner_text()
     assert "w1" in first and "-5.28136" in first and "✓" in first
     expect(page.locator("#check-summary")).to_contain_text("agree")
+
+
+UNUSED = "x = 2.0\nunused = 3.0\nw = unused * 2\nv = [1.0, 2.0]\nu = v * 3\ny = x * x"
+UNUSED_STEPS = 5  # w, u, y forward; the seed; y backward
+UNUSED_SEED = 4
+
+
+def server_frame(server, src, k) -> tuple[dict[str, str], dict[str, str]]:
+    """The classes of every node and edge group and the text of every text with an id, in
+    the server's `/svg` frame at step k (what FRAME_CLASSES and FRAME_TEXTS read on the page)."""
+    with urlopen(f"{server}/svg?{urlencode({'src': src, 'step': k})}") as answer:
+        root = ET.fromstring(answer.read())
+    found_classes, found_texts = {}, {}
+    for el in root.iter():
+        ident, tag = el.get("id"), el.tag.rsplit("}", 1)[-1]
+        if ident and tag == "g" and {"node", "edge"} & set(el.get("class", "").split()):
+            found_classes[ident] = " ".join(sorted(el.get("class").split()))
+        elif ident and tag == "text":
+            found_texts[ident] = el.text or ""
+    return found_classes, found_texts
+
+
+def test_page_frames_equal_the_server_frames_with_unused_values(page, server):
+    page.goto(page_url(server, UNUSED, 0))
+    wait_for_graph(page, UNUSED_STEPS)
+    for k in [*range(UNUSED_STEPS + 1), UNUSED_SEED - 1, 0, UNUSED_STEPS, UNUSED_SEED]:
+        set_range(page, "[data-step-range]", k)
+        assert counter(page).startswith(f"step {k} / {UNUSED_STEPS}")
+        here = page.evaluate(FRAME_CLASSES), page.evaluate(FRAME_TEXTS)
+        assert here == server_frame(server, UNUSED, k), f"step {k}"
+    assert not page.console.errors
+
+
+def test_unused_values_read_zero_from_the_seed_on(page, server):
+    # Regression: nothing flows into a value the output ignores, so its gradient row stayed
+    # empty although the JSON says its gradient is 0.
+    page.goto(page_url(server, UNUSED, UNUSED_SEED - 1))
+    wait_for_graph(page, UNUSED_STEPS)
+    ids = node_ids(page)
+    for name in ("unused", "w", "v", "u"):
+        assert "dead" in classes(page, ids[name])
+        assert not text(page, f"{ids[name]}-g0").strip()
+        assert "grad-final" not in classes(page, ids[name])
+    press(page, "ArrowRight")
+    assert counter(page) == f"step {UNUSED_SEED} / {UNUSED_STEPS} · backward"
+    for name, zeros in [("unused", ["0"]), ("w", ["0"]), ("v", ["0", "0"]), ("u", ["0", "0"])]:
+        assert text(page, f"{ids[name]}-g0").split() == zeros
+        assert {"dead", "grad-final"} <= classes(page, ids[name])
+    assert text(page, f"{ids['2']}-g0") is None  # constants have no gradient row
+    expect(page.locator("#step-chips .chip.unused")).to_have_text(
+        "gunused, gw, gv, gu = 0: y does not depend on them"
+    )
+    press(page, "End")
+    assert text(page, f"{ids['unused']}-g0").strip() == "0"
+    press(page, "Home")
+    assert not text(page, f"{ids['unused']}-g0").strip()
+    assert not page.console.errors
 
 
 def test_play_runs_to_the_end_and_stops(page, server):

@@ -24,7 +24,7 @@ from autodiff.render import (
     render_png,
     structure_key,
 )
-from autodiff.serialize import graph_json
+from autodiff.serialize import graph_json, local_display
 
 REUSE = "w1 = 2.0; w2 = 1.5; y = w1 * cos(3*w1 + w2)"
 PRODUCT_600 = "x = 1.001\nf = " + "*".join(["x"] * 600)
@@ -515,7 +515,7 @@ def test_dead_and_nonfinite_classes():
     u = next(n for n in graph.nodes if n.label == "u")
     root = frame(graph, None)
     assert "dead" in classes(root, u.id)
-    assert not {"grad-partial", "grad-final"} & classes(root, u.id)
+    assert "grad-partial" not in classes(root, u.id)
     into_u = [e for e in graph.edges if e.dst == u.index]
     assert all("dead" in classes(root, e.id) for e in into_u)
 
@@ -524,6 +524,38 @@ def test_dead_and_nonfinite_classes():
     assert any("nonfinite" in classes(root, n.id) for n in bad.nodes)
     assert any("nonfinite-grad" in classes(root, n.id) for n in bad.nodes)
     assert not any("nonfinite" in classes(frame(bad, 0), n.id) for n in bad.nodes if n.kind == "op")
+
+
+UNUSED = "x = 2.0\nunused = 3.0\nw = unused * 2\nv = [1.0, 2.0]\nu = v * 3\ny = x * x"
+"""An unused scalar input and intermediate, an unused vector input and intermediate."""
+
+
+def test_unused_values_show_gradient_zero_from_the_seed_on():
+    # Regression: nothing ever flows into a value the output does not depend on, so its
+    # gradient row stayed empty in every frame although its gradient (in the JSON) is 0.
+    graph = build(UNUSED)
+    body = graph_json(graph, check=False)
+    seed = graph.forward_steps + 1
+    unused = [n for n in graph.nodes if n.label in ("unused", "w", "v", "u")]
+    assert [n.index for n in unused] == list(graph.unused)
+    assert graph.gradients["unused"] == 0 and graph.gradients["v"].tolist() == [0, 0]
+    for k in range(len(graph.steps) + 1):
+        root = frame(graph, k)
+        for n in unused:
+            json_node = body["nodes"][n.index]
+            assert not np.any(json_node["grad"])
+            if k < seed:
+                assert grad_lines(root, n) == [""]
+                assert not {"grad-partial", "grad-final"} & classes(root, n.id)
+            else:
+                assert grad_lines(root, n) == json_node["display"]["grad"] == display_rows(
+                    np.zeros(n.shape)
+                )
+                assert {"dead", "grad-final"} <= classes(root, n.id)
+        for n in graph.nodes:
+            if n.kind == "const":
+                assert not {"grad-partial", "grad-final"} & classes(root, n.id)
+    assert frames.final_state(graph) == frame_state(graph, len(graph.steps))
 
 
 def test_edge_labels_show_the_local_derivative_once_computed():
@@ -538,7 +570,7 @@ def test_edge_labels_show_the_local_derivative_once_computed():
 
 @pytest.mark.parametrize("source", [e.source for e in GALLERY] + [
     "x = 1\ny = 2\nf = y * 3", "x = 0\nf = log(x) * x", "x = 1e308\nf = x * x * 0 + 1",
-    "x = 2\nf = x", "1", "x = 2\nf = 3", "A = [[1, 2]]\nf = sum(A * 0) + 3", "pi",
+    "x = 2\nf = x", "1", "x = 2\nf = 3", "A = [[1, 2]]\nf = sum(A * 0) + 3", "pi", UNUSED,
 ])
 def test_the_last_frame_worked_out_directly_is_the_last_frame(source):
     graph = build(source)
@@ -595,3 +627,25 @@ def test_png_is_a_png_and_honours_the_frame_css():
     pixels = np.asarray(image).reshape(-1, 3).astype(int)
     amber = np.all(np.abs(pixels - [0xD9, 0x77, 0x06]) < 30, axis=1).sum()
     assert amber > 100  # the current node's outline comes from the embedded CSS
+
+
+@pytest.mark.parametrize("source", [e.source for e in GALLERY] + [
+    "x = 2.0\nunused = [1, 2]\nz = unused * 3\ny = x * x",
+    "W = [[1, 2], [3, 4], [5, 6], [7, 8], [9, 1], [2, 3]]\nv = [1, 2]\nf = sum(tanh(W @ v))",
+])
+def test_json_display_texts_are_their_numbers_formatted(source):
+    """The display lines the JSON and the frames share (worked out once per graph) belong to
+    the right node, edge and contribution."""
+    graph = autodiff.build(source)
+    body = graph_json(graph, check=False)
+    for node, json_node in zip(graph.nodes, body["nodes"]):
+        assert json_node["display"]["value"] == display_rows(node.value)
+        assert json_node["display"]["grad"] == (
+            None if node.grad is None else display_rows(node.grad))
+    totals = [c for step in body["steps"] for c in step["contributions"]]
+    assert len(totals) == len(graph.contributions)
+    for json_c, c in zip(totals, graph.contributions):
+        assert json_c["total_display"] == display_rows(c.total)
+        assert json_c["target"] == graph.nodes[c.target].id
+    for edge, json_edge in zip(graph.edges, body["edges"]):
+        assert json_edge["local_display"] == local_display(edge.local)

@@ -24,7 +24,10 @@ LAYERED = (
 )
 SLOW = "x = 1\ny = 2\n" + "\n".join(f"x = x * y + sin(x) + {k}" for k in range(60))
 """A graph dot takes tens of milliseconds for (yet its DOT fits the spare's pipe)."""
-PROGRAMS = [e.source for e in GALLERY] + [LAYERED, "a = 3\nf = a*a", "x = 0\nf = x/x"]
+PROGRAMS = [e.source for e in GALLERY] + [
+    LAYERED, "a = 3\nf = a*a", "x = 0\nf = x/x",
+    "x = 2\nunused = 3\nw = unused * 2\nv = [1, 2]\nu = sum(v)\ny = x * x",
+]
 
 ELEMENTS = {"svg", "style", "rect", "g", "title", "path", "polygon", "text"}
 ATTRIBUTES = {
