@@ -185,7 +185,7 @@ def structure_dot(s: Structure) -> str:
     edge_attrs = EDGE_ATTRS | ({"label": EDGE_LABEL} if s.edge_labels else {})
     lines = [
         "digraph autodiff {",
-        f"graph [{attributes(GRAPH_ATTRS | effort(s.size))}]",
+        f"graph [{attributes(GRAPH_ATTRS | effort(s.size, s.edge_labels))}]",
         f"node [{attributes(NODE_ATTRS)}]",
         f"edge [{attributes(edge_attrs)}]",
     ]
@@ -210,6 +210,11 @@ def _size(width: float, height: float) -> str:
     return f"width={width / POINTS_PER_INCH:.4f} height={height / POINTS_PER_INCH:.4f}"
 
 
-def effort(size: int) -> dict[str, str]:
+def effort(size: int, edge_labels: bool = False) -> dict[str, str]:
     """Graph attributes that bound Graphviz's work for a graph of `layout_size` `size`."""
-    return next(attrs for least, attrs in reversed(EFFORT) if size >= least)
+    attrs = next(attrs for least, attrs in reversed(EFFORT) if size >= least)
+    if edge_labels and "splines" in attrs:
+        # A label is a node of its own in the middle of its edge: with the bounded network
+        # simplex, routing around them can take seconds (a 120-node chain: 5 s, straight 0.2 s).
+        return attrs | {"splines": "line"}
+    return attrs

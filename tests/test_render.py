@@ -176,6 +176,17 @@ def test_effort_grows_with_size():
     assert {"nslimit", "nslimit1", "mclimit", "searchsize"} <= set(big)
 
 
+def test_bounded_effort_with_edge_labels_draws_straight_edges():
+    """Routing around label nodes after the bounded network simplex took dot 5 s for this
+    120-node chain; straight edges take a fraction of a second."""
+    chain = "x = 0.5\ny = 1.5\n" + "\n".join(
+        f"z{i} = tanh(z{i - 1}) * y + 0.1" if i else "z0 = x * y" for i in range(30))
+    graph = build(chain + "\nf = z29 * x")
+    assert "splines=polyline" in dot.dot_source(graph, edge_labels=False)
+    assert "splines=line" in dot.dot_source(graph, edge_labels=True)
+    assert dot.effort(10, edge_labels=True) == {}
+
+
 def test_layout_size_counts_the_ranks_edges_cross():
     deep = build("x = 1\nf = sin(sin(sin(x)))")
     assert dot.layout_size(dot.structure(deep)) == len(deep.nodes)
