@@ -223,20 +223,35 @@ def _remove_if_mine(folder: str, pid: int) -> None:
 
 @dataclass(frozen=True)
 class Dot:
-    """A started `dot` process, the empty directory it runs in and the files it writes."""
+    """A started `dot` process and the files it writes."""
 
     proc: subprocess.Popen
-    empty: str
     files: tuple[IO[bytes], ...]
     """stdout, stderr (and stdin when it reads a file)."""
     capacity: int = 0
     """Bytes its stdin pipe takes without blocking (a spare's; 0 when it reads a file)."""
 
 
+_EMPTY: list[str] = []
+_EMPTY_LOCK = threading.Lock()
+
+
+def empty_dir() -> str:
+    """The empty directory every dot runs in (its working directory, home and file path):
+    made once, and again should something remove it. Making and removing one per run cost
+    milliseconds of file system calls while a request waited."""
+    with _EMPTY_LOCK:
+        if not (_EMPTY and os.path.isdir(_EMPTY[0])):
+            folder = tempfile.mkdtemp(prefix="autodiff-dot-")
+            atexit.register(_remove_if_mine, folder, os.getpid())
+            _EMPTY[:] = [folder]
+        return _EMPTY[0]
+
+
 def _spawn(output: str, source: bytes | None) -> Dot:
     """`dot -T<output>` in its own session, an empty directory and a bare environment,
     reading `source` from a file, or from a pipe when None (a spare, fed later)."""
-    empty = tempfile.mkdtemp(prefix="autodiff-dot-")
+    empty = empty_dir()
     files = [tempfile.TemporaryFile() for _ in range(2 if source is None else 3)]
     if source is not None:
         files[2].write(source)
@@ -265,9 +280,8 @@ def _spawn(output: str, source: bytes | None) -> Dot:
     except OSError as err:
         for file in files:
             file.close()
-        shutil.rmtree(empty, ignore_errors=True)
         raise LayoutError(f"Graphviz could not be started: {err.strerror}") from None
-    return Dot(proc, empty, tuple(files), 0 if source is not None else _widen(proc.stdin))
+    return Dot(proc, tuple(files), 0 if source is not None else _widen(proc.stdin))
 
 
 def _widen(pipe: IO[bytes]) -> int:
@@ -279,7 +293,7 @@ def _widen(pipe: IO[bytes]) -> int:
 
 
 def _stop(dot: Dot) -> None:
-    """Kill a dot's whole process group if it still runs, reap it, drop its files."""
+    """Kill a dot's whole process group if it still runs, reap it, close its files."""
     proc = dot.proc
     if proc.returncode is None and proc.poll() is None:
         try:
@@ -291,7 +305,6 @@ def _stop(dot: Dot) -> None:
         proc.stdin.close()
     for file in dot.files:
         file.close()
-    shutil.rmtree(dot.empty, ignore_errors=True)
 
 
 def _feed(dot: Dot, source: bytes) -> bool:

@@ -660,3 +660,15 @@ def test_json_display_texts_are_their_numbers_formatted(source):
         assert json_c["target"] == graph.nodes[c.target].id
     for edge, json_edge in zip(graph.edges, body["edges"]):
         assert json_edge["local_display"] == local_display(edge.local)
+
+
+def test_dot_runs_in_one_empty_directory_made_again_if_removed():
+    first = render.empty_dir()
+    render.clear_cache()
+    render.get_layout(build("a = 1\nb = 2\nf = a * b + sin(a)"))
+    assert render.empty_dir() == first and os.listdir(first) == []
+    os.rmdir(first)
+    again = render.empty_dir()
+    assert os.path.isdir(again) and again != first
+    render.clear_cache()
+    assert render.get_layout(build("a = 2\nf = a * a")).nodes == 2

@@ -232,9 +232,9 @@ def test_an_abandoned_pending_layout_stops_its_dot():
     render.clear_cache()
     pending = render.start_layout(autodiff.build(SLOW))
     run = pending._finish.run
-    proc, folder = run.dot.proc, run.dot.empty
+    proc, files = run.dot.proc, run.dot.files
     del pending, run
-    assert proc.returncode == -signal.SIGKILL and not os.path.exists(folder)
+    assert proc.returncode == -signal.SIGKILL and all(f.closed for f in files)
 
 
 def test_a_dead_spare_is_replaced():
