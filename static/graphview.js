@@ -181,9 +181,8 @@ const EXTENTS = new WeakMap();
 
 /**
  * A layer's groups' extent in user units, with LAYER_MARGIN around it; measured once, the
- * first time the layer is placed, and then marked in the layer (`extentRect`). Texts that
- * later grow past it are still drawn (the layer lets its drawing overflow), only hit-tested
- * and repainted a little less cheaply.
+ * first time the layer is placed. Texts that later grow past it are still drawn (the layer
+ * lets its drawing overflow), only hit-tested and repainted a little less cheaply.
  */
 function extentOf(layer) {
   let e = EXTENTS.get(layer);
@@ -191,29 +190,9 @@ function extentOf(layer) {
     const b = layer.getBBox();
     e = { x: b.x - LAYER_MARGIN, y: b.y - LAYER_MARGIN, w: b.width + 2 * LAYER_MARGIN,
       h: b.height + 2 * LAYER_MARGIN };
-    if (b.width || b.height) { // not drawn yet: measure again next time
-      EXTENTS.set(layer, e);
-      layer.prepend(extentRect(layer.ownerDocument, e));
-    }
+    if (b.width || b.height) EXTENTS.set(layer, e); // not drawn yet: measure again next time
   }
   return e;
-}
-
-/**
- * A rect over a layer's whole extent that draws nothing and takes no pointer (style.css).
- * Chromium sorts the page into compositor layers again, a full update instead of a repaint,
- * whenever the area a layer's drawing covers changes: a step does that when the current
- * node's thicker outline or an active edge lies on the layer's border. With the rect, that
- * area is the extent at every step.
- */
-function extentRect(doc, e) {
-  const rect = doc.createElementNS(SVG_NS, "rect");
-  rect.setAttribute("class", "layer-extent");
-  rect.setAttribute("fill", "none");
-  for (const [name, value] of [["x", e.x], ["y", e.y], ["width", e.w], ["height", e.h]]) {
-    rect.setAttribute(name, String(value));
-  }
-  return rect;
 }
 
 function viewBoxOf(svg) {
