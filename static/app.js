@@ -204,8 +204,8 @@ function clearError() {
 function showStep(k) {
   stepper.show(k);
   renderExplanation(explanation, state.data, k);
-  tape.highlight(k);
   updateLinks();
+  tape.highlight(k); // last: it lays the page out, with every other change of the step in it
 }
 
 // ---- the address bar and share links --------------------------------------------------

@@ -140,7 +140,6 @@ export class Tape {
     this.onPick = onPick;
     this.items = [];
     this.current = null;
-    this._pending = false;
     for (const list of Object.values(lists)) {
       list.addEventListener("click", (e) => {
         const b = e.target.closest("[data-step]");
@@ -178,14 +177,10 @@ export class Tape {
       this.current.classList.add("current");
       this.current.setAttribute("aria-current", "step");
     }
-    // Measure after the frame's own layout rather than forcing one on every step.
-    if (!this._pending) {
-      this._pending = true;
-      requestAnimationFrame(() => {
-        this._pending = false;
-        this.reveal();
-      });
-    }
+    // Scrolled now, not from an animation frame callback: a scroll makes Chromium find out
+    // again what lies under the pointer, at the start of a frame, so a scroll made inside a
+    // frame costs a second frame. The layout this reads is the one the frame needs anyway.
+    this.reveal();
   }
 
   /** Scroll the tape (only the tape, never the page) so the current line is visible. */

@@ -575,6 +575,29 @@ def test_picture_layers_draw_in_place(page, server):
     assert not page.console.errors
 
 
+TAPE_AFTER_KEYS = """(times) => {
+  // Steps by key in one task: no frame (and no animation frame callback) runs in between.
+  for (let i = 0; i < times; i++) {
+    document.dispatchEvent(new KeyboardEvent('keydown', {key: 'ArrowRight', bubbles: true}));
+  }
+  const box = document.getElementById('tape-scroll');
+  const line = box.querySelector('.tape-line.current');
+  const b = box.getBoundingClientRect();
+  const r = line.getBoundingClientRect();
+  return {step: line.dataset.step, scrolled: box.scrollTop,
+          inside: r.top >= b.top && r.bottom <= b.bottom};
+}"""
+
+
+def test_tape_follows_the_step_before_the_frame(page, server):
+    page.goto(page_url(server, CHAIN, 0))
+    wait_for_graph(page)
+    page.locator("#graph").click()
+    after = page.evaluate(TAPE_AFTER_KEYS, 40)
+    # scrolled in the key's own task: a scroll from inside a frame would cost another frame
+    assert after["step"] == "40" and after["scrolled"] > 0 and after["inside"], after
+
+
 def test_tape_number_of_the_current_line_is_bold(page, server):
     open_reuse(page, server, step=2)
     weights = page.evaluate("""() => [...document.querySelectorAll('.tape-line')].map((b) => {
