@@ -119,19 +119,16 @@ export function renderExplanation(parts, data, k) {
   }
 }
 
-/**
- * A tape line's number, in both weights: the current line shows the bold one. The two lie
- * one over the other, so moving the highlight only repaints; changing the number's weight
- * would lay the whole tape out again, thousands of lines for a large program.
- */
 function lineNumber(index) {
-  const num = el("span", "tape-num");
-  const bold = el("span", "tape-num-bold", String(index));
-  bold.setAttribute("aria-hidden", "true");
-  num.append(el("span", "tape-num-text", String(index)), bold);
-  return num;
+  return el("span", "tape-num", String(index));
 }
 
+/**
+ * The tape, one line per step. The current line is marked by two elements of the scroller
+ * moved with a transform, never by restyling the line: a bar under the lines (background and
+ * left border) and the line's number in bold over them. Restyling a line makes Chromium
+ * repaint the whole list, hundreds of lines, on every step; a moved mark repaints nothing.
+ */
 export class Tape {
   /** lists: {forward: <ol>, backward: <ol>}, scroller: the element that scrolls. */
   constructor(lists, scroller, onPick) {
@@ -140,12 +137,23 @@ export class Tape {
     this.onPick = onPick;
     this.items = [];
     this.current = null;
+    this.bar = el("div", "tape-mark");
+    this.number = el("span", "tape-mark-num");
+    this.placed = {};
+    for (const mark of [this.bar, this.number]) {
+      mark.setAttribute("aria-hidden", "true");
+      mark.hidden = true;
+    }
+    scroller.prepend(this.bar); // under the lines
+    scroller.append(this.number); // over them
     for (const list of Object.values(lists)) {
       list.addEventListener("click", (e) => {
         const b = e.target.closest("[data-step]");
         if (b) this.onPick(Number(b.dataset.step));
       });
     }
+    // A new width wraps lines differently: the mark follows its line.
+    new ResizeObserver(() => this.reveal()).observe(lists.forward);
   }
 
   render(data) {
@@ -183,24 +191,55 @@ export class Tape {
     this.reveal();
   }
 
-  /** Scroll the tape (only the tape, never the page) so the current line is visible. */
+  /** Scroll the tape (only the tape, never the page) so the current line is visible, and
+   * put the mark over it. Everything is read before anything is written: one layout. */
   reveal() {
     const item = this.current;
     const box = this.scroller;
-    if (!item) {
-      if (box.scrollTop) box.scrollTop = 0;
+    const shown = Boolean(item) && box.clientHeight > 0;
+    if (this.bar.hidden === shown) {
+      this.bar.hidden = !shown;
+      this.number.hidden = !shown;
+    }
+    if (!shown) {
+      if (!item && box.scrollTop) box.scrollTop = 0;
       return;
     }
-    if (!box.clientHeight) return;
-    const itemRect = item.getBoundingClientRect();
+    const line = item.getBoundingClientRect();
+    const num = item.firstChild.getBoundingClientRect();
     const boxRect = box.getBoundingClientRect();
-    const top = itemRect.top - boxRect.top + box.scrollTop;
-    const bottom = top + itemRect.height;
+    const scrollTop = box.scrollTop;
+    // The mark lies in the scroller's content, so scrolling moves it with its line. That
+    // content is drawn from a whole pixel: the mark is placed from that one.
+    const x0 = Math.round(boxRect.left + box.clientLeft) - box.scrollLeft;
+    const y0 = Math.round(boxRect.top + box.clientTop) - scrollTop;
+    // Scrolled before the mark is moved: setting scrollTop lays out whatever changed first.
+    const top = line.top - boxRect.top + scrollTop;
+    const bottom = top + line.height;
     const margin = Math.min(48, box.clientHeight / 4);
-    if (top - margin < box.scrollTop) box.scrollTop = Math.max(0, top - margin);
-    else if (bottom + margin > box.scrollTop + box.clientHeight) {
+    if (top - margin < scrollTop) box.scrollTop = Math.max(0, top - margin);
+    else if (bottom + margin > scrollTop + box.clientHeight) {
       box.scrollTop = bottom + margin - box.clientHeight;
     }
+    const phase = item.classList.contains("forward") ? "forward" : "backward";
+    this.move(this.bar, line, x0, y0, phase);
+    this.move(this.number, num, x0, y0, phase);
+    if (this.number.textContent !== item.dataset.step) this.number.textContent = item.dataset.step;
+  }
+
+  /** Cover `rect` (viewport pixels) with `mark`, on whole pixels as the line's own box is drawn. */
+  move(mark, rect, x0, y0, phase) {
+    const left = Math.round(rect.left);
+    const top = Math.round(rect.top);
+    const width = Math.round(rect.right) - left;
+    const height = Math.round(rect.bottom) - top;
+    const style = mark.style;
+    const was = this.placed[mark.className] || {};
+    if (was.width !== width) style.width = `${width}px`;
+    if (was.height !== height) style.height = `${height}px`;
+    if (was.phase !== phase) mark.dataset.phase = phase;
+    style.transform = `translate(${left - x0}px, ${top - y0}px)`;
+    this.placed[mark.className] = { width, height, phase };
   }
 }
 

@@ -598,17 +598,68 @@ def test_tape_follows_the_step_before_the_frame(page, server):
     assert after["step"] == "40" and after["scrolled"] > 0 and after["inside"], after
 
 
-def test_tape_number_of_the_current_line_is_bold(page, server):
+TAPE_MARK = """() => {
+  // Where the current line's mark lies against the current line, in viewport pixels.
+  const box = document.getElementById('tape-scroll');
+  const line = box.querySelector('.tape-line.current');
+  const bar = box.querySelector('.tape-mark');
+  const num = box.querySelector('.tape-mark-num');
+  const edges = (r) => [r.left, r.top, r.right, r.bottom].map(Math.round);
+  const bold = getComputedStyle(num);
+  return {step: line.dataset.step, shown: !bar.hidden && !num.hidden,
+          line: edges(line.getBoundingClientRect()), bar: edges(bar.getBoundingClientRect()),
+          lineNumber: edges(line.querySelector('.tape-num').getBoundingClientRect()),
+          number: edges(num.getBoundingClientRect()), text: num.textContent,
+          weight: bold.fontWeight, phase: bar.dataset.phase, scrolled: box.scrollTop};
+}"""
+
+
+def assert_mark_on_current_line(page, step, phase):
+    mark = page.evaluate(TAPE_MARK)
+    assert mark["step"] == str(step) and mark["shown"], mark
+    assert mark["bar"] == mark["line"] and mark["number"] == mark["lineNumber"], mark
+    assert mark["text"] == str(step) and mark["weight"] == "700" and mark["phase"] == phase, mark
+    return mark
+
+
+def test_tape_mark_covers_the_current_line(page, server):
     open_reuse(page, server, step=2)
-    weights = page.evaluate("""() => [...document.querySelectorAll('.tape-line')].map((b) => {
-      const shown = [...b.querySelectorAll('.tape-num > span')].filter((s) => {
-        const st = getComputedStyle(s);
-        return st.visibility === 'visible' && st.color !== 'rgba(0, 0, 0, 0)';
-      });
-      return [b.dataset.step, shown.map((s) => [s.textContent, getComputedStyle(s).fontWeight])];
-    })""")
-    assert weights == [[str(k), [[str(k), "700" if k == 2 else "400"]]]
-                       for k in range(1, REUSE_STEPS + 1)]
+    assert_mark_on_current_line(page, 2, "forward")
+    page.locator("#graph").click()
+    page.keyboard.press("ArrowRight")
+    assert_mark_on_current_line(page, 3, "forward")
+    page.locator(".tape-line[data-step='7']").click()
+    assert_mark_on_current_line(page, 7, "backward")
+    page.locator("#graph").click()
+    page.keyboard.press("Home")  # nothing computed: no current line, no mark
+    assert page.evaluate("() => document.querySelector('.tape-mark').hidden")
+    page.keyboard.press("End")
+    assert_mark_on_current_line(page, REUSE_STEPS, "backward")
+
+
+def test_tape_mark_follows_a_scrolled_tape(page, server):
+    page.goto(page_url(server, CHAIN, 0))
+    wait_for_graph(page)
+    page.locator("#graph").click()
+    for _ in range(40):
+        page.keyboard.press("ArrowRight")
+    mark = assert_mark_on_current_line(page, 40, "forward")
+    assert mark["scrolled"] > 0
+    page.keyboard.press("End")  # a jump: the tape scrolls to its last line
+    last = page.evaluate("() => document.querySelectorAll('.tape-line').length")
+    assert assert_mark_on_current_line(page, last, "backward")["scrolled"] > mark["scrolled"]
+    page.evaluate("() => { document.getElementById('tape-scroll').scrollTop = 0; }")
+    assert_mark_on_current_line(page, last, "backward")  # scrolled by hand: it moves along
+    page.click("#tab-check")
+    page.locator("#graph").click()
+    page.keyboard.press("Home")
+    page.keyboard.press("ArrowRight")
+    page.click("#tab-tape")  # hidden while it moved: placed when shown again
+    assert_mark_on_current_line(page, 1, "forward")
+    page.set_viewport_size({"width": 1000, "height": 720})  # lines wrap differently
+    page.wait_for_timeout(100)
+    assert_mark_on_current_line(page, 1, "forward")
+    assert not page.console.errors
 
 
 SYNTHETIC_STEPPER = """async (count) => {
