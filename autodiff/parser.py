@@ -10,7 +10,9 @@ import ast
 import math
 import re
 import sys
+import threading
 import warnings
+from collections import OrderedDict
 
 import numpy as np
 
@@ -116,10 +118,48 @@ def parse(source: str) -> Program:
     for statement in tree.body:
         if _span(statement, converter.lines) > _CHARS_BELOW_ANY_LIMIT:
             _check_depth(statement, converter)
-    statements = tuple(converter.statement(s) for s in tree.body)
+    statements = tuple(_statement(converter, s) for s in tree.body)
     if not statements:
         raise ParseError("the program is empty: write at least one line, e.g. f = 2 * 3", 1, 1)
     return Program(statements)
+
+
+KNOWN_STATEMENTS = 4096
+"""One-line statements kept converted, by their line (see `_statement`)."""
+_KNOWN: OrderedDict[tuple[str, int, int, int], tuple[Statement, int]] = OrderedDict()
+_KNOWN_LOCK = threading.Lock()
+
+
+def _statement(converter: _Converter, node: ast.stmt) -> Statement:
+    """`converter.statement(node)`, or the same line's conversion from an earlier program.
+
+    While a slider moves or a number is typed, one line of the program changes and every
+    other line would be converted again to the very same statement: a statement on one line
+    depends only on that line's text and where it stands.
+    """
+    if node.end_lineno != node.lineno:
+        return converter.statement(node)
+    key = (converter.lines[node.lineno - 1], node.lineno, node.col_offset, node.end_col_offset)
+    with _KNOWN_LOCK:
+        found = _KNOWN.get(key)
+        if found is not None:
+            _KNOWN.move_to_end(key)
+    if found is not None and converter.values + found[1] <= 2 * MAX_NODES:
+        converter.values += found[1]
+        return found[0]
+    before = converter.values  # (over the limit, converting again says where it was crossed)
+    statement = converter.statement(node)
+    with _KNOWN_LOCK:
+        _KNOWN[key] = (statement, converter.values - before)
+        while len(_KNOWN) > KNOWN_STATEMENTS:
+            _KNOWN.popitem(last=False)
+    return statement
+
+
+def clear_known_statements() -> None:
+    """Forget every converted statement (benchmarks of programs never seen)."""
+    with _KNOWN_LOCK:
+        _KNOWN.clear()
 
 
 SOURCE_NAME = "<program>"

@@ -29,7 +29,7 @@ from programs import layered, product, with_nodes  # noqa: E402
 
 import autodiff  # noqa: E402
 from app import create_app  # noqa: E402
-from autodiff import render, schedule, service, svg  # noqa: E402
+from autodiff import parser, render, schedule, service, svg  # noqa: E402
 from autodiff.dot import dot_source  # noqa: E402
 
 
@@ -88,8 +88,10 @@ def median_time(fn, repeat: int) -> float:
 
 
 def clear_caches() -> None:
-    """Forget analyses, step plans, layouts and node drawings, as for a program never seen."""
+    """Forget analyses, converted statements, step plans, layouts and node drawings, as for a
+    program never seen."""
     service._analyses.clear()
+    parser.clear_known_statements()
     schedule.clear_plans()
     render.clear_cache()
     svg.node_template.cache_clear()

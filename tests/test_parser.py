@@ -559,3 +559,34 @@ def test_parsing_odd_escapes_warns_nothing():
         warnings.simplefilter("error")
         with pytest.raises(autodiff.AutodiffError):
             autodiff.build('x = 1\nf = "\\ "')
+
+
+# --- statements kept from earlier programs --------------------------------------------------
+
+
+def test_a_changed_line_is_converted_again_and_the_others_are_reused():
+    first = parse("w1 = 2.0\nw2 = 1.5\ny = w1 * cos(3*w1 + w2)")
+    moved = parse("w1 = 2.25\nw2 = 1.5\ny = w1 * cos(3*w1 + w2)")
+    assert moved.statements[0] == Assign("w1", Num(2.25, 1, 6), 1, 1)
+    assert moved.statements[1] is first.statements[1]
+    assert moved.statements[2] is first.statements[2]
+    assert autodiff.build("w1 = 2.25\nw2 = 1.5\ny = w1 * cos(3*w1 + w2)").value == pytest.approx(
+        2.25 * np.cos(3 * 2.25 + 1.5), rel=1e-15)
+
+
+def test_a_known_line_elsewhere_keeps_its_own_position():
+    parse("a = 1; b = a * 2\nf = b + a")
+    shifted = parse("\na = 1; b = a * 2\nf = b + a")
+    assert [s.line for s in shifted.statements] == [2, 2, 3]
+    assert [s.col for s in shifted.statements] == [1, 8, 1]
+    assert (shifted.statements[1].expr.line, shifted.statements[1].expr.col) == (2, 12)
+
+
+def test_known_lines_still_count_toward_the_limit():
+    n = limits.MAX_NODES
+    line = "f = 1+1+1+1+1+1+1+1+1+1\n"
+    lines = 2 * n // 19 + 1
+    parse("f = 1\n" + line * (lines // 2))  # half the lines are now known
+    error = error_of("f = 1\n" + line * lines)
+    assert isinstance(error, LimitError) and str(2 * n) in error.message
+    assert error.line >= 2 and error.col >= 1
