@@ -128,7 +128,12 @@ class _Evaluator:
 
     def apply(self, e: Apply) -> int:
         args = [self.entries[self.expr(a)].var for a in e.args]
-        return self.add(apply_quietly(e.op, *args), KIND_OP, e)
+        var = apply_quietly(e.op, *args)
+        # Every computed value gets its gradient, also one made of written numbers alone
+        # (`2 * pi`): its row in the picture would stay empty otherwise. Only the written
+        # numbers themselves have none.
+        var.requires_grad = True
+        return self.add(var, KIND_OP, e)
 
     def add(self, var: Var, kind: str, at, constant: str | None = None) -> int:
         if len(self.entries) >= MAX_NODES:

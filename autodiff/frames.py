@@ -13,7 +13,7 @@ The rules at step k (the browser applies the same ones to the same SVG):
   gradient 0 as `display_rows(node.grad)`, final (nothing will ever flow into it); each
   backward contribution sets its target's lines to `display_rows(contribution.total)`,
   class `grad-partial` until the contribution with `final` true arrives, then `grad-final`.
-  Nodes that never get gradient (constants, operations on constants alone) have neither.
+  Constants never get a gradient and have neither class.
 - The step's node has class `current`; the step's edges have `active` and its phase,
   `forward` or `backward`.
 - `dead`: the output does not depend on the node (edges: into a dead node).

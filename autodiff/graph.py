@@ -114,7 +114,7 @@ def _grad_of(t, grads: dict[Var, Array], live: bool) -> Array | None:
         return np.asarray(g)
     if t.kind == KIND_INPUT or not live:
         return np.zeros_like(t.var.value)  # the output does not depend on it
-    return None  # a live op on constants alone: reverse mode never reaches it
+    return None  # not reached: the sweep gives every value the output uses its gradient
 
 
 def _ancestors(parents: list[tuple[int, ...]], root: int) -> set[int]:

@@ -36,7 +36,7 @@ class Node:
     value: Array
     grad: Array | None
     """d(output)/d(this value): zeros where the output does not depend on it; None for
-    constants and for operations on constants alone (reverse mode never reaches them)."""
+    constants (the numbers written in expressions)."""
     line: int
     col: int
     live: bool

@@ -337,3 +337,18 @@ def test_backward_steps_light_only_edges_that_carry_gradient():
 def test_a_sum_as_local_derivative_is_bracketed():
     graph = autodiff.build("x = 0.5\nf = tanh(x)")
     assert "gx += (1 - tanh²(x)) · gf" in graph.steps[-1].text
+
+
+def test_a_value_made_of_constants_alone_gets_its_gradient():
+    """`2 * pi` depends on no input, yet the picture has a gradient row for it: reverse mode
+    fills it (d y / d z1 = x), while the written numbers themselves get none."""
+    graph = autodiff.build("x = 2.0\ny = x * (2 * pi)")
+    z1 = next(n for n in graph.nodes if n.label == "z1")
+    assert z1.grad == pytest.approx(2.0, rel=1e-15)
+    h = 1e-6  # central difference of y in z1's value, x fixed
+    assert (2.0 * (2 * math.pi + h) - 2.0 * (2 * math.pi - h)) / (2 * h) == pytest.approx(
+        float(z1.grad), rel=1e-8)
+    assert all(n.grad is None for n in graph.nodes if n.kind == "const")
+    texts = [c.text for c in graph.contributions]
+    assert any(t.startswith("gz1 += x · gy") for t in texts), texts
+    assert graph.gradients["x"] == pytest.approx(2 * math.pi, rel=1e-15)
