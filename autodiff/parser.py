@@ -124,8 +124,10 @@ def parse(source: str) -> Program:
     return Program(statements)
 
 
-KNOWN_STATEMENTS = 4096
+KNOWN_STATEMENTS = 1024
 """One-line statements kept converted, by their line (see `_statement`)."""
+KNOWN_LINE_CHARS = 200
+"""Longer lines are not kept: the memory they could hold stays small (1,024 short lines)."""
 _KNOWN: OrderedDict[tuple[str, int, int, int], tuple[Statement, int]] = OrderedDict()
 _KNOWN_LOCK = threading.Lock()
 
@@ -137,9 +139,10 @@ def _statement(converter: _Converter, node: ast.stmt) -> Statement:
     other line would be converted again to the very same statement: a statement on one line
     depends only on that line's text and where it stands.
     """
-    if node.end_lineno != node.lineno:
+    line = converter.lines[node.lineno - 1]
+    if node.end_lineno != node.lineno or len(line) > KNOWN_LINE_CHARS:
         return converter.statement(node)
-    key = (converter.lines[node.lineno - 1], node.lineno, node.col_offset, node.end_col_offset)
+    key = (line, node.lineno, node.col_offset, node.end_col_offset)
     with _KNOWN_LOCK:
         found = _KNOWN.get(key)
         if found is not None:

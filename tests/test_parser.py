@@ -590,3 +590,17 @@ def test_known_lines_still_count_toward_the_limit():
     error = error_of("f = 1\n" + line * lines)
     assert isinstance(error, LimitError) and str(2 * n) in error.message
     assert error.line >= 2 and error.col >= 1
+
+
+def test_long_lines_are_not_kept():
+    from autodiff import parser
+
+    parser.clear_known_statements()
+    long_line = "f = " + " + ".join(["1"] * 100)
+    assert len(long_line) > parser.KNOWN_LINE_CHARS
+    first = parse("x = 1\n" + long_line)
+    again = parse("x = 1\n" + long_line)
+    assert again.statements[0] is first.statements[0]
+    assert again.statements[1] is not first.statements[1]
+    assert again.statements[1] == first.statements[1]
+    assert len(parser._KNOWN) == 1
