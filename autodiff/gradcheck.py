@@ -69,9 +69,14 @@ def _central_difference(replay: Replay, input_index: int, index: tuple[int, ...]
     base = replay.values[input_index]
     h = STEP_SCALE * max(1.0, abs(float(base[index])))
     plus, minus = base.copy(), base.copy()
-    with np.errstate(all="ignore"):  # near ±1.8e308 a nudge overflows: the estimate is inf/NaN
+    with np.errstate(all="ignore"):
         plus[index] += h
         minus[index] -= h
+        # At the largest floats a nudge overflows to infinity: the other side alone, then.
+        if not np.isfinite(plus[index]) and np.isfinite(base[index]):
+            plus, h = base, h / 2
+        elif not np.isfinite(minus[index]) and np.isfinite(base[index]):
+            minus, h = base, h / 2
         up, down = replay.output(input_index, plus), replay.output(input_index, minus)
         return float((up - down) / (2 * h))
 
