@@ -24,6 +24,10 @@ class ArrayLit:
     line: int
     col: int
 
+    def __post_init__(self):
+        # Read-only: a parsed statement is kept and shared by later programs (parser.py).
+        self.value.flags.writeable = False
+
 
 @dataclass(frozen=True)
 class Name:
