@@ -46,3 +46,10 @@ if os.path.isdir("/dev/shm"):
 # Access and error logs to stdout/stderr, where container runtimes collect them.
 accesslog = "-"
 errorlog = "-"
+
+
+def post_worker_init(worker):
+    """Once a worker has loaded the app: the garbage collector set for serving (app.tune_gc)."""
+    from app import tune_gc
+
+    tune_gc()

@@ -32,9 +32,11 @@ def array(a: np.ndarray | None):
     """A value as a number or nested lists of numbers; None stays None."""
     if a is None:
         return None
-    a = np.asarray(a)
-    if a.ndim == 0:
-        return number(a.item())
+    if type(a) is not np.ndarray:
+        a = np.asarray(a)
+    if not a.ndim:
+        x = a.item()
+        return x if x - x == 0.0 else number(x)  # finite, the common case, as it is
     values = a.tolist()
     return values if all_finite(a) else _spell_nonfinite(values)
 

@@ -28,7 +28,7 @@ import naive  # noqa: E402
 from programs import layered, product, with_nodes  # noqa: E402
 
 import autodiff  # noqa: E402
-from app import create_app  # noqa: E402
+from app import create_app, tune_gc  # noqa: E402
 from autodiff import parser, render, schedule, service, svg  # noqa: E402
 from autodiff.dot import dot_source  # noqa: E402
 
@@ -263,6 +263,7 @@ def main() -> None:
     args = parser.parse_args()
     chosen = args.only.split(",") if args.only else list(SECTIONS) + ["browser", "load"]
     client = Server(create_app())
+    tune_gc()  # as each gunicorn worker does once it has loaded the app (gunicorn.conf.py)
     print(f"# autodiff benchmarks ({time.strftime('%Y-%m-%d')}, Graphviz "
           f"{subprocess.run(['dot', '-V'], capture_output=True, text=True).stderr.strip()})")
     for name in chosen:

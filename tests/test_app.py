@@ -2,6 +2,7 @@
 
 import json
 import math
+from pathlib import Path
 from urllib.parse import quote
 
 import numpy as np
@@ -337,3 +338,23 @@ def test_a_constant_output_answers_with_its_picture(client, src):
     body = response.get_json()
     assert response.status_code == 200 and body["steps"][-1]["kind"] == "seed"
     assert 'class="node kind-const output current grad-final"' in body["layout"]["svg"]
+
+
+def test_tune_gc_freezes_what_is_loaded_and_waits_longer_for_young_collections():
+    import gc
+    import runpy
+
+    from app import GC_THRESHOLDS, tune_gc
+
+    before = gc.get_threshold()
+    try:
+        tune_gc()
+        assert gc.get_threshold() == GC_THRESHOLDS and gc.get_freeze_count() > 0
+        gc.unfreeze()
+        gc.set_threshold(*before)
+        conf = runpy.run_path(str(Path(__file__).resolve().parent.parent / "gunicorn.conf.py"))
+        conf["post_worker_init"](None)  # what each gunicorn worker runs once the app is loaded
+        assert gc.get_threshold() == GC_THRESHOLDS and gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*before)
