@@ -26,10 +26,11 @@ LogEntry = tuple[int, int, Array, Array]
 def schedule(graph: Graph, log: list[LogEntry]) -> tuple[tuple[Contribution, ...], tuple]:
     """All contributions with their explanations, and the steps forward, seed and backward."""
     plan = _plan(graph, log)
-    words = _Words(graph)
-    contributions = _contributions(graph, log, plan, words)
-    steps = [Step("forward", "op", index, edges, _forward_text(graph.nodes[index], form, words))
-             for index, edges, form in plan.forward]
+    texts = _number_texts(graph)
+    contributions = _contributions(log, plan, texts)
+    nodes = graph.nodes
+    steps = [Step("forward", "op", i, edges, _forward_text(nodes[i].label, written, form, texts, i))
+             for i, edges, written, form in plan.forward]
     steps.append(Step("backward", "seed", graph.output, (), plan.seed_text))
     for child, start, stop, edges in plan.backward:
         # Only edges that carry gradient light up: constants receive none.
@@ -45,8 +46,9 @@ class _Term:
 
     edge: int
     target: int
-    template: str
-    """`upstream × local`, e.g. `-sin({a}) · {g}`."""
+    form: tuple[str, tuple[int, ...]]
+    """`upstream × local` ready for the child's numbers (`format.compile_template` of e.g.
+    `-sin({a}) · {g}`, see `_number_texts`)."""
     count: int
     """This is the target's count-th contribution ..."""
     final: bool
@@ -61,8 +63,9 @@ class _Plan:
     """What of the steps depends on the graph's structure alone (labels, ops, edges, shapes):
     made once per structure, so a new input value only fills in numbers."""
 
-    forward: tuple[tuple[int, tuple[int, ...], tuple[str, str]], ...]
-    """Per op in evaluation order: its node, its edges and (template, template with labels)."""
+    forward: tuple[tuple[int, tuple[int, ...], str, tuple[str, tuple[int, ...]]], ...]
+    """Per op in evaluation order: its node, its edges, the op with labels (`cos(z2)`) and with
+    places for numbers (`format.compile_template`)."""
     seed_text: str
     terms: tuple[_Term, ...]
     """Per entry of the reverse sweep's log."""
@@ -102,14 +105,18 @@ def clear_plans() -> None:
 
 
 def _make_plan(graph: Graph, sweep: tuple[tuple[int, int], ...]) -> _Plan:
+    size = len(graph.nodes)
     names = {}
+    keys = {}  # where each op's placeholders find their numbers in `_number_texts`
     for n in graph.nodes:
         if n.kind == KIND_OP:
             labels = {k: graph.nodes[p].label for k, p in zip("ab", n.parents)}
             names[n.index] = labels | {"out": n.label, "g": grad_name(n)}
+            keys[n.index] = dict(zip("ab", n.parents)) | {"out": n.index, "g": 2 * size + n.index}
     forward = tuple(
         (n.index, graph.edges_into(n.index),
-         (OPS[n.op].expr, fmt.fill(OPS[n.op].expr, names[n.index])))
+         fmt.fill(OPS[n.op].expr, names[n.index]),
+         fmt.compile_template(OPS[n.op].expr, keys[n.index], size))
         for n in graph.nodes if n.kind == KIND_OP
     )
     totals = Counter(graph.nodes[child].parents[arg] for child, arg in sweep)
@@ -123,7 +130,8 @@ def _make_plan(graph: Graph, sweep: tuple[tuple[int, int], ...]) -> _Plan:
         so_far.append(written)
         g = grad_name(graph.nodes[edge.src])
         lead = f"{g} += {written}" if len(so_far) == 1 else f"{g} = {' + '.join(so_far)}"
-        terms.append(_Term(edge.index, edge.src, template, len(so_far),
+        form = fmt.compile_template(template, keys[child], size)
+        terms.append(_Term(edge.index, edge.src, form, len(so_far),
                            len(so_far) == totals[edge.src], lead))
     backward = []
     start = 0
@@ -140,39 +148,23 @@ def grad_name(node: Node) -> str:
     return f"g{node.label}"
 
 
-class _Words:
-    """What a node's template placeholders stand for in numbers, made once a node (the plan
-    has them in labels). Keys: `a`, `b` (the arguments), `out` (the result), `g` (its
-    gradient)."""
-
-    def __init__(self, graph: Graph):
-        self.graph = graph
-        self._value_text: dict[int, str] = {}
-        self._values: dict[int, dict[str, str]] = {}
-
-    def value_text(self, index: int) -> str:
-        """A node's value as an explanation shows it."""
-        if index not in self._value_text:
-            self._value_text[index] = fmt.value(self.graph.nodes[index].value)
-        return self._value_text[index]
-
-    def values(self, node: Node) -> dict[str, str]:
-        """Placeholders filled with numbers."""
-        if node.index not in self._values:
-            values = {k: self.value_text(p) for k, p in zip("ab", node.parents)}
-            grad = "" if node.grad is None else fmt.value(node.grad)
-            self._values[node.index] = values | {"out": self.value_text(node.index), "g": grad}
-        return self._values[node.index]
+def _number_texts(graph: Graph) -> list[str]:
+    """Every number the explanations show, as text, where the plan's templates look for it:
+    with n nodes, node i's value is at i and its gradient at 2n + i (ops only), each again n
+    places on bracketed when negative."""
+    values = [fmt.value(n.value) for n in graph.nodes]
+    grads = [fmt.value(n.grad) if n.kind == KIND_OP and n.grad is not None else ""
+             for n in graph.nodes]
+    return [*values, *map(fmt.bracket, values), *grads, *map(fmt.bracket, grads)]
 
 
-def _forward_text(node: Node, form: tuple[str, str], words: _Words) -> str:
-    """`z3 = cos(z2) = cos(7.5) = 0.3466`, from the plan's (template, template with labels)."""
-    template, written = form
-    with_values = fmt.fill(template, words.values(node))
-    parts = [node.label, written, with_values, words.value_text(node.index)]
-    if with_values == written:
-        del parts[2]
-    return " = ".join(parts)
+def _forward_text(label: str, written: str, form: tuple[str, tuple[int, ...]],
+                  texts: list[str], index: int) -> str:
+    """`z3 = cos(z2) = cos(7.5) = 0.3466`: node `index` from the plan's `cos(z2)` and form."""
+    with_values = fmt.fill_compiled(form, texts)
+    if with_values == written:  # nothing but numbers: `z1 = 2 · 3 = 6`
+        return f"{label} = {written} = {texts[index]}"
+    return f"{label} = {written} = {with_values} = {texts[index]}"
 
 
 def term_template(graph: Graph, edge: Edge) -> str:
@@ -191,21 +183,21 @@ def term_template(graph: Graph, edge: Edge) -> str:
 
 
 def _contributions(
-    graph: Graph, log: list[LogEntry], plan: _Plan, words: _Words
+    log: list[LogEntry], plan: _Plan, texts: list[str]
 ) -> tuple[Contribution, ...]:
     amounts: dict[int, list[str]] = defaultdict(list)
     result = []
-    for (child, _, amount, total), term in zip(log, plan.terms):
+    for (_, _, amount, total), term in zip(log, plan.terms):
         shown = amounts[term.target]
         shown.append(fmt.value(amount))
         if term.count == 1:
-            with_values = fmt.fill(term.template, words.values(graph.nodes[child]))
+            with_values = fmt.fill_compiled(term.form, texts)
             parts = [term.lead, with_values, shown[0]]
             if with_values == shown[0]:
                 del parts[1]
             text = " = ".join(parts)
         else:
-            numeric = " + ".join(v if not v.startswith("-") else f"({v})" for v in shown)
+            numeric = " + ".join(map(fmt.bracket, shown))
             text = f"{term.lead} = {numeric} = {fmt.value(total)}"
         result.append(Contribution(term.edge, term.target, amount, total, term.count,
                                    term.final, text))
