@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
+from typing import NamedTuple
 
 from .evaluate import Trace
 from .geometry import LOCAL_HEIGHT, LOCAL_WIDTH, Box, cell_size, node_box, shorten
@@ -76,9 +77,9 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
-class NodeSpec:
-    """What of a node the drawing depends on."""
+class NodeSpec(NamedTuple):
+    """What of a node the drawing depends on (a NamedTuple: one is made per node of every
+    answer, and a frozen dataclass takes three times as long to build)."""
 
     kind: str
     op: str
