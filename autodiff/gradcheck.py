@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from itertools import islice
 
 import numpy as np
 
 from .limits import MAX_GRADCHECK_ENTRIES
-from .model import KIND_INPUT, KIND_OP, Graph
+from .model import KIND_INPUT, KIND_OP, Graph, Node
 from .ops import OPS
 
 STEP_SCALE = 6e-6
@@ -51,49 +52,66 @@ class CheckRow:
 
 def gradient_check(graph: Graph, limit: int = MAX_GRADCHECK_ENTRIES) -> tuple[list[CheckRow], int]:
     """Rows for up to `limit` input elements, and how many elements there are in all."""
+    inputs = [n for n in graph.nodes if n.kind == KIND_INPUT]
+    cells = list(islice(((n, index) for n in inputs for index in np.ndindex(*n.shape)), limit))
     replay = Replay(graph)
-    rows: list[CheckRow] = []
-    total = 0
-    for node in graph.nodes:
-        if node.kind != KIND_INPUT:
-            continue
-        for index in np.ndindex(*node.shape):
-            total += 1
-            if len(rows) < limit:
-                numeric = _central_difference(replay, node.index, index)
-                rows.append(CheckRow(node.name, index, float(node.grad[index]), numeric))
-    return rows, total
-
-
-def _central_difference(replay: Replay, input_index: int, index: tuple[int, ...]) -> float:
-    base = replay.values[input_index]
-    h = STEP_SCALE * max(1.0, abs(float(base[index])))
-    plus, minus = base.copy(), base.copy()
     with np.errstate(all="ignore"):
-        plus[index] += h
-        minus[index] -= h
-        # At the largest floats a nudge overflows to infinity: the other side alone, then.
-        if not np.isfinite(plus[index]) and np.isfinite(base[index]):
-            plus, h = base, h / 2
-        elif not np.isfinite(minus[index]) and np.isfinite(base[index]):
-            minus, h = base, h / 2
-        up, down = replay.output(input_index, plus), replay.output(input_index, minus)
-        return float((up - down) / (2 * h))
+        numeric = replay.differences(cells)
+    rows = [CheckRow(n.name, index, float(n.grad[index]), d)
+            for (n, index), d in zip(cells, numeric)]
+    return rows, sum(n.value.size for n in inputs)
+
+
+def _nudge(x: np.float64) -> tuple[np.float64, np.float64, float]:
+    """The two points a central difference at x evaluates, and half their distance.
+
+    At the largest floats a nudge overflows to infinity: the other side alone, then."""
+    h = STEP_SCALE * max(1.0, abs(float(x)))
+    plus, minus = x + h, x - h
+    if np.isfinite(x) and not np.isfinite(plus):
+        return x, minus, h / 2
+    if np.isfinite(x) and not np.isfinite(minus):
+        return plus, x, h / 2
+    return plus, minus, h
+
+
+BATCH_MAX_ELEMENTS = 1 << 20
+"""Numbers a batched replay may hold at once (8 MB); larger checks replay point by point."""
 
 
 class Replay:
     """The graph's output recomputed in float64 from its ops alone (no traced derivative),
-    with one input replaced: the values the output depends on, converted once."""
+    with inputs replaced: the values the output depends on, converted once."""
 
     def __init__(self, graph: Graph):
         self.values = {
             n.index: n.value.astype(np.float64) for n in graph.nodes if n.kind != KIND_OP
         }
-        self.ops = [
-            (n.index, OPS[n.op].forward, n.parents)
-            for n in graph.nodes if n.live and n.kind == KIND_OP
-        ]
+        live = [n for n in graph.nodes if n.live and n.kind == KIND_OP]
+        self.ops = [(n.index, OPS[n.op].forward, n.parents) for n in live]
+        self.elementwise = all(OPS[n.op].elementwise for n in live)
+        self.elements = sum(v.size for v in self.values.values()) + sum(n.value.size for n in live)
         self.root = graph.output
+
+    def differences(self, cells: list[tuple[Node, tuple[int, ...]]]) -> list[float]:
+        """The central difference of the output at each (input node, element index), in one
+        replay where that can be done (call under np.errstate)."""
+        if not cells:
+            return []
+        nudges = [_nudge(self.values[n.index][index]) for n, index in cells]
+        if self.elementwise and 2 * len(cells) * self.elements <= BATCH_MAX_ELEMENTS:
+            return self.batched_differences(cells, nudges)
+        return [self.difference(n.index, index, nudge) for (n, index), nudge in zip(cells, nudges)]
+
+    def difference(self, input_index: int, index: tuple[int, ...],
+                   nudge: tuple[np.float64, np.float64, float]) -> float:
+        """One central difference, replaying the graph once per side."""
+        at_plus, at_minus, h = nudge
+        base = self.values[input_index]
+        plus, minus = base.copy(), base.copy()
+        plus[index], minus[index] = at_plus, at_minus
+        up, down = self.output(input_index, plus), self.output(input_index, minus)
+        return float((up - down) / (2 * h))
 
     def output(self, input_index: int, value: np.ndarray) -> float:
         """The output with input `input_index` set to `value` (call under np.errstate)."""
@@ -102,3 +120,23 @@ class Replay:
         for index, forward, parents in self.ops:
             values[index] = np.asarray(forward(*[values[p] for p in parents]), dtype=np.float64)
         return float(values[self.root])
+
+    def batched_differences(self, cells: list[tuple[Node, tuple[int, ...]]],
+                            nudges: list[tuple[np.float64, np.float64, float]]) -> list[float]:
+        """Every central difference from one replay of a graph of elementwise ops, which
+        has a scalar output and so scalar values wherever the output uses them: each value
+        becomes a vector, one entry per nudged point (plus and minus of each cell), or of
+        length 1 where no nudge reaches it. NumPy's broadcasting then replays them all."""
+        points = 2 * len(cells)
+        values = {i: v[np.newaxis] for i, v in self.values.items()}
+        for k, ((node, index), (plus, minus, _)) in enumerate(zip(cells, nudges)):
+            batch = values[node.index]
+            if len(batch) != points:
+                batch = values[node.index] = np.repeat(batch, points, axis=0)
+            batch[(2 * k, *index)], batch[(2 * k + 1, *index)] = plus, minus
+        for index, forward, parents in self.ops:
+            values[index] = np.asarray(forward(*[values[p] for p in parents]), dtype=np.float64)
+        out = np.broadcast_to(values[self.root], (points,))
+        return [float((out[2 * k] - out[2 * k + 1]) / (2 * h))
+                for k, (_, _, h) in enumerate(nudges)]
+

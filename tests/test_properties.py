@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import autodiff
-from autodiff import dot, frames
+from autodiff import dot, frames, gradcheck
 from autodiff.errors import AutodiffError
 from autodiff.ops import FUNCTIONS, OPS
 from autodiff.parser import BINARY_OPS
@@ -298,6 +298,24 @@ def test_the_apps_gradient_check_agrees_on_smooth_programs(program):
         assert row.label == (
             f"{row.input}[{', '.join(map(str, row.index))}]" if row.index else row.input
         )
+
+
+@settings(BOUNDED, max_examples=60)
+@given(programs(shapes=SHAPES, max_lines=5))
+def test_the_batched_gradient_check_replays_as_one_point_at_a_time(program):
+    graph = autodiff.build(program.source())
+    replay = gradcheck.Replay(graph)
+    cells = [(n, index) for n in graph.nodes if n.kind == "input"
+             for index in np.ndindex(*n.shape)]
+    if not replay.elementwise or not cells:
+        return
+    with np.errstate(all="ignore"):
+        nudges = [gradcheck._nudge(replay.values[n.index][index]) for n, index in cells]
+        batched = replay.batched_differences(cells, nudges)
+        one_by_one = [replay.difference(n.index, index, nudge)
+                      for (n, index), nudge in zip(cells, nudges)]
+    # NumPy may take other vector paths for a longer array: equal to the last few bits.
+    assert batched == pytest.approx(one_by_one, rel=1e-9, abs=1e-12, nan_ok=True), program.source()
 
 
 @pytest.mark.filterwarnings("error")
