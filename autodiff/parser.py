@@ -113,12 +113,14 @@ def parse(source: str) -> Program:
     _check_characters(source)
     if sys.getrecursionlimit() < _MIN_RECURSION_LIMIT:
         sys.setrecursionlimit(_MIN_RECURSION_LIMIT)
-    tree = _python_ast(source)
     converter = _Converter(source)
-    for statement in tree.body:
+    nodes = _nodes_by_line(converter.lines)
+    if nodes is None:
+        nodes = _python_ast(source).body
+    for statement in nodes:
         if _span(statement, converter.lines) > _CHARS_BELOW_ANY_LIMIT:
             _check_depth(statement, converter)
-    statements = tuple(_statement(converter, s) for s in tree.body)
+    statements = tuple(_statement(converter, s) for s in nodes)
     if not statements:
         raise ParseError("the program is empty: write at least one line, e.g. f = 2 * 3", 1, 1)
     return Program(statements)
@@ -130,6 +132,48 @@ KNOWN_LINE_CHARS = 200
 """Longer lines are not kept: the memory they could hold stays small (1,024 short lines)."""
 _KNOWN: OrderedDict[tuple[str, int, int, int], tuple[Statement, int]] = OrderedDict()
 _KNOWN_LOCK = threading.Lock()
+
+
+_LINE_NODES: OrderedDict[tuple[str, int], list[ast.stmt] | None] = OrderedDict()
+"""Python's syntax nodes of a line by its text and number; None: it does not parse alone."""
+
+
+def _nodes_by_line(lines: list[str]) -> list[ast.stmt] | None:
+    """The program's syntax nodes read line by line, each line parsed once and kept: while a
+    number is typed only that line is new, and parsing the whole text was most of the time of
+    `parse`. None unless every line parses on its own (and is short), for then the program
+    is those lines in a row and reads exactly as the whole text would; else (a bracket open
+    across lines, an indented line, a mistake) the whole text is parsed, which also words
+    any error."""
+    if len(lines) > KNOWN_STATEMENTS or any(len(line) > KNOWN_LINE_CHARS for line in lines):
+        return None
+    nodes: list[ast.stmt] = []
+    for number, line in enumerate(lines, start=1):
+        key = (line, number)
+        with _KNOWN_LOCK:
+            seen = key in _LINE_NODES
+            if seen:
+                _LINE_NODES.move_to_end(key)
+                found = _LINE_NODES[key]
+        if not seen:
+            found = _line_nodes(line, number)
+            with _KNOWN_LOCK:
+                _LINE_NODES[key] = found
+                while len(_LINE_NODES) > KNOWN_STATEMENTS:
+                    _LINE_NODES.popitem(last=False)
+        if found is None:
+            return None
+        nodes.extend(found)
+    return nodes
+
+
+def _line_nodes(line: str, number: int) -> list[ast.stmt] | None:
+    """One line's syntax nodes, placed on line `number`; None if it does not parse alone."""
+    try:
+        tree = ast.parse(line, filename=SOURCE_NAME, mode="exec")
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+    return ast.increment_lineno(tree, number - 1).body
 
 
 def _statement(converter: _Converter, node: ast.stmt) -> Statement:
@@ -163,6 +207,7 @@ def clear_known_statements() -> None:
     """Forget every converted statement (benchmarks of programs never seen)."""
     with _KNOWN_LOCK:
         _KNOWN.clear()
+        _LINE_NODES.clear()
 
 
 SOURCE_NAME = "<program>"

@@ -7,9 +7,11 @@ import inspect
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import autodiff
-from autodiff import limits
+from autodiff import limits, parser
 from autodiff.errors import EvaluationError, LimitError, ParseError, ShapeError
 from autodiff.model import KIND_CONST, KIND_INPUT
 from autodiff.parser import BINARY_OPS, CONSTRUCTS, REFUSED_OPERATORS, STATEMENTS, parse
@@ -604,3 +606,52 @@ def test_long_lines_are_not_kept():
     assert again.statements[1] is not first.statements[1]
     assert again.statements[1] == first.statements[1]
     assert len(parser._KNOWN) == 1
+
+
+# --- reading line by line -------------------------------------------------------------------
+
+LINE_PIECES = [
+    "x = 2.0", "y = x * 3", "f = sin(x) + y", "", "# a comment", "  z = 1", "g = (x +", "y)",
+    "h = [1, 2,", "3]", "w = x \\", "+ 1", "s = '''", "'''", "q = 1; r = q * 2", "if x: y = 1",
+    "t = x ** ** 2", "u = 1e999 * x", "v = [[1, 2], [3]]", "x", "θ = 0.5", "f = θ * x  # (",
+    "\tk = 1", "m = )(", "n = max(x, y, 3)", ";", "p = x @ [1, 2]",
+]
+
+
+def parse_outcome(source: str):
+    """What `parse` gives: the program's text form, or the error's message and position."""
+    try:
+        return repr(parse(source))
+    except autodiff.AutodiffError as err:
+        return err.to_dict()
+
+
+@settings(max_examples=300, deadline=None, database=None)
+@given(st.lists(st.sampled_from(LINE_PIECES), min_size=1, max_size=6))
+def test_reading_line_by_line_gives_what_the_whole_text_gives(lines):
+    # Lines are kept parsed between programs; a program read from kept lines (and from new
+    # ones) must be the very program, or the very error, that parsing its whole text gives.
+    source = "\n".join(lines)
+    parser.clear_known_statements()
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(parser, "_nodes_by_line", lambda lines: None)
+        whole = parse_outcome(source)
+    parser.clear_known_statements()
+    assert parse_outcome(source) == whole, source  # every line new
+    assert parse_outcome(source) == whole, source  # every line kept
+
+
+def test_a_bracket_open_across_lines_is_read_from_the_whole_text():
+    source = "x = 2\nf = (x +\n  1)"
+    assert parser._nodes_by_line(source.split("\n")) is None
+    (_, out) = parse(source).statements
+    assert (out.line, out.col) == (2, 1)
+
+
+def test_a_kept_line_keeps_its_place():
+    parser.clear_known_statements()
+    first = parse("x = 2\ny = x * 3")
+    second = parse("x = 5\ny = x * 3")
+    assert first.statements[1] is second.statements[1]  # the unchanged line was not parsed again
+    moved = parse("\nx = 5\ny = x * 3")  # the same text one line down is a new line
+    assert moved.statements[1].line == 3
