@@ -114,9 +114,7 @@ def parse(source: str) -> Program:
     if sys.getrecursionlimit() < _MIN_RECURSION_LIMIT:
         sys.setrecursionlimit(_MIN_RECURSION_LIMIT)
     converter = _Converter(source)
-    nodes = _nodes_by_line(converter.lines)
-    if nodes is None:
-        nodes = _python_ast(source).body
+    nodes = _syntax_nodes(source, converter.lines)
     for statement in nodes:
         if _span(statement, converter.lines) > _CHARS_BELOW_ANY_LIMIT:
             _check_depth(statement, converter)
@@ -136,44 +134,77 @@ _KNOWN_LOCK = threading.Lock()
 
 _LINE_NODES: OrderedDict[tuple[str, int], list[ast.stmt] | None] = OrderedDict()
 """Python's syntax nodes of a line by its text and number; None: it does not parse alone."""
+_UNSEEN = object()
+NEW_LINES_PARSED_ALONE = 4
+"""Up to this many new lines are parsed one by one; more, and the whole text is parsed."""
 
 
-def _nodes_by_line(lines: list[str]) -> list[ast.stmt] | None:
-    """The program's syntax nodes read line by line, each line parsed once and kept: while a
-    number is typed only that line is new, and parsing the whole text was most of the time of
-    `parse`. None unless every line parses on its own (and is short), for then the program
-    is those lines in a row and reads exactly as the whole text would; else (a bracket open
-    across lines, an indented line, a mistake) the whole text is parsed, which also words
-    any error."""
+def _syntax_nodes(source: str, lines: list[str]) -> list[ast.stmt]:
+    """The program's statements as Python's parser reads them, mostly from kept lines.
+
+    While a number is typed only its line is new, and parsing the whole text was most of
+    the time of `parse`: each line's syntax nodes are kept by its text and number. When
+    every line parses on its own, the program is those lines in a row and reads exactly as
+    the whole text would. Else (a bracket open across lines, an indented line, a mistake,
+    or many new lines) the whole text is parsed, which also words any error, and its
+    one-line statements are kept for the next time.
+    """
+    kept = _kept_lines(lines)
+    new = [number for number, nodes in enumerate(kept, start=1) if nodes is _UNSEEN]
+    if kept and len(new) <= NEW_LINES_PARSED_ALONE and None not in kept:
+        for number in new:
+            kept[number - 1] = _line_nodes(lines[number - 1], number)
+            _keep_line(lines[number - 1], number, kept[number - 1])
+        if None not in kept:
+            return [node for nodes in kept for node in nodes]
+    body = _python_ast(source).body
+    if kept:
+        _keep_whole(lines, body)
+    return body
+
+
+def _kept_lines(lines: list[str]) -> list:
+    """Per line its kept syntax nodes, None, or _UNSEEN; [] when lines are not kept at all
+    (too many, or one too long: the memory kept stays small)."""
     if len(lines) > KNOWN_STATEMENTS or any(len(line) > KNOWN_LINE_CHARS for line in lines):
-        return None
-    nodes: list[ast.stmt] = []
-    for number, line in enumerate(lines, start=1):
-        key = (line, number)
-        with _KNOWN_LOCK:
-            seen = key in _LINE_NODES
-            if seen:
-                _LINE_NODES.move_to_end(key)
-                found = _LINE_NODES[key]
-        if not seen:
-            found = _line_nodes(line, number)
-            with _KNOWN_LOCK:
-                _LINE_NODES[key] = found
-                while len(_LINE_NODES) > KNOWN_STATEMENTS:
-                    _LINE_NODES.popitem(last=False)
-        if found is None:
-            return None
-        nodes.extend(found)
-    return nodes
+        return []
+    with _KNOWN_LOCK:
+        kept = [_LINE_NODES.get((line, number), _UNSEEN)
+                for number, line in enumerate(lines, start=1)]
+        for number, (line, nodes) in enumerate(zip(lines, kept), start=1):
+            if nodes is not _UNSEEN:
+                _LINE_NODES.move_to_end((line, number))
+    return kept
 
 
 def _line_nodes(line: str, number: int) -> list[ast.stmt] | None:
     """One line's syntax nodes, placed on line `number`; None if it does not parse alone."""
-    try:
-        tree = ast.parse(line, filename=SOURCE_NAME, mode="exec")
+    try:  # blank lines before it number it (moving the nodes afterwards took longer)
+        tree = ast.parse("\n" * (number - 1) + line, filename=SOURCE_NAME, mode="exec")
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
-    return ast.increment_lineno(tree, number - 1).body
+    return tree.body
+
+
+def _keep_whole(lines: list[str], body: list[ast.stmt]) -> None:
+    """Keep the lines of a program parsed whole: a line holding only one-line statements
+    (or none) reads alone as it read in the whole; a line a longer statement spans does not."""
+    spanned: set[int] = set()
+    by_line: dict[int, list[ast.stmt]] = {}
+    for node in body:
+        if node.end_lineno != node.lineno:
+            spanned.update(range(node.lineno, (node.end_lineno or node.lineno) + 1))
+        else:
+            by_line.setdefault(node.lineno, []).append(node)
+    for number, line in enumerate(lines, start=1):
+        _keep_line(line, number, None if number in spanned else by_line.get(number, []))
+
+
+def _keep_line(line: str, number: int, nodes: list[ast.stmt] | None) -> None:
+    with _KNOWN_LOCK:
+        _LINE_NODES[(line, number)] = nodes
+        while len(_LINE_NODES) > KNOWN_STATEMENTS:
+            _LINE_NODES.popitem(last=False)
 
 
 def _statement(converter: _Converter, node: ast.stmt) -> Statement:

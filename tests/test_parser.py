@@ -627,25 +627,35 @@ def parse_outcome(source: str):
 
 
 @settings(max_examples=300, deadline=None, database=None)
-@given(st.lists(st.sampled_from(LINE_PIECES), min_size=1, max_size=6))
-def test_reading_line_by_line_gives_what_the_whole_text_gives(lines):
+@given(st.lists(st.sampled_from(LINE_PIECES), min_size=1, max_size=9), st.data())
+def test_reading_line_by_line_gives_what_the_whole_text_gives(lines, data):
     # Lines are kept parsed between programs; a program read from kept lines (and from new
     # ones) must be the very program, or the very error, that parsing its whole text gives.
     source = "\n".join(lines)
     parser.clear_known_statements()
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(parser, "_nodes_by_line", lambda lines: None)
+        mp.setattr(parser, "_kept_lines", lambda lines: [])  # nothing kept: the whole text
         whole = parse_outcome(source)
     parser.clear_known_statements()
-    assert parse_outcome(source) == whole, source  # every line new
+    assert parse_outcome(source) == whole, source  # every line new (a few: one by one)
     assert parse_outcome(source) == whole, source  # every line kept
+    # One line changed: read from the kept lines and that one.
+    changed = list(lines)
+    changed[data.draw(st.integers(0, len(lines) - 1))] = data.draw(st.sampled_from(LINE_PIECES))
+    source = "\n".join(changed)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(parser, "_kept_lines", lambda lines: [])
+        whole = parse_outcome(source)
+    assert parse_outcome(source) == whole, source
 
 
 def test_a_bracket_open_across_lines_is_read_from_the_whole_text():
+    parser.clear_known_statements()
     source = "x = 2\nf = (x +\n  1)"
-    assert parser._nodes_by_line(source.split("\n")) is None
-    (_, out) = parse(source).statements
-    assert (out.line, out.col) == (2, 1)
+    for _ in range(2):
+        (_, out) = parse(source).statements
+        assert (out.line, out.col) == (2, 1)
+    assert parser._kept_lines(source.split("\n"))[1:] == [None, None]
 
 
 def test_a_kept_line_keeps_its_place():
