@@ -16,7 +16,7 @@ from typing import NamedTuple
 
 from .evaluate import Trace
 from .geometry import LOCAL_HEIGHT, LOCAL_WIDTH, Box, cell_size, node_box, shorten
-from .graph import trace_labels, trace_parents
+from .graph import trace_labels
 from .model import KIND_CONST, KIND_OP, Graph
 from .ops import OPS
 
@@ -145,7 +145,7 @@ def structure(graph: Graph, edge_labels: bool = False) -> Structure:
 def trace_structure(trace: Trace, edge_labels: bool = False) -> Structure:
     """`structure` of the graph a trace will become, known before reverse mode runs: the
     layout can start while the gradients and step texts are worked out."""
-    labels, parents = trace_labels(trace), trace_parents(trace)
+    labels, parents = trace_labels(trace), trace.parents
     return Structure(
         tuple(
             NodeSpec(t.kind, t.var.op.name if t.var.op else t.kind, label, tuple(t.var.shape))

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 
@@ -37,6 +38,15 @@ class Trace:
     output: int
     output_line: int
     output_col: int
+    labels: list[str] | None = field(default=None, repr=False, compare=False)
+    """What the picture calls each entry, once `graph.trace_labels` has worked it out (the
+    layout and the graph both need them, and a trace is labelled once)."""
+
+    @cached_property
+    def parents(self) -> list[tuple[int, ...]]:
+        """Per entry, the entry indices of its arguments, in argument order."""
+        index_of = self.index_of
+        return [tuple(index_of[p.serial] for p in t.var.parents) for t in self.entries]
 
 
 class _Evaluator:

@@ -40,7 +40,7 @@ def build_graph(trace: Trace, need_scalar_output: bool = True) -> Graph:
     out_var = vars_[trace.output]
     if need_scalar_output:
         check_output(trace)
-    parents = trace_parents(trace)
+    parents = trace.parents
     log: list[tuple[int, int, Array, Array]] = []
     seed = np.ones(out_var.shape, dtype=out_var.dtype)
     grads = reverse_pass(
@@ -73,12 +73,6 @@ def check_output(trace: Trace) -> None:
             "try sum(...) or mean(...) of it",
             trace.output_line, trace.output_col,
         )
-
-
-def trace_parents(trace: Trace) -> list[tuple[int, ...]]:
-    """Per entry, the entry indices of its arguments, in argument order."""
-    index_of = trace.index_of
-    return [tuple(index_of[p.serial] for p in t.var.parents) for t in trace.entries]
 
 
 def with_forward_mode(graph: Graph, trace: Trace, name: str) -> Graph:
@@ -128,7 +122,14 @@ def _ancestors(parents: list[tuple[int, ...]], root: int) -> set[int]:
 
 
 def trace_labels(trace: Trace) -> list[str]:
-    """Names as given (primed when a name is reused), numbers for constants, z1.. otherwise."""
+    """Names as given (primed when a name is reused), numbers for constants, z1.. otherwise
+    (worked out once per trace)."""
+    if trace.labels is None:
+        trace.labels = _labels(trace)
+    return trace.labels
+
+
+def _labels(trace: Trace) -> list[str]:
     taken = {t.name for t in trace.entries if t.name}
     labels: list[str] = []
     uses: dict[str, int] = {}  # earlier labels made from each name: one prime per reuse
