@@ -3,8 +3,8 @@
 import { GraphClient, GraphError, shareQuery } from "./api.js";
 import { StepControls } from "./controls.js";
 import { GraphView } from "./graphview.js";
-import { renderProblems } from "./panels.js";
-import { phaseAt, Stepper } from "./stepper.js";
+import { renderProblems, unusedText } from "./panels.js";
+import { phaseAt, Stepper, unusedNodes } from "./stepper.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -37,9 +37,17 @@ function show(k) {
   const text = $("step-text");
   const phase = phaseAt(data, k);
   text.dataset.phase = phase;
-  text.textContent = data && k > 0 ? data.steps[k - 1].text
+  text.textContent = data && k > 0 ? stepText(data, data.steps[k - 1])
     : "Press → or ▶ to step through the computation.";
   $("open-app").href = `./?${shareQuery({ src, step: k, dtype, edgeLabels })}`;
+}
+
+/** A step's text; at the seed, also why values the output ignores read 0. */
+function stepText(graph, step) {
+  const unused = step.kind === "seed" ? unusedNodes(graph.nodes) : [];
+  if (!unused.length) return step.text;
+  const output = graph.nodes.find((n) => n.id === step.node);
+  return `${step.text}\n${unusedText(graph, unused, output ? output.name : step.node)}`;
 }
 
 async function load() {

@@ -62,8 +62,9 @@ function contributionCounts(data) {
 const UNUSED_NAMED = 3;
 
 /** The seed step's note on values the output ignores: `gu, gw = 0: y does not depend on them`
- * (the first three by name, the rest counted; never "and 1 more"). */
-function unusedText(data, unused, output) {
+ * (the first three by name, the rest counted; never "and 1 more"). The app's panel and the
+ * embed both show it. */
+export function unusedText(data, unused, output) {
   const named = unused.length > UNUSED_NAMED + 1 ? unused.slice(0, UNUSED_NAMED) : unused;
   const names = named.map((i) => `g${data.nodes[i].name}`);
   const more = unused.length - names.length;

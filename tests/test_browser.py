@@ -463,6 +463,16 @@ def test_embed_steps_without_editor(page, server):
     assert not page.console.errors
 
 
+def test_the_embed_says_why_unused_values_read_zero(page, server):
+    page.goto(page_url(server, UNUSED, UNUSED_SEED).replace("/?", "/embed?", 1))
+    wait_for_graph(page, UNUSED_STEPS)
+    assert page.inner_text("#step-text").splitlines() == [
+        "gy = 1", "gunused, gw, gv, gu = 0: y does not depend on them"]
+    press(page, "ArrowRight")  # the next step's text is its own again
+    assert "does not depend" not in page.inner_text("#step-text")
+    assert not page.console.errors
+
+
 def test_embed_shows_a_typo_without_a_console_error(page, server):
     page.goto(page_url(server, "x = 2\nf = x *").replace("/?", "/embed?", 1))
     expect(page.locator("#error")).to_be_visible(timeout=5000)
