@@ -85,11 +85,10 @@ _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 def fill(template: str, values: dict[str, str]) -> str:
     """Put values into a template, bracketing a negative one where it would read wrongly."""
     out = []
-    for literal, key, bracket in _pieces(template):
+    for literal, key, needs_bracket in _pieces(template):
         out.append(literal)
         if key is not None:
-            text = values[key]
-            out.append(f"({text})" if bracket and text.startswith("-") else text)
+            out.append(bracket(values[key]) if needs_bracket else values[key])
     return "".join(out)
 
 
