@@ -188,8 +188,13 @@ def _line_nodes(line: str, number: int) -> list[ast.stmt] | None:
 
 def _keep_whole(lines: list[str], body: list[ast.stmt]) -> None:
     """Keep the lines of a program parsed whole: a line holding only one-line statements
-    (or none) reads alone as it read in the whole; a line a longer statement spans does not."""
+    (or none) reads alone as it read in the whole; a line a longer statement spans does not,
+    nor a line ending in a backslash and the line it joins (`x = 1` there and `; y = 2` on
+    the next are two one-line statements, and the second line alone is a mistake)."""
     spanned: set[int] = set()
+    for number, line in enumerate(lines, start=1):
+        if line.rstrip().endswith("\\"):
+            spanned.update((number, number + 1))
     by_line: dict[int, list[ast.stmt]] = {}
     for node in body:
         if node.end_lineno != node.lineno:

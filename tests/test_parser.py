@@ -613,7 +613,7 @@ def test_long_lines_are_not_kept():
 LINE_PIECES = [
     "x = 2.0", "y = x * 3", "f = sin(x) + y", "", "# a comment", "  z = 1", "g = (x +", "y)",
     "h = [1, 2,", "3]", "w = x \\", "+ 1", "s = '''", "'''", "q = 1; r = q * 2", "if x: y = 1",
-    "t = x ** ** 2", "u = 1e999 * x", "v = [[1, 2], [3]]", "x", "θ = 0.5", "f = θ * x  # (",
+    "t = x ** ** 2", "u = 1e999 * x", "; y = 2", "v = 1;", "v = [[1, 2], [3]]", "x", "θ = 0.5", "f = θ * x  # (",
     "\tk = 1", "m = )(", "n = max(x, y, 3)", ";", "p = x @ [1, 2]",
 ]
 
@@ -658,6 +658,15 @@ def test_a_bracket_open_across_lines_is_read_from_the_whole_text():
     assert parser._kept_lines(source.split("\n"))[1:] == [None, None]
 
 
+def test_a_line_a_backslash_joins_is_not_read_alone():
+    # Regression: `w = 2 \` then `;` parse whole as one line (`w = 2 ;`), and the `;` line
+    # was kept as holding nothing; the next program with that line read as valid.
+    parser.clear_known_statements()
+    assert len(parse("w = 2 \\\n;").statements) == 1  # `w = 2 ;`, the `;` on line 2
+    error = parse_outcome("x = 2.0\n;")
+    assert isinstance(error, dict) and (error["line"], error["col"]) == (2, 1)
+
+
 def test_a_kept_line_keeps_its_place():
     parser.clear_known_statements()
     first = parse("x = 2\ny = x * 3")
@@ -665,3 +674,15 @@ def test_a_kept_line_keeps_its_place():
     assert first.statements[1] is second.statements[1]  # the unchanged line was not parsed again
     moved = parse("\nx = 5\ny = x * 3")  # the same text one line down is a new line
     assert moved.statements[1].line == 3
+
+
+def test_kept_lines_stay_within_their_bound(monkeypatch):
+    # Every program a user types adds its lines: the oldest are dropped past the bound.
+    monkeypatch.setattr(parser, "KNOWN_STATEMENTS", 8)
+    parser.clear_known_statements()
+    for k in range(30):
+        parse(f"x = {k}\ny = x * {k + 1}\nf = y + x")  # new lines one by one
+        parse("\n".join(f"a{i} = {k}" for i in range(12)) + "\nf = a0")  # parsed whole
+        assert len(parser._LINE_NODES) <= 8 and len(parser._KNOWN) <= 8
+    program = parse("x = 29\ny = x * 30\nf = y + x")  # the newest are still read correctly
+    assert [s.line for s in program.statements] == [1, 2, 3]
