@@ -190,7 +190,11 @@ def _keep_whole(lines: list[str], body: list[ast.stmt]) -> None:
     """Keep the lines of a program parsed whole: a line holding only one-line statements
     (or none) reads alone as it read in the whole; a line a longer statement spans does not,
     nor a line ending in a backslash and the line it joins (`x = 1` there and `; y = 2` on
-    the next are two one-line statements, and the second line alone is a mistake)."""
+    the next are two one-line statements, and the second line alone is a mistake). Only
+    programs of assignments and expressions are kept: other statements can reach outside
+    their own lines (a decorator stands on the lines before its `def`)."""
+    if not all(type(node) in (ast.Assign, ast.Expr) for node in body):
+        return
     spanned: set[int] = set()
     for number, line in enumerate(lines, start=1):
         if line.rstrip().endswith("\\"):

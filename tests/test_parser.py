@@ -613,7 +613,7 @@ def test_long_lines_are_not_kept():
 LINE_PIECES = [
     "x = 2.0", "y = x * 3", "f = sin(x) + y", "", "# a comment", "  z = 1", "g = (x +", "y)",
     "h = [1, 2,", "3]", "w = x \\", "+ 1", "s = '''", "'''", "q = 1; r = q * 2", "if x: y = 1",
-    "t = x ** ** 2", "u = 1e999 * x", "; y = 2", "v = 1;", "v = [[1, 2], [3]]", "x", "θ = 0.5", "f = θ * x  # (",
+    "t = x ** ** 2", "u = 1e999 * x", "; y = 2", "v = 1;", "@f", "def g(): pass", "v = [[1, 2], [3]]", "x", "θ = 0.5", "f = θ * x  # (",
     "\tk = 1", "m = )(", "n = max(x, y, 3)", ";", "p = x @ [1, 2]",
 ]
 
@@ -665,6 +665,15 @@ def test_a_line_a_backslash_joins_is_not_read_alone():
     assert len(parse("w = 2 \\\n;").statements) == 1  # `w = 2 ;`, the `;` on line 2
     error = parse_outcome("x = 2.0\n;")
     assert isinstance(error, dict) and (error["line"], error["col"]) == (2, 1)
+
+
+def test_a_decorator_line_is_not_read_alone():
+    # Regression: a `def` node starts on its own line, after its decorator's; the `@f`
+    # line was kept as holding nothing, and `@f` then `x = 1` read as valid.
+    parser.clear_known_statements()
+    assert parse_outcome("@f\ndef g(): pass")["message"] == "defining functions is not supported"
+    error = parse_outcome("@f\nx = 1")
+    assert isinstance(error, dict) and error["message"].startswith("syntax error")
 
 
 def test_a_kept_line_keeps_its_place():
