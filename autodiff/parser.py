@@ -10,14 +10,13 @@ import ast
 import math
 import re
 import sys
-import threading
 import warnings
-from collections import OrderedDict
 
 import numpy as np
 
 from .errors import LimitError, ParseError
 from .limits import MAX_DEPTH, MAX_ELEMENTS, MAX_NDIM, MAX_NODES, MAX_SOURCE_CHARS
+from .lru import LRU
 from .ops import FUNCTIONS
 from .program import Apply, ArrayLit, Assign, Expr, Name, Num, Output, Program, Statement
 
@@ -128,11 +127,9 @@ KNOWN_STATEMENTS = 1024
 """One-line statements kept converted, by their line (see `_statement`)."""
 KNOWN_LINE_CHARS = 200
 """Longer lines are not kept: the memory they could hold stays small (1,024 short lines)."""
-_KNOWN: OrderedDict[tuple[str, int, int, int], tuple[Statement, int]] = OrderedDict()
-_KNOWN_LOCK = threading.Lock()
-
-
-_LINE_NODES: OrderedDict[tuple[str, int], list[ast.stmt] | None] = OrderedDict()
+_KNOWN = LRU(KNOWN_STATEMENTS)
+"""(statement, values it counts) by (line text, line number, start and end column)."""
+_LINE_NODES = LRU(KNOWN_STATEMENTS)
 """Python's syntax nodes of a line by its text and number; None: it does not parse alone."""
 _UNSEEN = object()
 NEW_LINES_PARSED_ALONE = 4
@@ -154,7 +151,7 @@ def _syntax_nodes(source: str, lines: list[str]) -> list[ast.stmt]:
     if kept and len(new) <= NEW_LINES_PARSED_ALONE and None not in kept:
         for number in new:
             kept[number - 1] = _line_nodes(lines[number - 1], number)
-            _keep_line(lines[number - 1], number, kept[number - 1])
+            _LINE_NODES.put((lines[number - 1], number), kept[number - 1])
         if None not in kept:
             return [node for nodes in kept for node in nodes]
     body = _python_ast(source).body
@@ -168,13 +165,7 @@ def _kept_lines(lines: list[str]) -> list:
     (too many, or one too long: the memory kept stays small)."""
     if len(lines) > KNOWN_STATEMENTS or any(len(line) > KNOWN_LINE_CHARS for line in lines):
         return []
-    with _KNOWN_LOCK:
-        kept = [_LINE_NODES.get((line, number), _UNSEEN)
-                for number, line in enumerate(lines, start=1)]
-        for number, (line, nodes) in enumerate(zip(lines, kept), start=1):
-            if nodes is not _UNSEEN:
-                _LINE_NODES.move_to_end((line, number))
-    return kept
+    return [_LINE_NODES.get((line, number), _UNSEEN) for number, line in enumerate(lines, start=1)]
 
 
 def _line_nodes(line: str, number: int) -> list[ast.stmt] | None:
@@ -206,14 +197,7 @@ def _keep_whole(lines: list[str], body: list[ast.stmt]) -> None:
         else:
             by_line.setdefault(node.lineno, []).append(node)
     for number, line in enumerate(lines, start=1):
-        _keep_line(line, number, None if number in spanned else by_line.get(number, []))
-
-
-def _keep_line(line: str, number: int, nodes: list[ast.stmt] | None) -> None:
-    with _KNOWN_LOCK:
-        _LINE_NODES[(line, number)] = nodes
-        while len(_LINE_NODES) > KNOWN_STATEMENTS:
-            _LINE_NODES.popitem(last=False)
+        _LINE_NODES.put((line, number), None if number in spanned else by_line.get(number, []))
 
 
 def _statement(converter: _Converter, node: ast.stmt) -> Statement:
@@ -227,27 +211,20 @@ def _statement(converter: _Converter, node: ast.stmt) -> Statement:
     if node.end_lineno != node.lineno or len(line) > KNOWN_LINE_CHARS:
         return converter.statement(node)
     key = (line, node.lineno, node.col_offset, node.end_col_offset)
-    with _KNOWN_LOCK:
-        found = _KNOWN.get(key)
-        if found is not None:
-            _KNOWN.move_to_end(key)
+    found = _KNOWN.get(key)
     if found is not None and converter.values + found[1] <= 2 * MAX_NODES:
         converter.values += found[1]
         return found[0]
     before = converter.values  # (over the limit, converting again says where it was crossed)
     statement = converter.statement(node)
-    with _KNOWN_LOCK:
-        _KNOWN[key] = (statement, converter.values - before)
-        while len(_KNOWN) > KNOWN_STATEMENTS:
-            _KNOWN.popitem(last=False)
+    _KNOWN.put(key, (statement, converter.values - before))
     return statement
 
 
 def clear_known_statements() -> None:
     """Forget every converted statement (benchmarks of programs never seen)."""
-    with _KNOWN_LOCK:
-        _KNOWN.clear()
-        _LINE_NODES.clear()
+    _KNOWN.clear()
+    _LINE_NODES.clear()
 
 
 SOURCE_NAME = "<program>"

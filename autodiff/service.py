@@ -7,8 +7,6 @@ responses. Analyses are cached by the normalised program and options, layouts (i
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass
 
 import orjson
@@ -17,6 +15,7 @@ from . import build, differentiate, render, trace
 from .dot import dot_source, trace_structure
 from .errors import AutodiffError, EvaluationError
 from .graph import check_output
+from .lru import LRU
 from .model import Graph
 from .serialize import graph_json
 
@@ -40,36 +39,6 @@ class Analysis:
     graph: Graph
     body: bytes
     """`serialize.graph_json` as UTF-8 JSON."""
-
-
-class LRU:
-    """A small thread-safe least-recently-used map."""
-
-    def __init__(self, size: int):
-        self.size = size
-        self._items: OrderedDict = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key):
-        """The value for key, or None; marks it recently used."""
-        with self._lock:
-            if key not in self._items:
-                return None
-            self._items.move_to_end(key)
-            return self._items[key]
-
-    def put(self, key, value) -> None:
-        """Store a value, dropping the least recently used beyond the size."""
-        with self._lock:
-            self._items[key] = value
-            self._items.move_to_end(key)
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
-
-    def clear(self) -> None:
-        """Forget everything (tests and benchmarks)."""
-        with self._lock:
-            self._items.clear()
 
 
 _analyses = LRU(ANALYSIS_CACHE_SIZE)

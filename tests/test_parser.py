@@ -687,7 +687,8 @@ def test_a_kept_line_keeps_its_place():
 
 def test_kept_lines_stay_within_their_bound(monkeypatch):
     # Every program a user types adds its lines: the oldest are dropped past the bound.
-    monkeypatch.setattr(parser, "KNOWN_STATEMENTS", 8)
+    monkeypatch.setattr(parser._KNOWN, "size", 8)
+    monkeypatch.setattr(parser._LINE_NODES, "size", 8)
     parser.clear_known_statements()
     for k in range(30):
         parse(f"x = {k}\ny = x * {k + 1}\nf = y + x")  # new lines one by one
