@@ -43,6 +43,10 @@ max_requests_jitter = 200
 if os.path.isdir("/dev/shm"):
     worker_tmp_dir = "/dev/shm"
 
+# No control socket: nothing here uses `gunicornc`, and by default gunicorn makes the socket
+# under $HOME, which the image's user does not have (it logged an error at every start).
+control_socket_disable = True
+
 # Access and error logs to stdout/stderr, where container runtimes collect them.
 accesslog = "-"
 errorlog = "-"
