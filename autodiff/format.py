@@ -22,17 +22,17 @@ def number(x: float) -> str:
 
 @lru_cache(maxsize=8192)  # the same few values recur in every step text of a graph
 def _number(x: float) -> str:
+    if x - x == 0.0 and x:  # finite and not zero: the common case, at once
+        text = f"{x:.4g}"
+        if "e" not in text:
+            return text
+        mantissa, exponent = text.split("e")
+        return f"{mantissa}e{int(exponent)}"
     if math.isnan(x):
         return "NaN"
     if math.isinf(x):
         return "∞" if x > 0 else "-∞"
-    if x == 0:
-        return "0"
-    text = f"{x:.4g}"
-    if "e" in text:
-        mantissa, exponent = text.split("e")
-        text = f"{mantissa}e{int(exponent)}"
-    return text
+    return "0"
 
 
 def fixed(x: float) -> str:
@@ -42,14 +42,18 @@ def fixed(x: float) -> str:
 
 @lru_cache(maxsize=8192)
 def _fixed(x: float) -> str:
-    if not math.isfinite(x) or x == 0:
-        return number(x)
-    magnitude = abs(x)
-    if 1e-3 <= magnitude < 1e6:
-        digits = 6 if x > 0 else 5
-        text = f"{x:.{digits}g}"
+    # Between 1e-3 and 1e6 six significant digits fit (five after a minus sign), unless
+    # rounding takes the number to an exponent, as 999999.5 does.
+    if 1e-3 <= x < 1e6:
+        text = f"{x:.6g}"
         if "e" not in text and len(text) <= FIXED_WIDTH:
             return text
+    elif -1e6 < x <= -1e-3:
+        text = f"{x:.5g}"
+        if "e" not in text and len(text) <= FIXED_WIDTH:
+            return text
+    elif not math.isfinite(x) or x == 0:
+        return _number(x)
     for digits in (2, 1, 0):  # -1.23e-100 is 10 characters: drop digits until it fits
         mantissa, exponent = f"{x:.{digits}e}".split("e")
         text = f"{mantissa}e{int(exponent)}"

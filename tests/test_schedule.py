@@ -273,6 +273,8 @@ def test_minus_infinity_is_named():
         (math.inf, "∞"),
         (-math.inf, "-∞"),
         (math.nan, "NaN"),
+        (9999.5, "1e4"),  # rounding takes it to an exponent
+        (-0.00012345, "-0.0001234"),
     ],
 )
 def test_numbers_have_four_significant_digits(x, text):
@@ -305,6 +307,24 @@ def test_fixed_width_numbers_fit(x):
     assert len(text) <= fmt.FIXED_WIDTH
     if math.isfinite(x) and x != 0:
         assert abs(float(text) - x) <= 0.05 * abs(x)
+
+
+@pytest.mark.parametrize(
+    "x, text",
+    [
+        (3.14159265, "3.14159"),
+        (-3.14159265, "-3.1416"),
+        (123456.789, "123457"),
+        (-0.001234, "-0.001234"),
+        (999999.5, "1.00e6"),  # six digits round it up to an exponent
+        (-99999.95, "-1.00e5"),
+        (0.00099995, "1.00e-3"),
+        (-0.0, "0"),
+        (-1.23e-100, "-1.2e-100"),
+    ],
+)
+def test_fixed_width_numbers_keep_as_many_digits_as_fit(x, text):
+    assert fmt.fixed(x) == text
 
 
 def test_fixed_width_holds_at_every_magnitude():
