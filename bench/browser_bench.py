@@ -5,8 +5,9 @@ time is taken from a capturing `keydown` listener to the first animation frame a
 a task (the frame's style, layout and paint are done by then). The floor is the same measure
 for a key the page ignores; what the page adds is the difference.
 
-Chromium draws at most one frame per 16.7 ms, so a press first waits for the next frame, and
-how long depends on where in the frame it lands. Two ways of pressing are measured:
+Chromium draws at most one frame per 16.7 ms: a press that comes soon after a frame waits for
+the next tick, while one that comes later starts a frame at once (the floor is then ~1 ms).
+So the wait depends on when the press comes, and two ways of pressing are measured:
 - at a random moment: each press waits a random 0–16.7 ms after the last painted frame, as a
   person's key presses fall anywhere in a frame. This is the figure a user sees.
 - just after a frame: each press is sent as soon as the last frame is painted, so it waits
