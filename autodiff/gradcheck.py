@@ -117,9 +117,14 @@ class Replay:
         """The output with input `input_index` set to `value` (call under np.errstate)."""
         values = dict(self.values)
         values[input_index] = value
+        return float(self._run(values))
+
+    def _run(self, values: dict[int, np.ndarray]) -> np.ndarray:
+        """Replay the ops from `values` (inputs and constants; filled in as it goes) and
+        give the output's value."""
         for index, forward, parents in self.ops:
             values[index] = np.asarray(forward(*[values[p] for p in parents]), dtype=np.float64)
-        return float(values[self.root])
+        return values[self.root]
 
     def batched_differences(self, cells: list[tuple[Node, tuple[int, ...]]],
                             nudges: list[tuple[np.float64, np.float64, float]]) -> list[float]:
@@ -134,9 +139,7 @@ class Replay:
             if len(batch) != points:
                 batch = values[node.index] = np.repeat(batch, points, axis=0)
             batch[(2 * k, *index)], batch[(2 * k + 1, *index)] = plus, minus
-        for index, forward, parents in self.ops:
-            values[index] = np.asarray(forward(*[values[p] for p in parents]), dtype=np.float64)
-        out = np.broadcast_to(values[self.root], (points,))
+        out = np.broadcast_to(self._run(values), (points,))
         return [float((out[2 * k] - out[2 * k + 1]) / (2 * h))
                 for k, (_, _, h) in enumerate(nudges)]
 
