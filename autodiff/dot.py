@@ -144,7 +144,15 @@ def structure(graph: Graph, edge_labels: bool = False) -> Structure:
 
 def trace_structure(trace: Trace, edge_labels: bool = False) -> Structure:
     """`structure` of the graph a trace will become, known before reverse mode runs: the
-    layout can start while the gradients and step texts are worked out."""
+    layout can start while the gradients and step texts are worked out (once for a trace
+    and the traces replayed from it)."""
+    found = trace.structures.get(bool(edge_labels))
+    if found is None:
+        found = trace.structures[bool(edge_labels)] = _trace_structure(trace, edge_labels)
+    return found
+
+
+def _trace_structure(trace: Trace, edge_labels: bool) -> Structure:
     labels, parents = trace_labels(trace), trace.parents
     return Structure(
         tuple(

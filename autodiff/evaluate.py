@@ -9,6 +9,7 @@ import numpy as np
 
 from .errors import AutodiffError, EvaluationError, LimitError
 from .limits import MAX_NODES, MAX_TOTAL_ELEMENTS
+from .lru import LRU
 from .model import KIND_CONST, KIND_INPUT, KIND_OP, all_finite
 from .ops import CONSTANTS, function_arities
 from .program import Apply, ArrayLit, Assign, Expr, Name, Num, Output, Program, is_literal
@@ -41,6 +42,9 @@ class Trace:
     labels: list[str] | None = field(default=None, repr=False, compare=False)
     """What the picture calls each entry, once `graph.trace_labels` has worked it out (the
     layout and the graph both need them, and a trace is labelled once)."""
+    structures: dict = field(default_factory=dict, repr=False, compare=False)
+    """`dot.trace_structure` by its edge-label option, worked out once: shared by every trace
+    replayed from this one (see `evaluate`), as their structure is the same."""
 
     @cached_property
     def parents(self) -> list[tuple[int, ...]]:
@@ -103,14 +107,7 @@ class _Evaluator:
         return self.add(self.literal(e), KIND_CONST, e, constant=text)
 
     def literal(self, e: Num | ArrayLit, requires_grad: bool = False) -> Var:
-        """A written number as a Var; one that overflows the dtype (float32) is refused."""
-        var = Var(e.value, requires_grad=requires_grad, dtype=self.dtype)
-        if not all_finite(var.value):
-            largest = f"{float(np.finfo(self.dtype).max):.1e}".replace("e+", "e")
-            raise EvaluationError(
-                f"this number is too large for {self.dtype} (about {largest} at most)",
-                e.line, e.col)
-        return var
+        return _literal(e, self.dtype, requires_grad)
 
     def name(self, e: Name) -> int:
         if e.id in self.env:
@@ -166,13 +163,97 @@ _EXPR_HANDLERS = {
 }
 
 
+def _literal(e: Num | ArrayLit, dtype: np.dtype, requires_grad: bool = False) -> Var:
+    """A written number as a Var; one that overflows the dtype (float32) is refused."""
+    var = Var(e.value, requires_grad=requires_grad, dtype=dtype)
+    if not all_finite(var.value):
+        largest = f"{float(np.finfo(dtype).max):.1e}".replace("e+", "e")
+        raise EvaluationError(
+            f"this number is too large for {dtype} (about {largest} at most)", e.line, e.col)
+    return var
+
+
 def _number_text(value: float) -> str:
     if value == int(value) and abs(value) < 1e15:
         return str(int(value))
     return repr(value)
 
 
+KNOWN_TRACES = 16
+"""Traces kept to be replayed when a program comes back with only its inputs changed: each
+holds at most `MAX_TOTAL_ELEMENTS` numbers a few times (values and local derivatives),
+mostly shared with the analyses `service.py` keeps."""
+_TRACES = LRU(KNOWN_TRACES)
+"""(statements, trace) by `_skeleton`."""
+
+
 def evaluate(program: Program, dtype: str = "float64") -> Trace:
-    """Run the program forward, tracing every value it computes."""
+    """Run the program forward, tracing every value it computes.
+
+    While a slider moves, the same program comes back with one input's number changed. Its
+    trace then has the same entries, names and ops: it is replayed from the kept one, the
+    ops applied again to the new numbers, without walking the program or working out the
+    structure again (what it changes is checked in tests against evaluating afresh).
+    """
+    dtype = np.dtype(dtype)
+    key = _skeleton(program, dtype)
     with np.errstate(all="ignore"):  # NaN and infinities are values to show, not warnings
-        return _Evaluator(program, np.dtype(dtype)).run()
+        kept = _TRACES.get(key)
+        if kept is not None and _same_skeleton(kept[0], program.statements):
+            replayed = _replay(kept[1], program, dtype)
+            if replayed is not None:
+                return replayed
+        trace = _Evaluator(program, dtype).run()
+    _TRACES.put(key, (program.statements, trace))
+    return trace
+
+
+def _skeleton(program: Program, dtype: np.dtype) -> tuple:
+    """What a trace's structure depends on: each statement itself (the parser hands back
+    the very same object for a line it has seen), except that an input's number counts only
+    by its shape. The kept statements stay alive with the trace, so no `id` is reused."""
+    return (dtype, *(
+        (s.target, s.line, s.col, np.shape(s.expr.value))
+        if isinstance(s, Assign) and is_literal(s.expr) else id(s)
+        for s in program.statements
+    ))
+
+
+def _same_skeleton(kept: tuple, statements: tuple) -> bool:
+    """Whether statements match kept ones: the same objects, or inputs in the same place."""
+    return len(kept) == len(statements) and all(
+        a is b or (isinstance(a, Assign) and isinstance(b, Assign) and is_literal(a.expr)
+                   and is_literal(b.expr) and a.target == b.target)
+        for a, b in zip(kept, statements)
+    )
+
+
+def _replay(kept: Trace, program: Program, dtype: np.dtype) -> Trace | None:
+    """The trace of `program`, whose skeleton is `kept`'s: new input Vars, the same
+    constants, each op applied again. None when a number does not fit the dtype (evaluating
+    afresh then says where)."""
+    numbers = {s.target: s.expr for s in program.statements
+               if isinstance(s, Assign) and is_literal(s.expr)}
+    fresh: dict[int, Var] = {}  # by the kept Var's serial
+    entries: list[Traced] = []
+    try:
+        for t in kept.entries:
+            old = t.var
+            if t.kind == KIND_INPUT:
+                var = _literal(numbers[t.name], dtype, requires_grad=True)
+            elif t.kind == KIND_OP:
+                var = apply_quietly(old.op.name, *[fresh.get(p.serial, p) for p in old.parents])
+                var.requires_grad = True
+            else:
+                var = old
+            fresh[old.serial] = var
+            entries.append(Traced(var, t.kind, t.name, t.line, t.col, t.constant))
+    except AutodiffError:
+        return None
+    return Trace(entries, {t.var.serial: i for i, t in enumerate(entries)}, kept.output,
+                 kept.output_line, kept.output_col, kept.labels, kept.structures)
+
+
+def clear_known_traces() -> None:
+    """Forget every kept trace (benchmarks of programs never seen)."""
+    _TRACES.clear()

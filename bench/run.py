@@ -31,6 +31,7 @@ import autodiff  # noqa: E402
 from app import create_app, tune_gc  # noqa: E402
 from autodiff import parser, render, schedule, service, svg  # noqa: E402
 from autodiff.dot import dot_source  # noqa: E402
+from autodiff.evaluate import clear_known_traces  # noqa: E402
 
 
 class Server:
@@ -88,10 +89,11 @@ def median_time(fn, repeat: int) -> float:
 
 
 def clear_caches() -> None:
-    """Forget analyses, converted statements, step plans, layouts and node drawings, as for a
-    program never seen."""
+    """Forget analyses, converted statements, kept traces, step plans, layouts and node
+    drawings, as for a program never seen."""
     service._analyses.clear()
     parser.clear_known_statements()
+    clear_known_traces()
     schedule.clear_plans()
     render.clear_cache()
     svg.node_template.cache_clear()
