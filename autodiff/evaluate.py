@@ -13,7 +13,7 @@ from .lru import LRU
 from .model import KIND_CONST, KIND_INPUT, KIND_OP, all_finite
 from .ops import CONSTANTS, function_arities
 from .program import Apply, ArrayLit, Assign, Expr, Name, Num, Output, Program, is_literal
-from .var import Var, apply_quietly
+from .var import Var, apply_quietly, run_op
 
 
 @dataclass
@@ -242,7 +242,8 @@ def _replay(kept: Trace, program: Program, dtype: np.dtype) -> Trace | None:
             if t.kind == KIND_INPUT:
                 var = _literal(numbers[t.name], dtype, requires_grad=True)
             elif t.kind == KIND_OP:
-                var = apply_quietly(old.op.name, *[fresh.get(p.serial, p) for p in old.parents])
+                parents = tuple([fresh.get(p.serial, p) for p in old.parents])
+                var = run_op(old.op, parents, dtype, old.value.shape)
                 var.requires_grad = True
             else:
                 var = old

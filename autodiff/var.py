@@ -42,7 +42,7 @@ class Var:
     def _result(cls, op: Op, parents: tuple[Var, ...], value: Array, partials) -> Var:
         v = cls.__new__(cls)
         v.value, v.op, v.parents, v.partials = value, op, parents, partials
-        v.requires_grad = any(p.requires_grad for p in parents)
+        v.requires_grad = False
         v.grad = None
         v.serial = next(_serial)
         return v
@@ -155,8 +155,17 @@ def apply_quietly(op_name: str, *args) -> Var:
     else:
         dtype = next((a.dtype for a in args if isinstance(a, Var)), _FLOAT64)
         parents = tuple(a if isinstance(a, Var) else Var(a, dtype=dtype) for a in args)
+    shape = result_shape(op.name, op.elementwise, [p.value.shape for p in parents])
+    var = run_op(op, parents, dtype, shape)
+    var.requires_grad = any(p.requires_grad for p in parents)
+    return var
+
+
+def run_op(op: Op, parents: tuple[Var, ...], dtype: np.dtype, shape: tuple[int, ...]) -> Var:
+    """`op` applied to Vars whose result's shape is known to be `shape` (checked by
+    `result_shape` first, or the same op on Vars of the same shapes before), not requiring
+    a gradient yet; call under `np.errstate(all="ignore")`."""
     xs = [p.value for p in parents]
-    shape = result_shape(op.name, op.elementwise, [x.shape for x in xs])
     out = np.asarray(op.forward(*xs), dtype=dtype)
     partials = None
     if op.elementwise:
