@@ -7,7 +7,6 @@ derivative` into its parents' running totals. Every step explains itself with th
 
 from __future__ import annotations
 
-import threading
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from itertools import groupby
@@ -15,6 +14,7 @@ from itertools import groupby
 import numpy as np
 
 from . import format as fmt
+from .lru import LRU
 from .model import KIND_OP, Contribution, Edge, Graph, Node, Step
 from .ops import OPS
 
@@ -82,26 +82,20 @@ def _plan(graph: Graph, log: list[LogEntry]) -> _Plan:
         graph.output,
         tuple((child, arg) for child, arg, _, _ in log),
     )
-    with _PLANS_LOCK:
-        found = _PLANS.get(key)
+    found = _PLANS.get(key)
     if found is None:
         found = _make_plan(graph, key[2])
-        with _PLANS_LOCK:
-            _PLANS[key] = found
-            while len(_PLANS) > PLAN_CACHE_SIZE:
-                del _PLANS[next(iter(_PLANS))]
+        _PLANS.put(key, found)
     return found
 
 
-_PLANS: dict[tuple, _Plan] = {}
-"""Plans by structure, oldest first (a dict keeps insertion order)."""
-_PLANS_LOCK = threading.Lock()
+_PLANS = LRU(PLAN_CACHE_SIZE)
+"""Plans by structure."""
 
 
 def clear_plans() -> None:
     """Forget every plan (benchmarks of programs never seen)."""
-    with _PLANS_LOCK:
-        _PLANS.clear()
+    _PLANS.clear()
 
 
 def _make_plan(graph: Graph, sweep: tuple[tuple[int, int], ...]) -> _Plan:

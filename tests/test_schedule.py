@@ -388,3 +388,19 @@ def test_compiled_templates_fill_as_fill_does(template, numbers):
     texts = [*numbers, *map(fmt.bracket, numbers)]
     form = fmt.compile_template(template, {"a": 0, "b": 1, "out": 2, "g": 3}, 4)
     assert fmt.fill_compiled(form, texts) == fmt.fill(template, by_name)
+
+
+def test_the_plan_in_use_is_kept_while_new_structures_come_and_go():
+    """Plans are kept least-recently-used first: a lecture's program stays planned while
+    students try many others."""
+    from autodiff import schedule
+
+    schedule.clear_plans()
+    lecture = "w1 = 2.0\nw2 = 1.5\ny = w1 * cos(3*w1 + w2)"
+    autodiff.build(lecture)
+    kept = set(map(id, schedule._PLANS._items.values()))
+    for k in range(2 * schedule.PLAN_CACHE_SIZE):
+        autodiff.build(f"x = 1\ny = x * {k + 2}")
+        autodiff.build(lecture.replace("2.0", f"2.{k}"))  # the lecture, its slider moving
+    assert len(schedule._PLANS) == schedule.PLAN_CACHE_SIZE
+    assert kept & set(map(id, schedule._PLANS._items.values()))
