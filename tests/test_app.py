@@ -58,6 +58,30 @@ def test_known_layout_is_not_sent_again(client):
     assert again["gradients"]["w1"] != first["gradients"]["w1"]
 
 
+@pytest.mark.parametrize("w1", [2.5, -1.25, 0.0, 1e-8, -40.0])
+def test_a_moving_slider_answers_as_a_new_program_would(client, w1):
+    """Moving w1's slider replays the kept trace (only a number changed): the answer must be
+    the one evaluating afresh gives, with the hand-derived gradients
+    d/dw1 w1·cos(3w1 + w2) = cos(3w1 + w2) - 3·w1·sin(3w1 + w2), d/dw2 = -w1·sin(3w1 + w2)."""
+    from autodiff import parser, service
+    from autodiff.evaluate import clear_known_traces
+
+    key = get_graph(client, REUSE).get_json()["layout"]["key"]
+    moved = REUSE.replace("w1 = 2.0", f"w1 = {w1!r}")
+    replayed = get_graph(client, moved, layout_key=key)
+    service._analyses.clear()
+    clear_known_traces()
+    parser.clear_known_statements()
+    fresh = get_graph(client, moved, layout_key=key)
+    assert replayed.status_code == fresh.status_code == 200
+    assert replayed.data == fresh.data
+    body, u = replayed.get_json(), 3 * w1 + 1.5
+    assert body["layout"] == {"key": key, "svg": None}
+    assert body["gradients"]["w1"] == pytest.approx(math.cos(u) - 3 * w1 * math.sin(u),
+                                                    rel=1e-14, abs=1e-300)
+    assert body["gradients"]["w2"] == pytest.approx(-w1 * math.sin(u), rel=1e-14, abs=1e-300)
+
+
 def test_user_error_is_400_with_position(client):
     res = get_graph(client, "w1 = 2\nw2 = 1\ny = w1 * w3")
     assert res.status_code == 400
