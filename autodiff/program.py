@@ -1,4 +1,10 @@
-"""The parsed program: a small tree of its own, so nothing downstream ever sees Python's `ast`."""
+"""The parsed program: a small tree of its own, so nothing downstream ever sees Python's `ast`.
+
+Read-only once parsed (the parser keeps statements and hands them to later programs). The
+nodes are slotted rather than frozen dataclasses only because a program has thousands: a
+frozen one sets each field through `object.__setattr__` and took 1.2 µs to build, a slotted
+one 0.3 µs (a seventh of the instructions parsing a 1,000-node program takes).
+"""
 
 from __future__ import annotations
 
@@ -7,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Num:
     """A number written in the program."""
 
@@ -16,7 +22,7 @@ class Num:
     col: int
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(eq=False, slots=True)
 class ArrayLit:
     """A list literal such as `[[1, 2], [3, 4]]`, already checked to be rectangular."""
 
@@ -29,7 +35,7 @@ class ArrayLit:
         self.value.flags.writeable = False
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Name:
     """A name: an input, an intermediate, or a constant such as `pi`."""
 
@@ -38,7 +44,7 @@ class Name:
     col: int
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Apply:
     """An operator or a function call, by op name (`add`, `neg`, `cos`, `amax`, ...)."""
 
@@ -51,7 +57,7 @@ class Apply:
 Expr = Num | ArrayLit | Name | Apply
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Assign:
     """`target = expr` (an augmented `x += e` arrives here as `x = x + e`)."""
 
@@ -61,7 +67,7 @@ class Assign:
     col: int
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Output:
     """A bare expression on a line of its own."""
 
