@@ -2,6 +2,7 @@
 
 import multiprocessing
 import os
+import threading
 
 # Listen on all interfaces so the container's published port reaches us; PORT as on most PaaS.
 bind = f"0.0.0.0:{os.environ.get('PORT', '8000')}"
@@ -14,6 +15,14 @@ worker_class = "gthread"
 
 # Per-worker thread count: enough to overlap I/O without oversubscribing the CPU.
 threads = 4
+
+# Requests run in those threads, and the deepest program the app takes (1,000 levels of
+# brackets, unary minus or calls) recurses through Python's parser there. A worker thread
+# with 512 KiB of stack crashed on the hostile sample and one with 1 MiB did not; threads get
+# the platform's default otherwise (8 MiB on glibc with the usual ulimit, 128 KiB on musl).
+# Forked workers inherit this size, so it holds wherever the image runs.
+THREAD_STACK_BYTES = 8 * 1024 * 1024
+threading.stack_size(THREAD_STACK_BYTES)
 
 # Above the app's own 10 s Graphviz timeout, so the app answers with an error first.
 timeout = 30

@@ -9,9 +9,11 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from hostile import load_hostile
 
 ROOT = Path(__file__).resolve().parent.parent
 START_TIMEOUT_S = 30
@@ -86,3 +88,47 @@ def test_gunicorn_logs_no_error_without_a_writable_home(server):
     _, log = server
     errors = [line for line in log.read_text().splitlines() if "[ERROR]" in line]
     assert errors == []
+
+
+def test_every_hostile_input_through_gunicorn_gets_an_answer(server):
+    """The hostile sample sent to the real server, where requests run in gunicorn's worker
+    threads (deep nesting recurses there, not in a test's main thread): each gets 200 or a
+    400 with a message, none a 5xx or a dropped connection, and no worker is restarted."""
+    base, log = server
+
+    def send(row: tuple[str, str, str]) -> tuple[str, int, dict]:
+        category, source, _ = row
+        body = json.dumps({"src": source}).encode()
+        request = urllib.request.Request(f"{base}/api/graph", data=body,
+                                         headers={"Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(request, timeout=30) as res:
+                return category, res.status, json.loads(res.read())
+        except urllib.error.HTTPError as err:
+            return category, err.code, json.loads(err.read())
+
+    with ThreadPoolExecutor(max_workers=8) as clients:  # several at once in each worker
+        answers = list(clients.map(send, load_hostile()))
+    for category, status, answer in answers:
+        assert status in (200, 400), (category, status)
+        if status == 400:
+            assert answer["error"]["message"], category
+    with urllib.request.urlopen(f"{base}/healthz", timeout=5) as res:
+        assert res.status == 200
+    lines = log.read_text().splitlines()
+    assert [line for line in lines if "[ERROR]" in line or "WORKER TIMEOUT" in line] == []
+    assert sum("Booting worker" in line for line in lines) == 2  # WEB_CONCURRENCY, no restart
+
+
+def test_worker_threads_get_a_stack_for_the_deepest_program():
+    """The config sets the threads' stack size rather than trusting the platform's default
+    (musl's 128 KiB would crash on deep nesting: 512 KiB did, here)."""
+    import runpy
+    import threading
+
+    before = threading.stack_size()
+    try:
+        config = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+        assert threading.stack_size() == config["THREAD_STACK_BYTES"] >= 4 * 1024 * 1024
+    finally:
+        threading.stack_size(before)
