@@ -612,7 +612,8 @@ class PendingLayout:
             self._finish.pieces  # noqa: B018  (made and kept for `result`)
 
     def result(self) -> Layout:
-        """The layout (waiting for dot if it still runs), or its LayoutError."""
+        """The layout (waiting for dot if it still runs), or its LayoutError. Threads asking
+        at once wait for the one that finishes it."""
         with self._lock:
             if self._found is None and self._finish is not None:
                 try:
@@ -621,6 +622,9 @@ class PendingLayout:
                     self._found = err
                 self._finish = None
                 _remember(self.key, self._found)
+                with _STARTING:
+                    if _RUNNING.get(self.key) is self:
+                        del _RUNNING[self.key]
         if isinstance(self._found, LayoutError):
             raise LayoutError(self._found.message)
         return self._found
@@ -633,16 +637,33 @@ def start_layout(
     return start_structure_layout(_structure(graph, bool(edge_labels)), timeout)
 
 
+_RUNNING: weakref.WeakValueDictionary[str, PendingLayout] = weakref.WeakValueDictionary()
+"""Layouts whose dot runs, by key: a request for the same structure meanwhile (a lecture
+hall opening one link at once) waits for that run instead of starting another. Weak, so a
+run no request waits for any more is stopped as before."""
+_STARTING = threading.Lock()
+"""Held while a dot is started (a millisecond or so), so one structure gets one run."""
+
+
 def start_structure_layout(s: Structure, timeout: float = LAYOUT_TIMEOUT) -> PendingLayout:
     """`start_layout` from a structure alone (e.g. `dot.trace_structure`, before the graph)."""
     found = _cached(s.key)
     if found is not None:
         return PendingLayout(s.key, found)
-    try:
-        return PendingLayout(s.key, finish=start_build(s, timeout))
-    except LayoutError as err:
-        _remember(s.key, err)
-        return PendingLayout(s.key, err)
+    with _STARTING:
+        running = _RUNNING.get(s.key)
+        if running is not None:
+            return running
+        found = _cached(s.key)  # finished while this thread waited for the lock
+        if found is not None:
+            return PendingLayout(s.key, found)
+        try:
+            pending = PendingLayout(s.key, finish=start_build(s, timeout))
+        except LayoutError as err:
+            _remember(s.key, err)
+            return PendingLayout(s.key, err)
+        _RUNNING[s.key] = pending
+        return pending
 
 
 def get_layout(graph: Graph, edge_labels: bool = False, timeout: float = LAYOUT_TIMEOUT) -> Layout:
@@ -672,10 +693,12 @@ def adopt_structure(graph: Graph, s: Structure) -> None:
 
 
 def clear_cache() -> None:
-    """Forget every layout and PNG."""
+    """Forget every layout and PNG (and any dot run others would wait for)."""
     with _CACHE_LOCK:
         _CACHE.clear()
         _PNGS.clear()
+    with _STARTING:
+        _RUNNING.clear()
 
 
 # --- frames ---------------------------------------------------------------------------------

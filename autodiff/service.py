@@ -7,6 +7,7 @@ responses. Analyses are cached by the normalised program and options, layouts (i
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 
 import orjson
@@ -109,19 +110,55 @@ def _analysis_and_layout(
     it lays the graph out while reverse mode, the step texts and the JSON are worked out.
     """
     key = _cache_key(source, options)
-    analysis = _analyses.get(key)
+    analysis, mine = _analyses.get(key), None
+    if analysis is None:
+        mine = _claim(key)
+        if mine is None:  # another request works on this very program: its answer is ours
+            analysis = _analyses.get(key)
     if analysis is not None:
         known = known_layout == render.structure_key(analysis.graph, options.edge_labels)
         pending = None if known else render.start_layout(analysis.graph, options.edge_labels)
         return analysis, pending
-    source, dtype, forward = key
-    traced = trace(source, dtype)
-    check_output(traced)  # no layout for a program that has no gradients to show
-    s = trace_structure(traced, options.edge_labels)
-    pending = None if known_layout == s.key else render.start_structure_layout(s)
-    graph = differentiate(traced, forward)
-    render.adopt_structure(graph, s)
-    return _store(key, graph), pending
+    try:
+        source, dtype, forward = key
+        traced = trace(source, dtype)
+        check_output(traced)  # no layout for a program that has no gradients to show
+        s = trace_structure(traced, options.edge_labels)
+        pending = None if known_layout == s.key else render.start_structure_layout(s)
+        graph = differentiate(traced, forward)
+        render.adopt_structure(graph, s)
+        return _store(key, graph), pending
+    finally:
+        if mine is not None:
+            _release(key, mine)
+
+
+PEER_WAIT_S = 20.0
+"""How long a request waits for another working out the same program (far longer than any
+analysis takes within the limits); then it works it out itself."""
+_WORKING: dict[tuple, threading.Event] = {}
+"""Programs being analysed, by cache key: set once the analysis is stored (or failed)."""
+_WORKING_LOCK = threading.Lock()
+
+
+def _claim(key: tuple) -> threading.Event | None:
+    """Claim the analysis of a program: an event to `_release` once it is stored, or None
+    after waiting for the request that claimed it first (a lecture hall opening one link at
+    once makes one analysis and one layout per worker, not one per request)."""
+    with _WORKING_LOCK:
+        working = _WORKING.get(key)
+        if working is None:
+            _WORKING[key] = mine = threading.Event()
+            return mine
+    working.wait(PEER_WAIT_S)
+    return None
+
+
+def _release(key: tuple, mine: threading.Event) -> None:
+    with _WORKING_LOCK:
+        if _WORKING.get(key) is mine:
+            del _WORKING[key]
+    mine.set()
 
 
 def frame_svg(source: str, options: Options, step: int | None) -> str:

@@ -9,6 +9,7 @@ import xml.etree.ElementTree as ET
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
+import orjson
 import pytest
 
 import autodiff
@@ -672,3 +673,99 @@ def test_dot_runs_in_one_empty_directory_made_again_if_removed():
     assert os.path.isdir(again) and again != first
     render.clear_cache()
     assert render.get_layout(build("a = 2\nf = a * a")).nodes == 2
+
+
+def counted_builds(monkeypatch) -> list[str]:
+    """The keys of every dot run started from now on."""
+    runs: list[str] = []
+    real = render.start_build
+
+    def start_build(s, timeout=render.LAYOUT_TIMEOUT):
+        runs.append(s.key)
+        return real(s, timeout)
+
+    monkeypatch.setattr(render, "start_build", start_build)
+    return runs
+
+
+def test_one_dot_run_for_a_structure_asked_for_while_it_runs(monkeypatch):
+    render.clear_cache()
+    runs = counted_builds(monkeypatch)
+    graph = autodiff.build(by_slug("gates").source)
+    first, second = render.start_layout(graph), render.start_layout(graph)
+    assert first is second
+    with ThreadPoolExecutor(4) as pool:  # several requests waiting for the same run
+        layouts = list(pool.map(lambda pending: pending.result(), [first] * 4 + [second] * 4))
+    assert all(layout is layouts[0] for layout in layouts)
+    assert render.start_layout(graph).result() is layouts[0]  # then from the cache
+    assert len(runs) == 1
+
+
+def test_a_run_no_request_waits_for_is_forgotten(monkeypatch):
+    import gc
+
+    render.clear_cache()
+    runs = counted_builds(monkeypatch)
+    graph = autodiff.build(by_slug("reuse").source)
+    pending = render.start_layout(graph)
+    dot_process = pending._finish.run.dot.proc
+    del pending
+    gc.collect()
+    assert len(render._RUNNING) == 0
+    assert dot_process.wait(timeout=5) is not None  # stopped, not left running
+    assert render.get_layout(graph).key == render.structure_key(graph)
+    assert len(runs) == 2
+
+
+def test_requests_for_one_new_program_at_once_share_one_analysis(monkeypatch):
+    """A lecture hall opening one link: the first request works the program out and lays it
+    out; the others wait for it and answer the same."""
+    import threading
+
+    from autodiff import parser, service
+    from autodiff.evaluate import clear_known_traces
+
+    service._analyses.clear()
+    clear_known_traces()
+    parser.clear_known_statements()
+    render.clear_cache()
+    runs = counted_builds(monkeypatch)
+    traces = []
+    real_trace = service.trace
+    monkeypatch.setattr(service, "trace", lambda *a: traces.append(a) or real_trace(*a))
+    source = "w1 = 2.0\nw2 = 1.5\ny = w1 * cos(3*w1 + w2)\nlecture = y * 1"
+    start = threading.Barrier(8)
+
+    def open_link(_):
+        start.wait()
+        return service.graph_answer(source, service.Options())
+
+    with ThreadPoolExecutor(8) as pool:
+        bodies = list(pool.map(open_link, range(8)))
+    assert len(traces) == 1 and len(runs) == 1
+    assert all(body == bodies[0] for body in bodies)
+    answer = orjson.loads(bodies[0])
+    u = 3 * 2.0 + 1.5  # d/dw1 w1 cos(u) = cos(u) - 3 w1 sin(u), d/dw2 = -w1 sin(u)
+    assert answer["gradients"]["w1"] == pytest.approx(np.cos(u) - 6 * np.sin(u), rel=1e-14)
+    assert answer["gradients"]["w2"] == pytest.approx(-2 * np.sin(u), rel=1e-14)
+    assert answer["layout"]["svg"].startswith("<svg")
+
+
+def test_requests_waiting_for_a_program_that_fails_get_its_error():
+    from autodiff import service
+    from autodiff.errors import AutodiffError
+
+    service._analyses.clear()
+    source = "x = 2\ny = x * nope"
+
+    def open_link(_):
+        try:
+            service.graph_answer(source, service.Options())
+        except AutodiffError as err:
+            return err.message, err.line, err.col
+        return None
+
+    with ThreadPoolExecutor(6) as pool:
+        errors = list(pool.map(open_link, range(6)))
+    assert errors == [("name 'nope' has no value; add a line such as 'nope = 1.0'", 2, 9)] * 6
+    assert service._WORKING == {}
