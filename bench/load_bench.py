@@ -53,16 +53,22 @@ def start_gunicorn(port: int) -> subprocess.Popen:
     raise RuntimeError("gunicorn did not start")
 
 
-def hammer(port: int, paths: list[str]) -> tuple[float, list[float], int]:
-    """Send every path once from CLIENTS threads; wall time, latencies, and non-2xx count."""
+def hammer(port: int, paths: list[str], clients: int = CLIENTS,
+           together: bool = False) -> tuple[float, list[float], int]:
+    """Send every path once from `clients` threads; wall time, latencies, and non-2xx count.
+    `together`: each client sends one path, all at the same moment."""
     latencies: list[float] = []
     errors = 0
     lock = threading.Lock()
     todo = iter(paths)
+    start_line = threading.Barrier(clients)
 
     def client() -> None:
         nonlocal errors
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        if together:
+            conn.connect()
+            start_line.wait()
         while True:
             with lock:
                 path = next(todo, None)
@@ -78,7 +84,7 @@ def hammer(port: int, paths: list[str]) -> tuple[float, list[float], int]:
                 errors += res.status >= 300
         conn.close()
 
-    threads = [threading.Thread(target=client) for _ in range(CLIENTS)]
+    threads = [threading.Thread(target=client) for _ in range(clients)]
     start = time.perf_counter()
     for t in threads:
         t.start()
@@ -94,6 +100,23 @@ def percentile(sorted_values: list[float], p: float) -> float:
 def _fresh(k: int) -> str:
     """A program no worker has seen: its constants, and so its layout, differ with k."""
     return "/api/graph?src=" + quote(f"x = 0.5\ny = 2\nf = sin(x * {k}) * y + exp(-x) / {k + 1}")
+
+
+BURST_CLIENTS = 24
+BURSTS = 3
+
+
+def lecture_bursts(port: int) -> tuple[float, list[float], int]:
+    """A lecture hall opening one link: BURST_CLIENTS clients ask for the same new 300-node
+    program at the same moment, BURSTS times (a new program each time). Total wall time,
+    latencies and errors."""
+    wall, latencies, errors = 0.0, [], 0
+    for k in range(BURSTS):
+        source = with_nodes(300).replace("x = 0.5", f"x = 0.5\nlecture{k} = 1", 1)
+        took, lat, bad = hammer(port, [f"/api/graph?src={quote(source)}"] * BURST_CLIENTS,
+                                BURST_CLIENTS, together=True)
+        wall, latencies, errors = wall + took, latencies + lat, errors + bad
+    return wall, sorted(latencies), errors
 
 
 def run(table) -> None:
@@ -117,6 +140,11 @@ def run(table) -> None:
             rows.append([name, str(len(paths)), f"{len(paths) / wall:.0f}",
                          *(f"{percentile(lat, p) * 1e3:.1f} ms" for p in (0.5, 0.95, 0.99)),
                          str(errors)])
+        wall, lat, errors = lecture_bursts(port)
+        rows.append([f"one new program (300 nodes), {BURST_CLIENTS} clients at once, "
+                     f"{BURSTS} times", str(len(lat)), f"{len(lat) / wall:.0f}",
+                     *(f"{percentile(lat, p) * 1e3:.1f} ms" for p in (0.5, 0.95, 0.99)),
+                     str(errors)])
     finally:
         proc.terminate()
         proc.wait(timeout=15)
