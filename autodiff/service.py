@@ -71,7 +71,14 @@ def _store(key: tuple, graph: Graph) -> Analysis:
 def analyse(source: str, options: Options) -> Analysis:
     """Build (or fetch) the graph of a program and its JSON body."""
     key = _cache_key(source, options)
-    return _analyses.get(key) or _store(key, _build(key))
+    analysis, mine = _known_or_claimed(key)
+    if analysis is not None:
+        return analysis
+    try:
+        return _store(key, _build(key))
+    finally:
+        if mine is not None:
+            _release(key, mine)
 
 
 def encode(body: dict) -> bytes:
@@ -110,11 +117,7 @@ def _analysis_and_layout(
     it lays the graph out while reverse mode, the step texts and the JSON are worked out.
     """
     key = _cache_key(source, options)
-    analysis, mine = _analyses.get(key), None
-    if analysis is None:
-        mine = _claim(key)
-        if mine is None:  # another request works on this very program: its answer is ours
-            analysis = _analyses.get(key)
+    analysis, mine = _known_or_claimed(key)
     if analysis is not None:
         known = known_layout == render.structure_key(analysis.graph, options.edge_labels)
         pending = None if known else render.start_layout(analysis.graph, options.edge_labels)
@@ -139,6 +142,16 @@ analysis takes within the limits); then it works it out itself."""
 _WORKING: dict[tuple, threading.Event] = {}
 """Programs being analysed, by cache key: set once the analysis is stored (or failed)."""
 _WORKING_LOCK = threading.Lock()
+
+
+def _known_or_claimed(key: tuple) -> tuple[Analysis | None, threading.Event | None]:
+    """The stored analysis (after waiting for a request working it out), or None and, when
+    this request is the one to work it out, its claim to `_release` once stored."""
+    analysis = _analyses.get(key)
+    if analysis is not None:
+        return analysis, None
+    mine = _claim(key)
+    return (_analyses.get(key) if mine is None else None), mine
 
 
 def _claim(key: tuple) -> threading.Event | None:

@@ -769,3 +769,28 @@ def test_requests_waiting_for_a_program_that_fails_get_its_error():
         errors = list(pool.map(open_link, range(6)))
     assert errors == [("name 'nope' has no value; add a line such as 'nope = 1.0'", 2, 9)] * 6
     assert service._WORKING == {}
+
+
+def test_frames_of_one_new_program_asked_for_at_once_share_one_analysis(monkeypatch):
+    """Slides showing one `/svg` frame, opened by many at once: one build, one dot run."""
+    import threading
+
+    from autodiff import service
+
+    service._analyses.clear()
+    render.clear_cache()
+    runs = counted_builds(monkeypatch)
+    builds = []
+    real_build = service._build
+    monkeypatch.setattr(service, "_build", lambda key: builds.append(key) or real_build(key))
+    source = "a = 4\nb = 3\nc = a + b\nd = a * c\nslide = d * 1"
+    start = threading.Barrier(8)
+
+    def open_slide(_):
+        start.wait()
+        return service.frame_svg(source, service.Options(), 3)
+
+    with ThreadPoolExecutor(8) as pool:
+        frames_ = list(pool.map(open_slide, range(8)))
+    assert len(builds) == 1 and len(runs) == 1
+    assert all(frame == frames_[0] for frame in frames_) and frames_[0].startswith("<svg")
