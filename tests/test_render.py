@@ -783,7 +783,9 @@ def test_frames_of_one_new_program_asked_for_at_once_share_one_analysis(monkeypa
     builds = []
     real_build = service._build
     monkeypatch.setattr(service, "_build", lambda key: builds.append(key) or real_build(key))
-    source = "a = 4\nb = 3\nc = a + b\nd = a * c\nslide = d * 1"
+    # Long enough that building it outlasts a thread's turn with the interpreter.
+    source = "t0 = 0.5\nt1 = 1.5\n" + "".join(
+        f"t{k} = tanh(t{k - 1}) * t{k - 2} + 0.1\n" for k in range(2, 60))
     start = threading.Barrier(8)
 
     def open_slide(_):
