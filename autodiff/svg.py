@@ -118,9 +118,12 @@ class Placement:
 
 
 def flip(text: str) -> Point:
-    """A Graphviz `x,y` as an SVG point."""
-    x, y = text.split(",")[:2]
-    return float(x), -float(y)
+    """A Graphviz `x,y` (or `x,y,z`) as an SVG point."""
+    x, _, y = text.partition(",")
+    try:  # thousands of points per large layout: the common case first
+        return float(x), -float(y)
+    except ValueError:
+        return float(x), -float(y.partition(",")[0])
 
 
 def flipped(tokens: list[str]) -> str:

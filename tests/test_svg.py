@@ -314,3 +314,12 @@ def test_png_frames_are_cached(monkeypatch):
     assert render.render_png(layout, graph, 3) == first
     assert render.render_png(layout, graph, 4) != first
     assert len(calls) == 2
+
+
+def test_a_graphviz_point_becomes_an_svg_point():
+    from autodiff.svg import flip
+
+    assert flip("27.5,-108") == (27.5, 108.0)
+    assert flip("27.5,108,3") == (27.5, -108.0)  # a third coordinate is ignored
+    with pytest.raises(ValueError):
+        flip("27.5")
