@@ -213,17 +213,20 @@ def _skeleton(program: Program, dtype: np.dtype) -> tuple:
     the very same object for a line it has seen), except that an input's number counts only
     by its shape. The kept statements stay alive with the trace, so no `id` is reused."""
     return (dtype, *(
-        (s.target, s.line, s.col, np.shape(s.expr.value))
-        if isinstance(s, Assign) and is_literal(s.expr) else id(s)
+        (s.target, s.line, s.col, np.shape(s.expr.value)) if _is_input(s) else id(s)
         for s in program.statements
     ))
+
+
+def _is_input(s: Assign | Output) -> bool:
+    """Whether a statement assigns a written number to a name: an input."""
+    return isinstance(s, Assign) and is_literal(s.expr)
 
 
 def _same_skeleton(kept: tuple, statements: tuple) -> bool:
     """Whether statements match kept ones: the same objects, or inputs in the same place."""
     return len(kept) == len(statements) and all(
-        a is b or (isinstance(a, Assign) and isinstance(b, Assign) and is_literal(a.expr)
-                   and is_literal(b.expr) and a.target == b.target)
+        a is b or (_is_input(a) and _is_input(b) and a.target == b.target)
         for a, b in zip(kept, statements)
     )
 
@@ -232,8 +235,7 @@ def _replay(kept: Trace, program: Program, dtype: np.dtype) -> Trace | None:
     """The trace of `program`, whose skeleton is `kept`'s: new input Vars, the same
     constants, each op applied again. None when a number does not fit the dtype (evaluating
     afresh then says where)."""
-    numbers = {s.target: s.expr for s in program.statements
-               if isinstance(s, Assign) and is_literal(s.expr)}
+    numbers = {s.target: s.expr for s in program.statements if _is_input(s)}
     fresh: dict[int, Var] = {}  # by the kept Var's serial
     entries: list[Traced] = []
     try:
