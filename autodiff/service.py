@@ -8,6 +8,8 @@ responses. Analyses are cached by the normalised program and options, layouts (i
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import orjson
@@ -71,14 +73,8 @@ def _store(key: tuple, graph: Graph) -> Analysis:
 def analyse(source: str, options: Options) -> Analysis:
     """Build (or fetch) the graph of a program and its JSON body."""
     key = _cache_key(source, options)
-    analysis, mine = _known_or_claimed(key)
-    if analysis is not None:
-        return analysis
-    try:
-        return _store(key, _build(key))
-    finally:
-        if mine is not None:
-            _release(key, mine)
+    with _known_or_claimed(key) as analysis:
+        return analysis or _store(key, _build(key))
 
 
 def encode(body: dict) -> bytes:
@@ -117,12 +113,11 @@ def _analysis_and_layout(
     it lays the graph out while reverse mode, the step texts and the JSON are worked out.
     """
     key = _cache_key(source, options)
-    analysis, mine = _known_or_claimed(key)
-    if analysis is not None:
-        known = known_layout == render.structure_key(analysis.graph, options.edge_labels)
-        pending = None if known else render.start_layout(analysis.graph, options.edge_labels)
-        return analysis, pending
-    try:
+    with _known_or_claimed(key) as analysis:
+        if analysis is not None:
+            known = known_layout == render.structure_key(analysis.graph, options.edge_labels)
+            pending = None if known else render.start_layout(analysis.graph, options.edge_labels)
+            return analysis, pending
         source, dtype, forward = key
         traced = trace(source, dtype)
         check_output(traced)  # no layout for a program that has no gradients to show
@@ -131,9 +126,6 @@ def _analysis_and_layout(
         graph = differentiate(traced, forward)
         render.adopt_structure(graph, s)
         return _store(key, graph), pending
-    finally:
-        if mine is not None:
-            _release(key, mine)
 
 
 PEER_WAIT_S = 20.0
@@ -144,14 +136,20 @@ _WORKING: dict[tuple, threading.Event] = {}
 _WORKING_LOCK = threading.Lock()
 
 
-def _known_or_claimed(key: tuple) -> tuple[Analysis | None, threading.Event | None]:
-    """The stored analysis (after waiting for a request working it out), or None and, when
-    this request is the one to work it out, its claim to `_release` once stored."""
+@contextmanager
+def _known_or_claimed(key: tuple) -> Iterator[Analysis | None]:
+    """The stored analysis (after waiting for a request working it out), or None: then the
+    block works it out and stores it, and requests waiting for this one go on when it ends."""
     analysis = _analyses.get(key)
     if analysis is not None:
-        return analysis, None
+        yield analysis
+        return
     mine = _claim(key)
-    return (_analyses.get(key) if mine is None else None), mine
+    try:
+        yield _analyses.get(key) if mine is None else None
+    finally:
+        if mine is not None:
+            _release(key, mine)
 
 
 def _claim(key: tuple) -> threading.Event | None:
