@@ -28,10 +28,11 @@ NODE_ATTRS = {"shape": "box", "fixedsize": "true", "label": '""'}
 EDGE_ATTRS = {"arrowsize": "0.9"}
 EDGE_LABEL = (
     '<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="0"><TR>'
-    f'<TD FIXEDSIZE="TRUE" WIDTH="{LOCAL_WIDTH}" HEIGHT="{LOCAL_HEIGHT}"></TD>'
+    f'<TD FIXEDSIZE="TRUE" WIDTH="{LOCAL_WIDTH}" HEIGHT="{LOCAL_HEIGHT}" BGCOLOR="white"></TD>'
     "</TR></TABLE>>"
 )
-"""With edge labels: an empty box of the label's size, so Graphviz keeps room for it."""
+"""With edge labels: an empty box of the label's size, so Graphviz keeps room for it (filled,
+so its SVG says where it put it)."""
 POINTS_PER_INCH = 72
 
 EFFORT: tuple[tuple[int, dict[str, str]], ...] = (

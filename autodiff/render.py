@@ -8,9 +8,9 @@
     frame = start_frame(graph, None)           # ... while the caller does other work
     svg = frame(pending.result())
 
-Graphviz only places fixed-size boxes and routes the edges (`dot -Tjson0`, in its own
-session, an empty directory and a bare environment; a spare one waits with its plugins
-loaded); `svg.py` draws the SVG from those coordinates. The SVG contract, shared with the
+Graphviz only places fixed-size boxes and routes the edges (`dot -Tsvg`, read for its
+coordinates alone, in its own session, an empty directory and a bare environment; a spare
+one waits with its plugins loaded); `svg.py` draws the SVG from those coordinates. The SVG contract, shared with the
 browser (which applies the rules of `autodiff.frames` to this same SVG in JS; the class
 names there are the state classes below):
 
@@ -66,13 +66,11 @@ from dataclasses import dataclass
 from functools import cached_property, lru_cache, partial
 from typing import IO
 
-import orjson
-
 from .dot import Structure, structure, structure_dot
 from .errors import AutodiffError
 from .frames import FrameState, class_attr, final_state, frame_state, slot_order, timeline
 from .model import Graph
-from .svg import Pieces, Placement, Route, Slot, draw, escape, flip, prepare, route
+from .svg import Pieces, Placement, Route, Slot, centre, draw, escape, point, prepare, route
 
 LAYOUT_TIMEOUT = 10.0
 """Seconds Graphviz may take for one layout."""
@@ -196,7 +194,7 @@ def plugin_dir() -> str | None:
         env = {"PATH": "/usr/bin:/bin", "GVBINDIR": folder}
         run = partial(subprocess.run, capture_output=True, env=env, timeout=10, check=True)
         run([dot_binary(), "-c"], stdin=subprocess.DEVNULL)
-        if b'"objects"' not in run([dot_binary(), "-Tjson0"], input=b"digraph{a->b}").stdout:
+        if b"<svg" not in run([dot_binary(), "-Tsvg"], input=b"digraph{a->b}").stdout:
             raise ValueError("no layout with the plugins alone")
     except (OSError, ValueError, subprocess.SubprocessError):
         shutil.rmtree(folder, ignore_errors=True)
@@ -319,7 +317,7 @@ def _feed(dot: Dot, source: bytes) -> bool:
 
 
 class Spare:
-    """One `dot -Tjson0` started before it is needed, waiting for its input: dot loads its
+    """One `dot -Tsvg` started before it is needed, waiting for its input: dot loads its
     plugins before it reads, so its start-up is then off the clock of the request using it."""
 
     def __init__(self) -> None:
@@ -366,7 +364,7 @@ class Spare:
                 file.close()
 
 
-SPARE_OUTPUT = "json0"
+SPARE_OUTPUT = "svg"
 PIPE_BYTES = 65_536
 """A pipe's buffer where it cannot be grown: DOT texts that fit go to the spare without
 blocking the request."""
@@ -477,28 +475,60 @@ def _checked(returncode: int, out: bytes, err: bytes) -> str:
 # --- Graphviz's coordinates -----------------------------------------------------------------
 
 
+NUMBER = r"([-+.0-9eE]+)"
+"""One coordinate in Graphviz's SVG (float() checks it)."""
+NUMBERS = r"[-+.0-9eE, ]*"
+"""Coordinates; captured text holds nothing else, so it may be copied into our SVG."""
+GRAPHVIZ_BOX = re.compile(
+    rf'<g id="graph0" class="graph"[^>]*>\s*<title>[^<]*</title>\s*<polygon[^>]* points="({NUMBERS})"'
+)
+"""The background of Graphviz's SVG: its padded bounding box."""
+GRAPHVIZ_NODE = re.compile(
+    rf'<g id="[^"]*" class="node">\s*<title>n(\d+)</title>\s*'
+    rf'<polygon[^>]* points="{NUMBER},{NUMBER} [^ "]+ {NUMBER},{NUMBER}{NUMBERS}"'
+)
+"""A node's id and two opposite corners of its box."""
+GRAPHVIZ_EDGE = re.compile(
+    rf'<g id="e(\d+)" class="edge">\s*<title>[^<]*</title>\s*'
+    rf'<path[^>]* d="(M{NUMBER},{NUMBER}C{NUMBER},{NUMBER}{NUMBERS} {NUMBER},{NUMBER})"[^>]*/>\s*'
+    rf'(?:<polygon fill="black"[^>]* points="({NUMBERS})"[^>]*/>\s*)?'  # the arrowhead
+    rf'(?:<polygon fill="white"[^>]* points="({NUMBERS})"[^>]*/>\s*)?'  # the label's box
+    r"</g>"
+)
+"""An edge's id, its path data with its first two and last points, then the arrowhead and
+the label's box when it has them."""
+
+
 def placement(text: str, s: Structure) -> Placement:
-    """Node centres and edge routes from `dot -Tjson0`, in SVG coordinates."""
+    """Node corners and edge routes from Graphviz's own SVG (`dot -Tsvg`: its coordinates
+    keep two decimals everywhere, where `-Tjson0` rounds positions to five digits, a few
+    points off beyond 100,000)."""
     try:
-        found = orjson.loads(text)  # twice as fast as json: ~1 MB at 1,000 nodes
-        left, bottom, right, top = (float(v) for v in found["bb"].split(","))
-        pad = float(found.get("pad", 0.0)) * POINTS_PER_INCH
-        centres = {o["name"]: o["pos"] for o in found.get("objects", ()) if "pos" in o}
-        edges = {e["id"]: e for e in found.get("edges", ()) if "id" in e}
-        nodes = [centres[f"n{i}"] for i in range(len(s.nodes))]
+        xs, ys = zip(*map(point, GRAPHVIZ_BOX.search(text)[1].split()))
+        corners = {k: _corner(*xy) for k, *xy in GRAPHVIZ_NODE.findall(text)}
+        edges = {k: rest for k, *rest in GRAPHVIZ_EDGE.findall(text)}
         return Placement(
-            (left - pad, -top - pad, right - left + 2 * pad, top - bottom + 2 * pad),
-            tuple(flip(pos) for pos in nodes),
-            tuple(_route(edges[f"e{k}"], nodes, s.edges[k]) for k in range(len(s.edges))),
+            (min(xs), min(ys), max(xs) - min(xs), max(ys) - min(ys)),
+            tuple(corners[str(k)] for k in range(len(s.nodes))),
+            tuple(_route(*edges[str(k)]) for k in range(len(s.edges))),
         )
-    except (ValueError, KeyError, TypeError, IndexError, AttributeError) as err:
+    except (ValueError, KeyError, TypeError, IndexError) as err:
         raise LayoutError(f"Graphviz produced an unreadable layout ({err!r})") from None
 
 
-def _route(found: dict, centres: list[str], ends: tuple[int, int, int]) -> Route:
-    """An edge's route; a straight line between its nodes if Graphviz gave none."""
-    pos = found.get("pos") or " ".join([centres[ends[0]]] * 2 + [centres[ends[1]]] * 2)
-    return route(pos, found.get("lp"))
+def _corner(x0: str, y0: str, x1: str, y1: str) -> tuple[float, float]:
+    """The top-left corner of a box from two opposite ones."""
+    return min(float(x0), float(x1)), min(float(y0), float(y1))
+
+
+def _route(*found: str) -> Route:
+    """An edge from what GRAPHVIZ_EDGE found (thousands per layout: the usual case is made
+    here from the numbers found; `svg.route` works through the rest)."""
+    d, x0, y0, x1, y1, x2, y2, head, label = found
+    start, leaving = (float(x0), float(y0)), (float(x1), float(y1))
+    if leaving == start or not head:
+        return route(d, head or None, label or None)
+    return Route(d, start, leaving, (float(x2), float(y2)), head, centre(label) if label else None)
 
 
 # --- the layout: our SVG as a frame template -----------------------------------------------
@@ -548,7 +578,7 @@ def start_build(s: Structure, timeout: float = LAYOUT_TIMEOUT) -> Build:
     """Start dot on a structure now; calling the result waits for it and makes the Layout."""
     if s.size > MAX_LAYOUT_SIZE:
         raise LayoutError(_too_large(timeout))
-    return Build(s, DotRun(structure_dot(s), "json0", timeout))
+    return Build(s, DotRun(structure_dot(s), "svg", timeout))
 
 
 def build_layout(s: Structure, timeout: float = LAYOUT_TIMEOUT) -> Layout:

@@ -7,9 +7,9 @@ classes and number lines) is left as gaps, `Slot`s, between static parts; a fram
 parts joined with its texts (see `render.Layout`). The look is in the style sheet the caller
 passes (`render.FRAME_CSS`), keyed by the classes written here.
 
-Coordinates are Graphviz's with y negated (the viewBox starts at the top-left of Graphviz's
-bounding box), so edge routes are copied through as text; each node is drawn once per kind
-of node, relative to its corner, and moved into place with a translation.
+Coordinates are those of Graphviz's own SVG (y grows downward, the viewBox is its padded
+bounding box), so edge routes and arrowheads are copied through as text; each node is drawn
+once per kind of node, relative to its corner, and moved into place with a translation.
 """
 
 from __future__ import annotations
@@ -61,10 +61,10 @@ ID = "\x00"
 AT = "\x01"
 """Stands for the node's position in a node template."""
 
-PATH_DATA = re.compile(r"[MC0-9.,eE+\- ]*")
-"""What path data made from Graphviz's numbers can hold."""
-MARKS = ("e,", "s,")
-"""Arrow end points in a Graphviz `pos`, before its spline points."""
+PATH_DATA = re.compile(r"M[0-9.,eE+\- ]+C[0-9.,eE+\- ]+")
+"""What a Graphviz edge's path data can hold: one move, then cubic Bézier points."""
+POINTS = re.compile(r"[0-9.,eE+\- ]+")
+"""What a Graphviz polygon's points can hold."""
 
 ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"})
 
@@ -98,80 +98,59 @@ class Route(NamedTuple):
     leaving: Point
     """A point the route heads for from its start (for the back arrowhead)."""
     end: Point
-    arriving: Point
-    """The arrowhead's tip when Graphviz left room for one, else a point before the end."""
-    head: bool
+    head: str
+    """The arrowhead's `points` at the end (Graphviz's own, or made when it drew none)."""
     label: Point | None
     """The centre of the edge label's box (with edge labels)."""
 
 
 @dataclass(frozen=True)
 class Placement:
-    """Where Graphviz put everything, in SVG coordinates (Graphviz's with y negated)."""
+    """Where Graphviz put everything, in SVG coordinates (Graphviz's SVG: y grows downward)."""
 
     box: tuple[float, float, float, float]
     """The viewBox: left, top, width, height."""
-    centres: tuple[Point, ...]
-    """Per node, the centre of its box."""
+    corners: tuple[Point, ...]
+    """Per node, the top-left corner of its box."""
     routes: tuple[Route, ...]
     """Per edge, in edge order."""
 
 
-def flip(text: str) -> Point:
-    """A Graphviz `x,y` (or `x,y,z`) as an SVG point."""
+def point(text: str) -> Point:
+    """An `x,y` of Graphviz's SVG as a point."""
     x, _, y = text.partition(",")
-    try:  # thousands of points per large layout: the common case first
-        return float(x), -float(y)
-    except ValueError:
-        return float(x), -float(y.partition(",")[0])
+    return float(x), float(y)
 
 
-def flipped(tokens: list[str]) -> str:
-    """Graphviz `x,y` tokens as SVG path coordinates: y negated, as text."""
-    return " ".join(tokens).replace(",", ",-").replace(",--", ",")
+def centre(polygon: str) -> Point:
+    """The middle of a box from its polygon's `points`."""
+    xs, ys = zip(*map(point, checked(polygon, POINTS).split()))
+    return (min(xs) + max(xs)) / 2, (min(ys) + max(ys)) / 2
 
 
-def route(pos: str, lp: str | None) -> Route:
-    """An edge from its Graphviz `pos`: `e,x,y p0 p1 …` (or pieces split by `;`)."""
-    tip, _, spline = pos[2:].partition(" ") if pos[:2] == "e," else (None, "", pos)
-    if ";" in spline or spline[:2] in MARKS or spline.count(" ") < 3:
-        return _route(pos, lp)
-    first, second, *_, before, last = spline.split(" ")
-    start, end = flip(first), flip(last)
-    leaving, arriving = flip(second), flip(tip) if tip else flip(before)
-    if leaving == start or arriving == end:
-        return _route(pos, lp)
-    d = f"M{first}C{spline[len(first) + 1 :]}".replace(",", ",-").replace(",--", ",")
-    label = flip(lp) if lp else None
-    return Route(checked(d), start, leaving, end, arriving, tip is not None, label)
+def route(d: str, head: str | None, label: str | None = None) -> Route:
+    """An edge from Graphviz's SVG: its path data `M x,y C x,y …`, the `points` of its
+    arrowhead (None when Graphviz drew none) and of its label's box (with edge labels)."""
+    if head is not None:
+        checked(head, POINTS)
+    first, _, spline = checked(d, PATH_DATA)[1:].partition("C")
+    second, _, rest = spline.partition(" ")
+    start, leaving = point(first), point(second)
+    end = point(rest[rest.rfind(" ") + 1 :])
+    if leaving == start or head is None:  # repeated points: look further along
+        others = [point(token) for token in spline.split()]
+        leaving = next((p for p in others if p != start), (start[0] + 1, start[1]))
+        if head is None:
+            before = next((p for p in reversed(others) if p != end), (end[0] - 1, end[1]))
+            head = arrow(toward(end, before, ARROW_LENGTH), end)
+    return Route(d, start, leaving, end, head, centre(label) if label else None)
 
 
-def checked(d: str) -> str:
-    """Path data copied from Graphviz, once it is sure to be only numbers and commands."""
-    if not PATH_DATA.fullmatch(d):
-        raise ValueError(f"unexpected path data {d[:40]!r}")
-    return d
-
-
-def _route(pos: str, lp: str | None) -> Route:
-    """`route` for any `pos`: several pieces, a start arrow, repeated points."""
-    pieces = [piece.split() for piece in pos.split(";")]
-    tip = next((t[2:] for piece in pieces for t in piece if t[:2] == "e,"), None)
-    pieces = [p for p in ([t for t in piece if t[:2] not in MARKS] for piece in pieces) if p]
-    d = "".join(f"M{flipped(p[:1])}C{flipped(p[1:])}" for p in pieces)
-    first, last = pieces[0], pieces[-1]
-    start, end = flip(first[0]), flip(last[-1])
-    leaving = next((p for p in map(flip, first[1:]) if p != start), (start[0] + 1, start[1]))
-    before = next((p for p in map(flip, reversed(last[:-1])) if p != end), (end[0] - 1, end[1]))
-    return Route(
-        checked(d),
-        start,
-        leaving,
-        end,
-        flip(tip) if tip else before,
-        tip is not None,
-        flip(lp) if lp else None,
-    )
+def checked(text: str, form: re.Pattern) -> str:
+    """Numbers copied from Graphviz, once they are sure to be only numbers (and commands)."""
+    if not form.fullmatch(text):
+        raise ValueError(f"unexpected drawing data {text[:40]!r}")
+    return text
 
 
 @dataclass(frozen=True)
@@ -229,10 +208,8 @@ def prepare(s: Structure) -> Pieces:
 def draw(s: Structure, place: Placement, css: str, pieces: Pieces) -> Template:
     """The frame template of a structure placed by Graphviz (`pieces` from `prepare(s)`)."""
     out = _Writer(root_open(place, css))
-    for spec, centre, (parts, slots) in zip(s.nodes, place.centres, pieces.nodes):
-        box = spec.box
-        where = f"{centre[0] - box.width / 2:.2f},{centre[1] - box.height / 2:.2f}"
-        out.add([parts[0], parts[1].replace(AT, where), *parts[2:]], slots)
+    for (x, y), (parts, slots) in zip(place.corners, pieces.nodes):
+        out.add([parts[0], parts[1].replace(AT, f"{x:.2f},{y:.2f}"), *parts[2:]], slots)
     for index, (_, _, arg) in enumerate(s.edges):
         out.add(*edge(index, arg, pieces.titles[index], place.routes[index], s.edge_labels))
     return out.close("</svg>\n")
@@ -354,11 +331,9 @@ def edge(
     """An edge's group: the curve, its arrowhead, the hidden back arrowhead, the label
     (`title` is escaped already)."""
     eid = f"e{index}"
-    base = way.end if way.head else toward(way.end, way.arriving, ARROW_LENGTH)
-    tip = way.arriving if way.head else way.end
     body = (
         f'">\n<title>{title}</title>\n<path d="{way.d}"/>\n'
-        f'<polygon class="head" points="{arrow(base, tip)}"/>\n'
+        f'<polygon class="head" points="{way.head}"/>\n'
         f'<polygon class="back-head" '
         f'points="{arrow(toward(way.start, way.leaving, ARROW_LENGTH), way.start)}"/>\n'
     )

@@ -1,6 +1,7 @@
 """The SVG we draw from Graphviz's coordinates, frames from timelines, the pending layout."""
 
 import dataclasses
+import math
 import os
 import re
 import signal
@@ -197,23 +198,52 @@ def test_text_width_follows_the_font():
 
 
 def test_routes_of_every_form():
-    simple = svg.route("e,10,-5 0,0 3,1 6,2 9,3", "5,7")
-    assert simple.d == "M0,-0C3,-1 6,-2 9,-3"
-    assert simple.head and simple.arriving == (10.0, 5.0) and simple.label == (5.0, -7.0)
-    pieces = svg.route("s,0,0 e,9,9 1,1 2,2 3,3 4,4;4,4 5,5 6,6 7,7", None)
-    assert pieces.d.count("M") == 2 and pieces.start == (1.0, -1.0) and pieces.end == (7.0, -7.0)
-    repeated = svg.route("0,0 0,0 5,0 5,0", None)
-    assert not repeated.head and repeated.leaving == (5.0, -0.0)
-    assert simple == svg.route("e,10,-5 0,0 3,1 6,2 9,3", "5,7")
-    with pytest.raises(ValueError):
-        svg.route('0,0 1,1 2,2 3,3"/><script>', None)
+    head = "10,-8 19,-5 10,-2 10,-8"
+    simple = svg.route("M0,-0C3,-1 6,-2 9,-3", head, "4,6 4,8 6,8 6,6 4,6")
+    assert simple.d == "M0,-0C3,-1 6,-2 9,-3" and simple.head == head
+    assert simple.start == (0.0, 0.0) and simple.leaving == (3.0, -1.0)
+    assert simple.end == (9.0, -3.0) and simple.label == (5.0, 7.0)
+    assert simple == svg.route("M0,-0C3,-1 6,-2 9,-3", head, "4,6 4,8 6,8 6,6 4,6")
+    repeated = svg.route("M0,0C0,0 5,0 5,0", None)
+    assert repeated.leaving == (5.0, 0.0) and repeated.label is None
+    # No arrowhead from Graphviz: one of ours ends where the route does, pointing along it.
+    assert repeated.head == svg.arrow((-4.0, 0.0), (5.0, 0.0))
+    for d, points in [('M0,0C1,1 2,2 3,3"/><script>', None), ("M0,0C1,1 2,2 3,3", "1,1 <a")]:
+        with pytest.raises(ValueError):
+            svg.route(d, points)
 
 
 def test_unreadable_graphviz_output_is_a_layout_error():
     s = dot.structure(autodiff.build(REUSE))
-    for text in ("not json", "{}", '{"bb": "0,0,1,1", "objects": []}'):
+    good = render.layout(dot.structure_dot(s))
+    assert render.placement(good, s).routes
+    broken = good.replace('class="edge">', 'class="edge"><script/>', 1)
+    for text in ("not svg", "<svg></svg>", good[: len(good) // 2], broken):
         with pytest.raises(LayoutError, match="unreadable layout"):
             render.placement(text, s)
+
+
+def test_coordinates_keep_their_decimals_far_out():
+    """Beyond 100,000 points Graphviz's `pos` attributes lose their last digits: a layout
+    read from them put arrowheads up to 5 points off their boxes, or shrank them to a dot."""
+    lines = ["x = 0.5", "y = 1.5", "t0 = x * y", "t1 = sin(x) + y"]
+    lines += [f"t{k} = tanh(t{k - 1}) * t{k - 2} + 0.1" for k in range(2, 250)]
+    s = dot.structure(autodiff.build("\n".join(lines)))
+    place = render.placement(render.layout(dot.structure_dot(s)), s)
+    assert place.box[2] > 100_000
+    for (_, dst, _), way in zip(s.edges, place.routes):
+        tips = {svg.point(p) for p in way.head.split()}
+        assert len(tips) == 3  # a triangle, not a point
+        box = s.nodes[dst].box
+        assert min(off_box(p, place.corners[dst], box.width, box.height) for p in tips) < 0.5
+
+
+def off_box(p: tuple[float, float], corner: tuple[float, float], w: float, h: float) -> float:
+    """How far a point is from the border of a box."""
+    (px, py), (x, y) = p, corner
+    if x <= px <= x + w and y <= py <= y + h:
+        return min(px - x, x + w - px, py - y, y + h - py)
+    return math.hypot(max(x - px, 0, px - x - w), max(y - py, 0, py - y - h))
 
 
 # --- starting dot early, the spare, the caches ------------------------------------------------
@@ -283,10 +313,10 @@ def test_timeouts_and_failures_on_the_spare_too():
     render.get_layout(autodiff.build("u = 1\nf = u + 1"))
     wait_for_spare()
     with pytest.raises(LayoutError, match="too large for Graphviz to lay out in 0.0001 s"):
-        render.layout(dot.dot_source(autodiff.build(SLOW)), timeout=1e-4, output="json0")
+        render.layout(dot.dot_source(autodiff.build(SLOW)), timeout=1e-4)
     wait_for_spare()
     with pytest.raises(LayoutError, match="^Graphviz failed: .*syntax error"):
-        render.layout("digraph { a -> }", output="json0")
+        render.layout("digraph { a -> }")
 
 
 def test_the_needed_plugins_alone_lay_out_the_same():
@@ -294,13 +324,13 @@ def test_the_needed_plugins_alone_lay_out_the_same():
     for source in PROGRAMS[::3]:
         text = dot.dot_source(autodiff.build(source), edge_labels=True)
         everything = subprocess.run(
-            [render.dot_binary(), "-Tjson0"],
+            [render.dot_binary(), "-Tsvg"],
             input=text.encode(),
             capture_output=True,
             env={"PATH": "/usr/bin:/bin"},
             check=True,
         )
-        assert render.layout(text, output="json0") == everything.stdout.decode()
+        assert render.layout(text) == everything.stdout.decode()
 
 
 def test_png_frames_are_cached(monkeypatch):
@@ -316,10 +346,11 @@ def test_png_frames_are_cached(monkeypatch):
     assert len(calls) == 2
 
 
-def test_a_graphviz_point_becomes_an_svg_point():
-    from autodiff.svg import flip
-
-    assert flip("27.5,-108") == (27.5, 108.0)
-    assert flip("27.5,108,3") == (27.5, -108.0)  # a third coordinate is ignored
+def test_graphviz_points_and_boxes():
+    assert svg.point("27.5,-108") == (27.5, -108.0)
     with pytest.raises(ValueError):
-        flip("27.5")
+        svg.point("27.5")
+    box = "117,-157.5 0,-157.5 0,-75.5 117,-75.5 117,-157.5"  # as Graphviz draws a box
+    assert svg.centre(box) == (58.5, -116.5)
+    with pytest.raises(ValueError):
+        svg.centre('0,0 1,1 2,2" onload="x')
