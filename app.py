@@ -33,16 +33,18 @@ ERROR_STYLES = ("status", "body")
 (`errors=body`, for the page: Chrome logs every 400 in the console, and typing makes many)."""
 
 
-GC_THRESHOLDS = (10_000, 10, 10)
+GC_THRESHOLDS = (100_000, 10, 10)
 """Allocations before a young collection (Python's default is 700), then as the default."""
 
 
 def tune_gc() -> None:
     """Settle the garbage collector for serving, once the app is loaded (gunicorn.conf.py,
     `python app.py` and the benchmarks call it): what exists now is frozen out of every scan,
-    and a young collection waits for 10,000 new objects. With Python's defaults a 100-node
-    answer paid 2.3 ms of collections (three young ones, and every 40 answers a full one of
-    ~60 ms); with these, 0.1 ms. Cyclic garbage waits a little longer, a few MB at most."""
+    and a young collection waits for 100,000 more live objects. With Python's defaults a
+    100-node answer paid 2.3 ms of collections (three young ones, and every 40 answers a full
+    one of ~60 ms); with 10,000 a 1,000-node answer still paid ~10 ms (five young ones) and a
+    2,000-node one ~26 ms; with these none pays any while an answer is worked out. An answer
+    leaves ~8 objects of cyclic garbage, so little waits for a collection."""
     gc.freeze()
     gc.set_threshold(*GC_THRESHOLDS)
 
