@@ -10,9 +10,9 @@
 
 Graphviz only places fixed-size boxes and routes the edges (`dot -Tsvg`, read for its
 coordinates alone, in its own session, an empty directory and a bare environment; a spare
-one waits with its plugins loaded); `svg.py` draws the SVG from those coordinates. The SVG contract, shared with the
-browser (which applies the rules of `autodiff.frames` to this same SVG in JS; the class
-names there are the state classes below):
+one waits with its plugins loaded); `svg.py` draws the SVG from those coordinates. The SVG
+contract, shared with the browser (which applies the rules of `autodiff.frames` to this
+same SVG in JS; the class names there are the state classes below):
 
     <svg class="adgraph" viewBox="…">     first child <style>: FRAME_CSS, then a background
     <g id="nK" class="node kind-input|kind-const|kind-op [output] STATE…">
@@ -70,7 +70,7 @@ from .dot import Structure, structure, structure_dot
 from .errors import AutodiffError
 from .frames import FrameState, class_attr, final_state, frame_state, slot_order, timeline
 from .model import Graph
-from .svg import Pieces, Placement, Route, Slot, centre, draw, escape, point, prepare, route
+from .svg import Pieces, Placement, Route, Slot, bounds, centre, draw, escape, prepare, route
 
 LAYOUT_TIMEOUT = 10.0
 """Seconds Graphviz may take for one layout."""
@@ -102,7 +102,6 @@ GRAD_RED = "#c62828"
 """5.6:1 on white."""
 INK = "#24292f"
 EDGE_INK = "#57606a"
-POINTS_PER_INCH = 72
 
 FRAME_CSS = f"""
 .adgraph .outline {{ fill: #ffffff; stroke: {INK}; stroke-width: 1.5; }}
@@ -504,11 +503,11 @@ def placement(text: str, s: Structure) -> Placement:
     keep two decimals everywhere, where `-Tjson0` rounds positions to five digits, a few
     points off beyond 100,000)."""
     try:
-        xs, ys = zip(*map(point, GRAPHVIZ_BOX.search(text)[1].split()))
+        left, top, right, bottom = bounds(GRAPHVIZ_BOX.search(text)[1])
         corners = {k: _corner(*xy) for k, *xy in GRAPHVIZ_NODE.findall(text)}
         edges = {k: rest for k, *rest in GRAPHVIZ_EDGE.findall(text)}
         return Placement(
-            (min(xs), min(ys), max(xs) - min(xs), max(ys) - min(ys)),
+            (left, top, right - left, bottom - top),
             tuple(corners[str(k)] for k in range(len(s.nodes))),
             tuple(_route(*edges[str(k)]) for k in range(len(s.edges))),
         )

@@ -122,10 +122,16 @@ def point(text: str) -> Point:
     return float(x), float(y)
 
 
+def bounds(polygon: str) -> tuple[float, float, float, float]:
+    """Left, top, right and bottom of a polygon's `points`."""
+    xs, ys = zip(*map(point, checked(polygon, POINTS).split()))
+    return min(xs), min(ys), max(xs), max(ys)
+
+
 def centre(polygon: str) -> Point:
     """The middle of a box from its polygon's `points`."""
-    xs, ys = zip(*map(point, checked(polygon, POINTS).split()))
-    return (min(xs) + max(xs)) / 2, (min(ys) + max(ys)) / 2
+    left, top, right, bottom = bounds(polygon)
+    return (left + right) / 2, (top + bottom) / 2
 
 
 def route(d: str, head: str | None, label: str | None = None) -> Route:
