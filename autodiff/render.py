@@ -61,7 +61,7 @@ import threading
 import time
 import weakref
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import cached_property, lru_cache, partial
 from typing import IO
@@ -70,7 +70,19 @@ from .dot import Structure, structure, structure_dot
 from .errors import AutodiffError
 from .frames import FrameState, class_attr, final_state, frame_state, slot_order, timeline
 from .model import Graph
-from .svg import Pieces, Placement, Route, Slot, bounds, centre, draw, escape, prepare, route
+from .svg import (
+    Drawer,
+    Pieces,
+    Placement,
+    Route,
+    Slot,
+    Template,
+    bounds,
+    centre,
+    escape,
+    prepare,
+    route,
+)
 
 LAYOUT_TIMEOUT = 10.0
 """Seconds Graphviz may take for one layout."""
@@ -225,7 +237,7 @@ class Dot:
 
     proc: subprocess.Popen
     files: tuple[IO[bytes], ...]
-    """stdout, stderr (and stdin when it reads a file)."""
+    """stderr (and stdin when it reads a file); stdout is a pipe, read as dot writes it."""
     capacity: int = 0
     """Bytes its stdin pipe takes without blocking (a spare's; 0 when it reads a file)."""
 
@@ -250,10 +262,10 @@ def _spawn(output: str, source: bytes | None) -> Dot:
     """`dot -T<output>` in its own session, an empty directory and a bare environment,
     reading `source` from a file, or from a pipe when None (a spare, fed later)."""
     empty = empty_dir()
-    files = [tempfile.TemporaryFile() for _ in range(2 if source is None else 3)]
+    files = [tempfile.TemporaryFile() for _ in range(1 if source is None else 2)]
     if source is not None:
-        files[2].write(source)
-        files[2].seek(0)
+        files[1].write(source)
+        files[1].seek(0)
     # SERVER_NAME makes Graphviz refuse files and images from disk; GV_FILE_PATH is empty.
     env = {
         "PATH": "/usr/bin:/bin",
@@ -268,9 +280,9 @@ def _spawn(output: str, source: bytes | None) -> Dot:
     try:
         proc = subprocess.Popen(
             [dot_binary(), f"-T{output}"],
-            stdin=subprocess.PIPE if source is None else files[2],
-            stdout=files[0],
-            stderr=files[1],
+            stdin=subprocess.PIPE if source is None else files[1],
+            stdout=subprocess.PIPE,
+            stderr=files[0],
             cwd=empty,
             env=env,
             start_new_session=True,
@@ -279,6 +291,7 @@ def _spawn(output: str, source: bytes | None) -> Dot:
         for file in files:
             file.close()
         raise LayoutError(f"Graphviz could not be started: {err.strerror}") from None
+    _widen(proc.stdout)  # dot need not wait for a request still busy with its own work
     return Dot(proc, tuple(files), 0 if source is not None else _widen(proc.stdin))
 
 
@@ -299,10 +312,9 @@ def _stop(dot: Dot) -> None:
         except ProcessLookupError:
             pass
         proc.wait()
-    if proc.stdin is not None:
-        proc.stdin.close()
-    for file in dot.files:
-        file.close()
+    for file in (proc.stdin, proc.stdout, *dot.files):
+        if file is not None:
+            file.close()
 
 
 def _feed(dot: Dot, source: bytes) -> bool:
@@ -359,7 +371,7 @@ class Spare:
         """In a forked child: let go of the parent's spare without stopping it."""
         dot, self._dot, self._lock = self._dot, None, threading.Lock()
         if dot is not None:
-            for file in (dot.proc.stdin, *dot.files):
+            for file in (dot.proc.stdin, dot.proc.stdout, *dot.files):
                 file.close()
 
 
@@ -401,22 +413,64 @@ class DotRun:
         self._finalizer = weakref.finalize(self, _stop, self.dot)
 
     def output(self) -> str:
-        """dot's output once it finishes, or a LayoutError (killed when out of time)."""
+        """dot's whole output once it finishes, or a LayoutError (killed when out of time)."""
+        return b"".join(self._written()).decode("utf-8", errors="replace")
+
+    def as_written(self, start: bytes = b'<g id="') -> Iterator[str]:
+        """dot's output as it writes it, cut just before a `start` (by default where an SVG
+        group starts: each piece but the last holds whole groups), then a LayoutError if dot
+        failed. dot writes a 1,000-node SVG over ~30 ms at the end of its run; a reader that
+        takes in each piece meanwhile is done about when dot is."""
+        held = b""
+        for chunk in self._written():
+            held += chunk
+            cut = held.rfind(start)
+            if cut > 0:
+                yield held[:cut].decode("utf-8", errors="replace")
+                held = held[cut:]
+        if held:
+            yield held.decode("utf-8", errors="replace")
+
+    def _written(self) -> Iterator[bytes]:
+        """What dot writes to its stdout, as it comes, then a LayoutError if dot failed or
+        ran out of time (killed then). Stopping early (or an error) stops dot too."""
         if self.warm and self.dot.proc.poll() is None:
             # The next spare starts in the time this thread would spend waiting for dot (in
             # a thread of its own it would wait for the GIL behind the request's work and
             # often not be ready for the next request). Else `refill_spare` starts it later.
             _SPARE.refill()
+        proc = self.dot.proc
         try:
-            _wait(self.dot.proc, self.deadline)
+            wrote = False
+            for chunk in _chunks(proc.stdout, self.deadline):
+                wrote = wrote or bool(chunk.strip())
+                yield chunk
+            _wait(proc, self.deadline)
+            _checked(proc.returncode, wrote, _read(self.dot.files[0]))
         except subprocess.TimeoutExpired:
-            self._finalizer()
             raise LayoutTimeout(_too_large(self.timeout)) from None
-        try:
-            out, err = (_read(f) for f in self.dot.files[:2])
-            return _checked(self.dot.proc.returncode, out, err)
         finally:
             self._finalizer()
+
+
+READ_BYTES = 1 << 20
+"""At most this much of dot's output is read at once (a pipe holds as much)."""
+
+
+def _chunks(pipe: IO[bytes], deadline: float) -> Iterator[bytes]:
+    """A pipe's bytes as they come until it is closed (TimeoutExpired past the
+    `time.monotonic()` deadline). Waiting wakes the moment bytes come or the writer ends."""
+    fd = pipe.fileno()
+    poller = select.poll()
+    poller.register(fd, select.POLLIN)
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0 or not poller.poll(left * 1e3):
+            raise subprocess.TimeoutExpired("dot", 0)
+        chunk = os.read(fd, READ_BYTES)
+        if not chunk:
+            return
+        yield chunk
 
 
 def _wait(proc: subprocess.Popen, deadline: float) -> None:
@@ -455,8 +509,9 @@ def _too_large(timeout: float) -> str:
     return f"the graph is too large for Graphviz to lay out in {timeout:g} s"
 
 
-def _checked(returncode: int, out: bytes, err: bytes) -> str:
-    """dot's output, or a LayoutError that says what went wrong."""
+def _checked(returncode: int, wrote: bool, err: bytes) -> None:
+    """A LayoutError that says what went wrong, if anything did (`wrote`: dot wrote more
+    than white space)."""
     if returncode < 0:
         name = signal.Signals(-returncode).name if -returncode in signal.valid_signals() else ""
         raise LayoutError(f"Graphviz crashed ({name or -returncode}) laying out this graph")
@@ -466,9 +521,8 @@ def _checked(returncode: int, out: bytes, err: bytes) -> str:
             f"exit status {returncode}",
         )
         raise LayoutError(f"Graphviz failed: {first}")
-    if not out.strip():
+    if not wrote:
         raise LayoutError("Graphviz produced no drawing")
-    return out.decode("utf-8", errors="replace")
 
 
 # --- Graphviz's coordinates -----------------------------------------------------------------
@@ -498,18 +552,32 @@ GRAPHVIZ_EDGE = re.compile(
 the label's box when it has them."""
 
 
-def placement(text: str, s: Structure) -> Placement:
+def placement(pieces: Iterable[str], s: Structure, drawer: Drawer | None = None) -> Placement:
     """Node corners and edge routes from Graphviz's own SVG (`dot -Tsvg`: its coordinates
     keep two decimals everywhere, where `-Tjson0` rounds positions to five digits, a few
-    points off beyond 100,000)."""
+    points off beyond 100,000), read piece by piece as dot writes it (see
+    `DotRun.as_written`: no node or edge is cut between two pieces); `drawer` draws each
+    node and edge as soon as it is read."""
+    box: tuple[float, float, float, float] | None = None
+    corners: dict[str, tuple[float, float]] = {}
+    routes: dict[str, Route] = {}
     try:
-        left, top, right, bottom = bounds(GRAPHVIZ_BOX.search(text)[1])
-        corners = {k: _corner(*xy) for k, *xy in GRAPHVIZ_NODE.findall(text)}
-        edges = {k: rest for k, *rest in GRAPHVIZ_EDGE.findall(text)}
+        for text in pieces:
+            if box is None and (found := GRAPHVIZ_BOX.search(text)):
+                box = bounds(found[1])
+            for k, *xy in GRAPHVIZ_NODE.findall(text):
+                corners[k] = corner = _corner(*xy)
+                if drawer is not None:
+                    drawer.node(int(k), corner)
+            for k, *found_route in GRAPHVIZ_EDGE.findall(text):
+                routes[k] = way = _route(*found_route)
+                if drawer is not None:
+                    drawer.edge(int(k), way)
+        left, top, right, bottom = box  # type: ignore[misc]  (None: TypeError, unreadable)
         return Placement(
             (left, top, right - left, bottom - top),
             tuple(corners[str(k)] for k in range(len(s.nodes))),
-            tuple(_route(*edges[str(k)]) for k in range(len(s.edges))),
+            tuple(routes[str(k)] for k in range(len(s.edges))),
         )
     except (ValueError, KeyError, TypeError, IndexError) as err:
         raise LayoutError(f"Graphviz produced an unreadable layout ({err!r})") from None
@@ -569,8 +637,11 @@ class Build:
         return prepare(self.s)
 
     def __call__(self) -> Layout:
-        """The Layout, once dot is done (or its LayoutError)."""
-        return make_layout(self.s, placement(self.run.output(), self.s), self.pieces)
+        """The Layout, once dot is done (or its LayoutError): each node and edge is read
+        and drawn as dot writes it, so little is left to do when dot ends."""
+        drawer = Drawer(self.s, self.pieces)
+        place = placement(self.run.as_written(), self.s, drawer)  # finds each, or raises
+        return make_layout(self.s, place, drawer.template(place.box, FRAME_CSS))
 
 
 def start_build(s: Structure, timeout: float = LAYOUT_TIMEOUT) -> Build:
@@ -585,9 +656,8 @@ def build_layout(s: Structure, timeout: float = LAYOUT_TIMEOUT) -> Layout:
     return start_build(s, timeout)()
 
 
-def make_layout(s: Structure, place: Placement, pieces: Pieces) -> Layout:
-    """The frame template of a placed structure (`pieces` from `svg.prepare(s)`)."""
-    template = draw(s, place, FRAME_CSS, pieces)
+def make_layout(s: Structure, place: Placement, template: Template) -> Layout:
+    """The frame template of a placed structure (drawn by a `Drawer` as it was placed)."""
     return Layout(
         s.key,
         template.parts,

@@ -193,7 +193,7 @@ class Pieces:
 
     nodes: tuple[tuple[list[str], list[Slot]], ...]
     """Per node, its template parts with ids in and its slots; the corner goes between the
-    first two parts' halves (see `draw`)."""
+    first two parts' halves (see `Drawer.node`)."""
     titles: tuple[str, ...]
     """Per edge, `src → dst` escaped."""
 
@@ -211,19 +211,38 @@ def prepare(s: Structure) -> Pieces:
     return Pieces(tuple(nodes), titles)
 
 
-def draw(s: Structure, place: Placement, css: str, pieces: Pieces) -> Template:
-    """The frame template of a structure placed by Graphviz (`pieces` from `prepare(s)`)."""
-    out = _Writer(root_open(place, css))
-    for (x, y), (parts, slots) in zip(place.corners, pieces.nodes):
-        out.add([parts[0], parts[1].replace(AT, f"{x:.2f},{y:.2f}"), *parts[2:]], slots)
-    for index, (_, _, arg) in enumerate(s.edges):
-        out.add(*edge(index, arg, pieces.titles[index], place.routes[index], s.edge_labels))
-    return out.close("</svg>\n")
+class Drawer:
+    """Draws each node and edge the moment it is placed (while Graphviz still writes where
+    the others go), then joins them in order into the frame template."""
+
+    def __init__(self, s: Structure, pieces: Pieces):
+        self.s, self.pieces = s, pieces
+        self.nodes: dict[int, list[str]] = {}
+        self.edges: dict[int, tuple[list[str], list[Slot]]] = {}
+
+    def node(self, index: int, corner: Point) -> None:
+        """Node `index`, its box's top-left corner at `corner`."""
+        parts, (x, y) = self.pieces.nodes[index][0], corner
+        self.nodes[index] = [parts[0], parts[1].replace(AT, f"{x:.2f},{y:.2f}"), *parts[2:]]
+
+    def edge(self, index: int, way: Route) -> None:
+        """Edge `index` along `way`."""
+        labels, (_, _, arg) = self.s.edge_labels, self.s.edges[index]
+        self.edges[index] = edge(index, arg, self.pieces.titles[index], way, labels)
+
+    def template(self, box: tuple[float, float, float, float], css: str) -> Template:
+        """The drawing of every node and edge (KeyError if one was not placed), in `box`."""
+        out = _Writer(root_open(box, css))
+        for index, (_, slots) in enumerate(self.pieces.nodes):
+            out.add(self.nodes[index], slots)
+        for index in range(len(self.s.edges)):
+            out.add(*self.edges[index])
+        return out.close("</svg>\n")
 
 
-def root_open(place: Placement, css: str) -> str:
+def root_open(box: tuple[float, float, float, float], css: str) -> str:
     """The <svg> element, its style sheet and a white background."""
-    left, top, width, height = (f"{v:.2f}" for v in place.box)
+    left, top, width, height = (f"{v:.2f}" for v in box)
     return (
         f'<svg xmlns="{SVG_NS}" class="adgraph" role="img" width="{width}pt" '
         f'height="{height}pt" viewBox="{left} {top} {width} {height}"><style>{css}</style>\n'
@@ -386,4 +405,14 @@ def local(eid: str, centre: Point) -> str:
     )
 
 
-__all__ = ["Pieces", "Placement", "Route", "Slot", "Template", "draw", "escape", "prepare", "route"]
+__all__ = [
+    "Drawer",
+    "Pieces",
+    "Placement",
+    "Route",
+    "Slot",
+    "Template",
+    "escape",
+    "prepare",
+    "route",
+]

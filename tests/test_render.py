@@ -238,9 +238,42 @@ def test_layout_cannot_read_files():
     assert "<image" not in svg
 
 
-def test_layout_crash_is_a_layout_error():
-    with pytest.raises(LayoutError, match=r"Graphviz crashed \(SIGSEGV\)"):
-        render._checked(-11, b"", b"")
+def stand_in_dot(monkeypatch, tmp_path, script: str) -> None:
+    """Lay out with a shell script in dot's place (and no spare, which is the real dot)."""
+    path = tmp_path / "dot"
+    path.write_text("#!/bin/sh\ncat > /dev/null\n" + script + "\n")
+    path.chmod(0o755)
+    monkeypatch.setattr(render, "dot_binary", lambda: str(path))
+    monkeypatch.setattr(render, "WARM_SPARE", False)
+    render.clear_cache()
+
+
+START = """printf '<svg><g id="graph0" class="graph"><title>G</title>'; """
+"""A stand-in dot's first words: an SVG begun, read piece by piece before dot is done."""
+
+
+def test_layout_crash_is_a_layout_error(monkeypatch, tmp_path):
+    stand_in_dot(monkeypatch, tmp_path, START + "kill -SEGV $$")
+    with pytest.raises(LayoutError, match=r"^Graphviz crashed \(SIGSEGV\) laying out"):
+        get_layout(build("x = 1\nf = x * 2"))
+
+
+def test_dot_that_stops_writing_midway_is_timed_out_and_killed(monkeypatch, tmp_path):
+    stand_in_dot(monkeypatch, tmp_path, START + "echo $$ > pid; exec sleep 30")
+    monkeypatch.setattr(render, "empty_dir", lambda: str(tmp_path))
+    started = time.monotonic()
+    with pytest.raises(LayoutError, match="too large for Graphviz to lay out in 0.5 s"):
+        get_layout(build("x = 1\nf = x * 2"), timeout=0.5)
+    assert time.monotonic() - started < 3
+    pid = int((tmp_path / "pid").read_text())
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)
+
+
+def test_dot_that_writes_nothing_is_a_layout_error(monkeypatch, tmp_path):
+    stand_in_dot(monkeypatch, tmp_path, "printf '  \\n'")
+    with pytest.raises(LayoutError, match="^Graphviz produced no drawing$"):
+        get_layout(build("x = 1\nf = x * 2"))
 
 
 def test_layout_error_is_an_autodiff_error():

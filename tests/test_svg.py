@@ -216,11 +216,22 @@ def test_routes_of_every_form():
 def test_unreadable_graphviz_output_is_a_layout_error():
     s = dot.structure(autodiff.build(REUSE))
     good = render.layout(dot.structure_dot(s))
-    assert render.placement(good, s).routes
+    assert render.placement([good], s).routes
     broken = good.replace('class="edge">', 'class="edge"><script/>', 1)
     for text in ("not svg", "<svg></svg>", good[: len(good) // 2], broken):
         with pytest.raises(LayoutError, match="unreadable layout"):
-            render.placement(text, s)
+            render.placement([text], s)
+
+
+def test_dot_output_read_in_pieces_places_as_read_whole():
+    s = dot.structure(autodiff.build(by_slug("circuit").source))
+    whole = render.layout(dot.structure_dot(s))
+    pieces = re.split(r'(?=<g id=")', whole)
+    assert len(pieces) == len(s.nodes) + len(s.edges) + 2  # the header, the graph, each group
+    assert render.placement(pieces, s) == render.placement([whole], s)
+    streamed = list(render.DotRun(dot.structure_dot(s), "svg", 5.0).as_written())
+    assert "".join(streamed) == whole
+    assert all(p.startswith('<g id="') for p in streamed[1:])
 
 
 def test_coordinates_keep_their_decimals_far_out():
@@ -229,7 +240,7 @@ def test_coordinates_keep_their_decimals_far_out():
     lines = ["x = 0.5", "y = 1.5", "t0 = x * y", "t1 = sin(x) + y"]
     lines += [f"t{k} = tanh(t{k - 1}) * t{k - 2} + 0.1" for k in range(2, 250)]
     s = dot.structure(autodiff.build("\n".join(lines)))
-    place = render.placement(render.layout(dot.structure_dot(s)), s)
+    place = render.placement([render.layout(dot.structure_dot(s))], s)
     assert place.box[2] > 100_000
     for (_, dst, _), way in zip(s.edges, place.routes):
         tips = {svg.point(p) for p in way.head.split()}
@@ -262,7 +273,7 @@ def test_an_abandoned_pending_layout_stops_its_dot():
     render.clear_cache()
     pending = render.start_layout(autodiff.build(SLOW))
     run = pending._finish.run
-    proc, files = run.dot.proc, run.dot.files
+    proc, files = run.dot.proc, (run.dot.proc.stdout, *run.dot.files)
     del pending, run
     assert proc.returncode == -signal.SIGKILL and all(f.closed for f in files)
 
