@@ -640,8 +640,11 @@ class Build:
     def __call__(self) -> Layout:
         """The Layout, once dot is done (or its LayoutError): each node and edge is read
         and drawn as dot writes it, so little is left to do when dot ends."""
-        drawer = Drawer(self.s, self.pieces)
-        place = placement(self.run.as_written(), self.s, drawer)  # finds each, or raises
+        drawer, written = Drawer(self.s, self.pieces), self.run.as_written()
+        try:
+            place = placement(written, self.s, drawer)  # finds each node and edge, or raises
+        finally:
+            written.close()  # stops dot now if its output could not be read
         return make_layout(self.s, place, drawer.template(place.box, FRAME_CSS))
 
 
@@ -719,7 +722,7 @@ class PendingLayout:
                 try:
                     self._found = self._finish()
                 except LayoutError as err:
-                    self._found = err
+                    self._found = err.with_traceback(None)  # kept: not its frames too
                 self._finish = None
                 _remember(self.key, self._found)
                 with _STARTING:

@@ -244,6 +244,7 @@ def stand_in_dot(monkeypatch, tmp_path, script: str) -> None:
     path.write_text("#!/bin/sh\ncat > /dev/null\n" + script + "\n")
     path.chmod(0o755)
     monkeypatch.setattr(render, "dot_binary", lambda: str(path))
+    monkeypatch.setattr(render, "plugin_dir", lambda: None)  # not found by asking the script
     monkeypatch.setattr(render, "WARM_SPARE", False)
     render.clear_cache()
 
@@ -264,6 +265,20 @@ def test_dot_that_stops_writing_midway_is_timed_out_and_killed(monkeypatch, tmp_
     started = time.monotonic()
     with pytest.raises(LayoutError, match="too large for Graphviz to lay out in 0.5 s"):
         get_layout(build("x = 1\nf = x * 2"), timeout=0.5)
+    assert time.monotonic() - started < 3
+    pid = int((tmp_path / "pid").read_text())
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)
+
+
+def test_dot_whose_output_cannot_be_read_is_stopped_at_once(monkeypatch, tmp_path):
+    bad_edge = """<g id="e0" class="edge"><title>x</title><path d="M1,1C1,1 1,1 1,1e"/></g>"""
+    script = START + f"printf '{bad_edge}<g id=\"n0\"'; echo $$ > pid; exec sleep 30"
+    stand_in_dot(monkeypatch, tmp_path, script)
+    monkeypatch.setattr(render, "empty_dir", lambda: str(tmp_path))
+    started = time.monotonic()
+    with pytest.raises(LayoutError, match="^Graphviz produced an unreadable layout"):
+        get_layout(build("x = 1\nf = x * 2"))
     assert time.monotonic() - started < 3
     pid = int((tmp_path / "pid").read_text())
     with pytest.raises(ProcessLookupError):
