@@ -9,8 +9,9 @@
     svg = frame(pending.result())
 
 Graphviz only places fixed-size boxes and routes the edges (`dot -Tsvg`, read for its
-coordinates alone, in its own session, an empty directory and a bare environment; a spare
-one waits with its plugins loaded); `svg.py` draws the SVG from those coordinates. The SVG
+coordinates alone as it writes them, in its own session, an empty directory and a bare
+environment; a spare one waits with its plugins loaded); `svg.py` draws the SVG from those
+coordinates, each node and edge as soon as it is read. The SVG
 contract, shared with the browser (which applies the rules of `autodiff.frames` to this
 same SVG in JS; the class names there are the state classes below):
 
