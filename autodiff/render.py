@@ -312,7 +312,12 @@ def _stop(dot: Dot) -> None:
         except ProcessLookupError:
             pass
         proc.wait()
-    for file in (proc.stdin, proc.stdout, *dot.files):
+    _close(dot)
+
+
+def _close(dot: Dot) -> None:
+    """Close our ends of a dot's pipes and its files."""
+    for file in (dot.proc.stdin, dot.proc.stdout, *dot.files):
         if file is not None:
             file.close()
 
@@ -371,8 +376,7 @@ class Spare:
         """In a forked child: let go of the parent's spare without stopping it."""
         dot, self._dot, self._lock = self._dot, None, threading.Lock()
         if dot is not None:
-            for file in (dot.proc.stdin, dot.proc.stdout, *dot.files):
-                file.close()
+            _close(dot)
 
 
 SPARE_OUTPUT = "svg"
