@@ -9,10 +9,17 @@ import os
 from flask import Flask, Response, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from autodiff import render
 from autodiff.errors import AutodiffError, EvaluationError
 from autodiff.examples import GALLERY, by_slug
-from autodiff.service import Options, frame_png, frame_svg, graph_answer, health, parse_step
+from web.service import (
+    Options,
+    after_response,
+    frame_png,
+    frame_svg,
+    graph_answer,
+    health,
+    parse_step,
+)
 
 MAX_BODY_BYTES = 128 * 1024
 """Request bodies above this answer 413; a program is at most 20,000 characters."""
@@ -188,7 +195,7 @@ def _register_errors(app: Flask) -> None:
 
 def _after_sending(response: Response) -> Response:
     # Work that need not delay the answer: done once the server has sent it.
-    response.call_on_close(render.refill_spare)
+    response.call_on_close(after_response)
     return _security_headers(response)
 
 

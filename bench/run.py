@@ -29,9 +29,11 @@ from programs import layered, product, with_nodes  # noqa: E402
 
 import autodiff  # noqa: E402
 from app import create_app, tune_gc  # noqa: E402
-from autodiff import parser, render, schedule, service, svg  # noqa: E402
-from autodiff.dot import dot_source  # noqa: E402
+from autodiff import draw, parser, schedule  # noqa: E402
+from autodiff.draw import graphviz, layouts, svg  # noqa: E402
+from autodiff.draw.dot import dot_source  # noqa: E402
 from autodiff.evaluate import clear_known_traces  # noqa: E402
+from web import service  # noqa: E402
 
 
 class Server:
@@ -95,7 +97,7 @@ def clear_caches() -> None:
     parser.clear_known_statements()
     clear_known_traces()
     schedule.clear_plans()
-    render.clear_cache()
+    draw.clear_caches()
     svg.node_template.cache_clear()
     svg.node_body.cache_clear()
 
@@ -113,7 +115,7 @@ def uncached_time(client: Server, request, repeat: int) -> float:
 
 def bare_dot(dot_text: str) -> None:
     """The floor: one `dot -Tsvg` of the same DOT text, nothing else."""
-    subprocess.run([render.dot_binary(), "-Tsvg"], input=dot_text.encode(), check=True,
+    subprocess.run([graphviz.dot_binary(), "-Tsvg"], input=dot_text.encode(), check=True,
                    capture_output=True)
 
 
@@ -175,8 +177,8 @@ def section_steps(client, repeat: int) -> None:
     naive_each = median_time(lambda: [naive.draw_frame(graph, k) for k in naive_frames], 1)
     naive_each /= len(naive_frames)
     naive_walk = median_time(lambda: [naive.draw_frame(graph, k) for k in range(n_frames)], 1)
-    layout = render.get_layout(graph)
-    in_process = median_time(lambda: render.render_frame(layout, graph, n_frames // 2), 50)
+    layout = layouts.get_layout(graph)
+    in_process = median_time(lambda: draw.render_frame(layout, graph, n_frames // 2), 50)
     rows = [
         ["one frame", ms(walk / n_frames), ms(naive_each), f"{naive_each / (walk / n_frames):.0f}×"],
         [f"whole step-through ({n_frames} frames)", ms(walk), ms(naive_walk),
@@ -207,8 +209,8 @@ def section_input(client, repeat: int) -> None:
     # Checked off the clock: reading the JSON is the client's time, not the server's.
     assert all(code == 200 and jsonlib.loads(data)["layout"]["svg"] is None
                for code, data, _ in answers)
-    before = render.get_layout(autodiff.build(src))
-    after = render.get_layout(autodiff.build(src.replace("x = 0.5", "x = 2.5")))
+    before = layouts.get_layout(autodiff.build(src))
+    after = layouts.get_layout(autodiff.build(src.replace("x = 0.5", "x = 2.5")))
     table("Changing an input value, 100 nodes (target ≤ 10 ms server time)",
           ["what", "time"],
           [["/api/graph with a new value, layout known", ms(t)],
@@ -240,7 +242,7 @@ def section_scale(client, repeat: int) -> None:
 
 
 def section_effort(repeat: int) -> None:
-    from autodiff import dot as dotmod
+    from autodiff.draw import dot as dotmod
 
     rows = []
     for n in (100, 1000, 2000):

@@ -63,8 +63,9 @@ def test_a_moving_slider_answers_as_a_new_program_would(client, w1):
     """Moving w1's slider replays the kept trace (only a number changed): the answer must be
     the one evaluating afresh gives, with the hand-derived gradients
     d/dw1 w1·cos(3w1 + w2) = cos(3w1 + w2) - 3·w1·sin(3w1 + w2), d/dw2 = -w1·sin(3w1 + w2)."""
-    from autodiff import parser, service
+    from autodiff import parser
     from autodiff.evaluate import clear_known_traces
+    from web import service
 
     key = get_graph(client, REUSE).get_json()["layout"]["key"]
     moved = REUSE.replace("w1 = 2.0", f"w1 = {w1!r}")
@@ -333,7 +334,7 @@ def test_json_has_no_bare_nan(client):
 def test_a_name_reassigned_at_every_line_keeps_the_answer_small():
     """`x = x*x` on every line names each step's value after x: numbered labels (x₄, ...) keep
     every label, and each step text quoting them, short (primes made this 190 MB)."""
-    from autodiff.service import Options, analyse
+    from web.service import Options, analyse
 
     source = "x = 1.0001\n" + "x = x*x\n" * 1990 + "f = x"
     body = analyse(source, Options()).body
@@ -345,13 +346,13 @@ def test_a_name_reassigned_at_every_line_keeps_the_answer_small():
 
 def test_the_spare_dot_starts_once_an_answer_is_sent(client):
     """Starting the next warm `dot` waits until the server has sent the answer (`close`)."""
-    from autodiff import render
+    from autodiff.draw import graphviz
 
-    render._SPARE.drop()
+    graphviz._SPARE.drop()
     response = client.get("/api/examples")
-    assert response.status_code == 200 and render._SPARE._dot is None
+    assert response.status_code == 200 and graphviz._SPARE._dot is None
     response.close()
-    assert render._SPARE._dot is not None and render._SPARE._dot.proc.poll() is None
+    assert graphviz._SPARE._dot is not None and graphviz._SPARE._dot.proc.poll() is None
 
 
 @pytest.mark.parametrize("src", ["1", "x = 2\n3", "pi"])

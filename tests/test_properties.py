@@ -18,12 +18,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import autodiff
-from autodiff import dot, frames, gradcheck, parser, serialize
+from autodiff import gradcheck, parser
+from autodiff.draw import dot, states
 from autodiff.errors import AutodiffError
 from autodiff.evaluate import clear_known_traces
 from autodiff.ops import FUNCTIONS, OPS
 from autodiff.parser import BINARY_OPS, KNOWN_LINE_CHARS
 from autodiff.shapes import result_shape
+from web import encode
 
 OP_NAMES = sorted(OPS)
 SYMBOLS = {
@@ -309,7 +311,7 @@ def _answer(source: str, dtype: str) -> tuple[bytes, dot.Structure] | str:
     """The JSON and layout structure of a program, or its error message."""
     try:
         traced = autodiff.trace(source, dtype)
-        body = orjson.dumps(serialize.graph_json(autodiff.differentiate(traced)))
+        body = orjson.dumps(encode.graph_json(autodiff.differentiate(traced)))
         return body, dot.trace_structure(traced)
     except AutodiffError as err:
         return err.message
@@ -319,7 +321,7 @@ def _answer(source: str, dtype: str) -> tuple[bytes, dot.Structure] | str:
 @given(programs(shapes=SHAPES, max_lines=5))
 def test_the_last_frame_worked_out_directly_is_the_last_frame(program):
     graph = autodiff.build(program.source())
-    assert frames.final_state(graph) == frames.frame_state(graph, None)
+    assert states.final_state(graph) == states.frame_state(graph, None)
 
 
 @settings(BOUNDED, max_examples=40)

@@ -13,19 +13,25 @@ import orjson
 import pytest
 
 import autodiff
-from autodiff import dot, frames, render, svg
-from autodiff.examples import GALLERY, by_slug
-from autodiff.format import display_height, display_rows
-from autodiff.frames import frame_state
-from autodiff.render import (
+from autodiff import draw
+from autodiff.display import local_display
+from autodiff.draw import (
     LayoutError,
+    dot,
     get_layout,
+    graphviz,
     layout,
+    layouts,
     render_frame,
     render_png,
+    states,
     structure_key,
+    svg,
 )
-from autodiff.serialize import graph_json, local_display
+from autodiff.draw.states import frame_state
+from autodiff.examples import GALLERY, by_slug
+from autodiff.format import display_height, display_rows
+from web.encode import graph_json
 
 REUSE = "w1 = 2.0; w2 = 1.5; y = w1 * cos(3*w1 + w2)"
 PRODUCT_600 = "x = 1.001\nf = " + "*".join(["x"] * 600)
@@ -218,12 +224,12 @@ def test_waiting_for_dot_works_without_pidfds(monkeypatch):
 
 def test_a_layout_drawn_partly_while_dot_runs_is_the_same_layout():
     graph = build(by_slug("reuse").source)
-    render.clear_cache()
-    pending = render.start_layout(graph, edge_labels=True)
+    draw.clear_caches()
+    pending = layouts.start_layout(graph, edge_labels=True)
     pending.prepare()
     early = pending.result()
-    render.clear_cache()
-    late = render.get_layout(graph, edge_labels=True)
+    draw.clear_caches()
+    late = layouts.get_layout(graph, edge_labels=True)
     assert early is not late
     assert (early.parts, early.slots, early.key) == (late.parts, late.slots, late.key)
 
@@ -243,10 +249,10 @@ def stand_in_dot(monkeypatch, tmp_path, script: str) -> None:
     path = tmp_path / "dot"
     path.write_text("#!/bin/sh\ncat > /dev/null\n" + script + "\n")
     path.chmod(0o755)
-    monkeypatch.setattr(render, "dot_binary", lambda: str(path))
-    monkeypatch.setattr(render, "plugin_dir", lambda: None)  # not found by asking the script
-    monkeypatch.setattr(render, "WARM_SPARE", False)
-    render.clear_cache()
+    monkeypatch.setattr(graphviz, "dot_binary", lambda: str(path))
+    monkeypatch.setattr(graphviz, "plugin_dir", lambda: None)  # not found by asking the script
+    monkeypatch.setattr(graphviz, "WARM_SPARE", False)
+    draw.clear_caches()
 
 
 START = """printf '<svg><g id="graph0" class="graph"><title>G</title>'; """
@@ -261,7 +267,7 @@ def test_layout_crash_is_a_layout_error(monkeypatch, tmp_path):
 
 def test_dot_that_stops_writing_midway_is_timed_out_and_killed(monkeypatch, tmp_path):
     stand_in_dot(monkeypatch, tmp_path, START + "echo $$ > pid; exec sleep 30")
-    monkeypatch.setattr(render, "empty_dir", lambda: str(tmp_path))
+    monkeypatch.setattr(graphviz, "empty_dir", lambda: str(tmp_path))
     started = time.monotonic()
     with pytest.raises(LayoutError, match="too large for Graphviz to lay out in 0.5 s"):
         get_layout(build("x = 1\nf = x * 2"), timeout=0.5)
@@ -275,7 +281,7 @@ def test_dot_whose_output_cannot_be_read_is_stopped_at_once(monkeypatch, tmp_pat
     bad_edge = """<g id="e0" class="edge"><title>x</title><path d="M1,1C1,1 1,1 1,1e"/></g>"""
     script = START + f"printf '{bad_edge}<g id=\"n0\"'; echo $$ > pid; exec sleep 30"
     stand_in_dot(monkeypatch, tmp_path, script)
-    monkeypatch.setattr(render, "empty_dir", lambda: str(tmp_path))
+    monkeypatch.setattr(graphviz, "empty_dir", lambda: str(tmp_path))
     started = time.monotonic()
     with pytest.raises(LayoutError, match="^Graphviz produced an unreadable layout"):
         get_layout(build("x = 1\nf = x * 2"))
@@ -322,21 +328,21 @@ def test_too_large_graphs_are_refused_without_running_dot(monkeypatch):
     def no_dot(*args, **kw):
         raise AssertionError("dot was run")
 
-    monkeypatch.setattr(render, "DotRun", no_dot)
+    monkeypatch.setattr(layouts, "DotRun", no_dot)
     graph = build("x = 1\nf = " + " + ".join(["sin(x)"] * 400))
     with pytest.raises(LayoutError, match="too large"):
-        render.build_layout(dot.structure(graph))
+        layouts.build_layout(dot.structure(graph))
 
 
 # --- the cache --------------------------------------------------------------------------------
 
 
 def test_cache_is_keyed_by_structure_and_bounded(monkeypatch):
-    render.clear_cache()
+    draw.clear_caches()
     calls = []
-    real = render.start_build
-    monkeypatch.setattr(render, "start_build", lambda s, t: calls.append(s) or real(s, t))
-    monkeypatch.setattr(render, "CACHE_SIZE", 2)
+    real = layouts.start_build
+    monkeypatch.setattr(layouts, "start_build", lambda s, t: calls.append(s) or real(s, t))
+    monkeypatch.setattr(layouts, "CACHE_SIZE", 2)
     a = build("x = 2\nf = x + 1")
     assert get_layout(a) is get_layout(build("x = 2.5\nf = x + 1"))
     assert get_layout(a, edge_labels=True) is not get_layout(a)
@@ -349,7 +355,7 @@ def test_cache_is_keyed_by_structure_and_bounded(monkeypatch):
 
 
 def test_cache_is_safe_across_threads():
-    render.clear_cache()
+    draw.clear_caches()
     graph = build(by_slug("gates").source)
     with ThreadPoolExecutor(4) as pool:
         layouts = list(pool.map(lambda _: get_layout(graph), range(8)))
@@ -358,19 +364,19 @@ def test_cache_is_safe_across_threads():
 
 
 def test_a_timeout_is_cached_for_a_while_then_tried_again(monkeypatch):
-    render.clear_cache()
+    draw.clear_caches()
     graph = build(SLOW)
     with pytest.raises(LayoutError, match="lay out in 0.0001 s"):
-        render.start_layout(graph, timeout=1e-4).result()
+        layouts.start_layout(graph, timeout=1e-4).result()
     with pytest.raises(LayoutError, match="lay out in 0.0001 s"):
         get_layout(graph)  # from the cache: with its 10 s dot would have succeeded
-    monkeypatch.setattr(render, "RETRY_TIMEOUT_AFTER", 0.0)
+    monkeypatch.setattr(layouts, "RETRY_TIMEOUT_AFTER", 0.0)
     assert get_layout(graph).nodes == len(graph.nodes)
-    render.clear_cache()
+    draw.clear_caches()
 
 
 def test_failures_are_cached(monkeypatch):
-    render.clear_cache()
+    draw.clear_caches()
     calls = []
 
     def fail() -> None:
@@ -380,13 +386,13 @@ def test_failures_are_cached(monkeypatch):
         calls.append(s)
         return fail
 
-    monkeypatch.setattr(render, "start_build", failing)
+    monkeypatch.setattr(layouts, "start_build", failing)
     graph = build(REUSE)
     for _ in range(2):
         with pytest.raises(LayoutError, match="no"):
             get_layout(graph)
     assert len(calls) == 1
-    render.clear_cache()
+    draw.clear_caches()
 
 
 # --- the post-processed SVG -------------------------------------------------------------------
@@ -615,7 +621,7 @@ def test_unused_values_show_gradient_zero_from_the_seed_on():
         for n in graph.nodes:
             if n.kind == "const":
                 assert not {"grad-partial", "grad-final"} & classes(root, n.id)
-    assert frames.final_state(graph) == frame_state(graph, len(graph.steps))
+    assert states.final_state(graph) == frame_state(graph, len(graph.steps))
 
 
 def test_edge_labels_show_the_local_derivative_once_computed():
@@ -634,7 +640,7 @@ def test_edge_labels_show_the_local_derivative_once_computed():
 ])
 def test_the_last_frame_worked_out_directly_is_the_last_frame(source):
     graph = build(source)
-    assert frames.final_state(graph) == frame_state(graph, None)
+    assert states.final_state(graph) == frame_state(graph, None)
 
 
 def test_frame_state_matches_the_rendered_frame():
@@ -712,56 +718,56 @@ def test_json_display_texts_are_their_numbers_formatted(source):
 
 
 def test_dot_runs_in_one_empty_directory_made_again_if_removed():
-    first = render.empty_dir()
-    render.clear_cache()
-    render.get_layout(build("a = 1\nb = 2\nf = a * b + sin(a)"))
-    assert render.empty_dir() == first and os.listdir(first) == []
+    first = graphviz.empty_dir()
+    draw.clear_caches()
+    layouts.get_layout(build("a = 1\nb = 2\nf = a * b + sin(a)"))
+    assert graphviz.empty_dir() == first and os.listdir(first) == []
     os.rmdir(first)
-    again = render.empty_dir()
+    again = graphviz.empty_dir()
     assert os.path.isdir(again) and again != first
-    render.clear_cache()
-    assert render.get_layout(build("a = 2\nf = a * a")).nodes == 2
+    draw.clear_caches()
+    assert layouts.get_layout(build("a = 2\nf = a * a")).nodes == 2
 
 
 def counted_builds(monkeypatch) -> list[str]:
     """The keys of every dot run started from now on."""
     runs: list[str] = []
-    real = render.start_build
+    real = layouts.start_build
 
-    def start_build(s, timeout=render.LAYOUT_TIMEOUT):
+    def start_build(s, timeout=graphviz.LAYOUT_TIMEOUT):
         runs.append(s.key)
         return real(s, timeout)
 
-    monkeypatch.setattr(render, "start_build", start_build)
+    monkeypatch.setattr(layouts, "start_build", start_build)
     return runs
 
 
 def test_one_dot_run_for_a_structure_asked_for_while_it_runs(monkeypatch):
-    render.clear_cache()
+    draw.clear_caches()
     runs = counted_builds(monkeypatch)
     graph = autodiff.build(by_slug("gates").source)
-    first, second = render.start_layout(graph), render.start_layout(graph)
+    first, second = layouts.start_layout(graph), layouts.start_layout(graph)
     assert first is second
     with ThreadPoolExecutor(4) as pool:  # several requests waiting for the same run
-        layouts = list(pool.map(lambda pending: pending.result(), [first] * 4 + [second] * 4))
-    assert all(layout is layouts[0] for layout in layouts)
-    assert render.start_layout(graph).result() is layouts[0]  # then from the cache
+        made = list(pool.map(lambda pending: pending.result(), [first] * 4 + [second] * 4))
+    assert all(layout is made[0] for layout in made)
+    assert layouts.start_layout(graph).result() is made[0]  # then from the cache
     assert len(runs) == 1
 
 
 def test_a_run_no_request_waits_for_is_forgotten(monkeypatch):
     import gc
 
-    render.clear_cache()
+    draw.clear_caches()
     runs = counted_builds(monkeypatch)
     graph = autodiff.build(by_slug("reuse").source)
-    pending = render.start_layout(graph)
+    pending = layouts.start_layout(graph)
     dot_process = pending._finish.run.dot.proc
     del pending
     gc.collect()
-    assert len(render._RUNNING) == 0
+    assert len(layouts._RUNNING) == 0
     assert dot_process.wait(timeout=5) is not None  # stopped, not left running
-    assert render.get_layout(graph).key == render.structure_key(graph)
+    assert layouts.get_layout(graph).key == layouts.structure_key(graph)
     assert len(runs) == 2
 
 
@@ -770,13 +776,14 @@ def test_requests_for_one_new_program_at_once_share_one_analysis(monkeypatch):
     out; the others wait for it and answer the same."""
     import threading
 
-    from autodiff import parser, service
+    from autodiff import parser
     from autodiff.evaluate import clear_known_traces
+    from web import service
 
     service._analyses.clear()
     clear_known_traces()
     parser.clear_known_statements()
-    render.clear_cache()
+    draw.clear_caches()
     runs = counted_builds(monkeypatch)
     traces = []
     real_trace = service.trace
@@ -800,8 +807,8 @@ def test_requests_for_one_new_program_at_once_share_one_analysis(monkeypatch):
 
 
 def test_requests_waiting_for_a_program_that_fails_get_its_error():
-    from autodiff import service
     from autodiff.errors import AutodiffError
+    from web import service
 
     service._analyses.clear()
     source = "x = 2\ny = x * nope"
@@ -823,10 +830,10 @@ def test_frames_of_one_new_program_asked_for_at_once_share_one_analysis(monkeypa
     """Slides showing one `/svg` frame, opened by many at once: one build, one dot run."""
     import threading
 
-    from autodiff import service
+    from web import service
 
     service._analyses.clear()
-    render.clear_cache()
+    draw.clear_caches()
     runs = counted_builds(monkeypatch)
     builds = []
     real_build = service._build

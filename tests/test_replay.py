@@ -6,11 +6,12 @@ import orjson
 import pytest
 
 import autodiff
-from autodiff import dot, parser
+from autodiff import parser
+from autodiff.draw import dot
 from autodiff.errors import EvaluationError
 from autodiff.evaluate import clear_known_traces
 from autodiff.examples import GALLERY
-from autodiff.serialize import graph_json
+from web.encode import graph_json
 
 
 def answer(source: str, dtype: str = "float64", forward: str | None = None) -> tuple:

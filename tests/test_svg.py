@@ -13,9 +13,23 @@ import xml.etree.ElementTree as ET
 import pytest
 
 import autodiff
-from autodiff import dot, frames, geometry, render, svg
+from autodiff import draw
+from autodiff.draw import (
+    LayoutError,
+    dot,
+    frames,
+    geometry,
+    get_layout,
+    graphviz,
+    layouts,
+    placement,
+    png,
+    render_frame,
+    render_state,
+    states,
+    svg,
+)
 from autodiff.examples import GALLERY, by_slug
-from autodiff.render import LayoutError, get_layout, render_frame, render_state
 
 REUSE = by_slug("reuse").source
 LAYERED = (
@@ -54,20 +68,20 @@ def relabel(graph, labels: dict[int, str]):
 def test_every_frame_equals_the_reference(source, edge_labels):
     graph = autodiff.build(source, dtype="float32" if "exp" in source else "float64")
     layout = get_layout(graph, edge_labels=edge_labels)
-    assert layout.slots == frames.slot_order(graph, edge_labels)
+    assert layout.slots == states.slot_order(graph, edge_labels)
     for k in [*range(len(graph.steps) + 1), None, -1, 10**6]:
-        expected = render_state(layout, frames.frame_state(graph, k))
+        expected = render_state(layout, states.frame_state(graph, k))
         assert render_frame(layout, graph, k) == expected
-    assert render.start_frame(graph, None, edge_labels)(layout) == render_frame(layout, graph)
+    assert frames.start_frame(graph, None, edge_labels)(layout) == render_frame(layout, graph)
 
 
 def test_timelines_keep_few_snapshots_and_small_changes():
     graph = autodiff.build(LAYERED)
-    line = frames.timeline(graph)
-    assert len(line.snapshots) <= frames.MAX_SNAPSHOTS + 1
-    assert line.stride >= frames.MIN_STRIDE
+    line = states.timeline(graph)
+    assert len(line.snapshots) <= states.MAX_SNAPSHOTS + 1
+    assert line.stride >= states.MIN_STRIDE
     assert all(len(changes) < 20 for changes in line.changes)
-    assert frames.timeline(graph) is line
+    assert states.timeline(graph) is line
 
 
 def test_a_frame_takes_well_under_a_millisecond():
@@ -199,37 +213,37 @@ def test_text_width_follows_the_font():
 
 def test_routes_of_every_form():
     head = "10,-8 19,-5 10,-2 10,-8"
-    simple = svg.route("M0,-0C3,-1 6,-2 9,-3", head, "4,6 4,8 6,8 6,6 4,6")
+    simple = placement.route("M0,-0C3,-1 6,-2 9,-3", head, "4,6 4,8 6,8 6,6 4,6")
     assert simple.d == "M0,-0C3,-1 6,-2 9,-3" and simple.head == head
     assert simple.start == (0.0, 0.0) and simple.leaving == (3.0, -1.0)
     assert simple.end == (9.0, -3.0) and simple.label == (5.0, 7.0)
-    assert simple == svg.route("M0,-0C3,-1 6,-2 9,-3", head, "4,6 4,8 6,8 6,6 4,6")
-    repeated = svg.route("M0,0C0,0 5,0 5,0", None)
+    assert simple == placement.route("M0,-0C3,-1 6,-2 9,-3", head, "4,6 4,8 6,8 6,6 4,6")
+    repeated = placement.route("M0,0C0,0 5,0 5,0", None)
     assert repeated.leaving == (5.0, 0.0) and repeated.label is None
     # No arrowhead from Graphviz: one of ours ends where the route does, pointing along it.
-    assert repeated.head == svg.arrow((-4.0, 0.0), (5.0, 0.0))
+    assert repeated.head == geometry.arrow((-4.0, 0.0), (5.0, 0.0))
     for d, points in [('M0,0C1,1 2,2 3,3"/><script>', None), ("M0,0C1,1 2,2 3,3", "1,1 <a")]:
         with pytest.raises(ValueError):
-            svg.route(d, points)
+            placement.route(d, points)
 
 
 def test_unreadable_graphviz_output_is_a_layout_error():
     s = dot.structure(autodiff.build(REUSE))
-    good = render.layout(dot.structure_dot(s))
-    assert render.placement([good], s).routes
+    good = graphviz.layout(dot.structure_dot(s))
+    assert placement.placement([good], s).routes
     broken = good.replace('class="edge">', 'class="edge"><script/>', 1)
     for text in ("not svg", "<svg></svg>", good[: len(good) // 2], broken):
         with pytest.raises(LayoutError, match="unreadable layout"):
-            render.placement([text], s)
+            placement.placement([text], s)
 
 
 def test_dot_output_read_in_pieces_places_as_read_whole():
     s = dot.structure(autodiff.build(by_slug("circuit").source))
-    whole = render.layout(dot.structure_dot(s))
+    whole = graphviz.layout(dot.structure_dot(s))
     pieces = re.split(r'(?=<g id=")', whole)
     assert len(pieces) == len(s.nodes) + len(s.edges) + 2  # the header, the graph, each group
-    assert render.placement(pieces, s) == render.placement([whole], s)
-    streamed = list(render.DotRun(dot.structure_dot(s), "svg", 5.0).as_written())
+    assert placement.placement(pieces, s) == placement.placement([whole], s)
+    streamed = list(layouts.DotRun(dot.structure_dot(s), "svg", 5.0).as_written())
     assert "".join(streamed) == whole
     assert all(p.startswith('<g id="') for p in streamed[1:])
 
@@ -240,10 +254,10 @@ def test_coordinates_keep_their_decimals_far_out():
     lines = ["x = 0.5", "y = 1.5", "t0 = x * y", "t1 = sin(x) + y"]
     lines += [f"t{k} = tanh(t{k - 1}) * t{k - 2} + 0.1" for k in range(2, 250)]
     s = dot.structure(autodiff.build("\n".join(lines)))
-    place = render.placement([render.layout(dot.structure_dot(s))], s)
+    place = placement.placement([graphviz.layout(dot.structure_dot(s))], s)
     assert place.box[2] > 100_000
     for (_, dst, _), way in zip(s.edges, place.routes):
-        tips = {svg.point(p) for p in way.head.split()}
+        tips = {placement.point(p) for p in way.head.split()}
         assert len(tips) == 3  # a triangle, not a point
         box = s.nodes[dst].box
         assert min(off_box(p, place.corners[dst], box.width, box.height) for p in tips) < 0.5
@@ -261,17 +275,17 @@ def off_box(p: tuple[float, float], corner: tuple[float, float], w: float, h: fl
 
 
 def test_pending_layout_is_cached_and_shared():
-    render.clear_cache()
+    draw.clear_caches()
     graph = autodiff.build(REUSE)
-    pending = render.start_layout(graph)
+    pending = layouts.start_layout(graph)
     layout = pending.result()
     assert pending.result() is layout
-    assert render.start_layout(autodiff.build(REUSE.replace("2.0", "3"))).result() is layout
+    assert layouts.start_layout(autodiff.build(REUSE.replace("2.0", "3"))).result() is layout
 
 
 def test_an_abandoned_pending_layout_stops_its_dot():
-    render.clear_cache()
-    pending = render.start_layout(autodiff.build(SLOW))
+    draw.clear_caches()
+    pending = layouts.start_layout(autodiff.build(SLOW))
     run = pending._finish.run
     proc, files = run.dot.proc, (run.dot.proc.stdout, *run.dot.files)
     del pending, run
@@ -279,89 +293,89 @@ def test_an_abandoned_pending_layout_stops_its_dot():
 
 
 def test_a_dead_spare_is_replaced():
-    render.get_layout(autodiff.build("p = 1\nf = p + 2"))
+    layouts.get_layout(autodiff.build("p = 1\nf = p + 2"))
     wait_for_spare()
-    spare = render._SPARE._dot
+    spare = graphviz._SPARE._dot
     os.killpg(spare.proc.pid, signal.SIGKILL)
     spare.proc.wait()
-    render.clear_cache()
+    draw.clear_caches()
     assert get_layout(autodiff.build("q = 1\nf = q * 2")).nodes == 3
     wait_for_spare()
-    assert render._SPARE._dot is not spare and render._SPARE._dot.proc.poll() is None
+    assert graphviz._SPARE._dot is not spare and graphviz._SPARE._dot.proc.poll() is None
 
 
 def test_a_spare_in_a_forked_child_is_let_go():
-    render.get_layout(autodiff.build("r = 1\nf = r - 2"))
+    layouts.get_layout(autodiff.build("r = 1\nf = r - 2"))
     wait_for_spare()
     pid = os.fork()
     if pid == 0:
-        os._exit(0 if render._SPARE._dot is None else 1)
+        os._exit(0 if graphviz._SPARE._dot is None else 1)
     assert os.waitpid(pid, 0)[1] == 0
-    render.clear_cache()
+    draw.clear_caches()
     assert get_layout(autodiff.build("s = 1\nf = s / 2"), timeout=5).nodes == 3
 
 
 def test_the_spare_takes_large_dot_texts_and_keeps_itself_for_what_would_not_fit():
     wait_for_spare()
-    spare = render._SPARE._dot
+    spare = graphviz._SPARE._dot
     if sys.platform.startswith("linux"):
         assert spare.capacity >= 1 << 20  # a 2,000-node graph's DOT is about 130 KB
-    assert render._SPARE.take(spare.capacity + 1) is None
-    assert render._SPARE._dot is spare
-    assert render._SPARE.take(spare.capacity) is spare and render._SPARE._dot is None
-    render._stop(spare)
+    assert graphviz._SPARE.take(spare.capacity + 1) is None
+    assert graphviz._SPARE._dot is spare
+    assert graphviz._SPARE.take(spare.capacity) is spare and graphviz._SPARE._dot is None
+    graphviz._stop(spare)
 
 
 def wait_for_spare() -> None:
-    render.refill_spare()  # as the app does once an answer is sent
+    graphviz.refill_spare()  # as the app does once an answer is sent
     deadline = time.monotonic() + 5
-    while render._SPARE._dot is None and time.monotonic() < deadline:
+    while graphviz._SPARE._dot is None and time.monotonic() < deadline:
         time.sleep(0.01)
-    assert render._SPARE._dot is not None
+    assert graphviz._SPARE._dot is not None
 
 
 def test_timeouts_and_failures_on_the_spare_too():
-    render.get_layout(autodiff.build("u = 1\nf = u + 1"))
+    layouts.get_layout(autodiff.build("u = 1\nf = u + 1"))
     wait_for_spare()
     with pytest.raises(LayoutError, match="too large for Graphviz to lay out in 0.0001 s"):
-        render.layout(dot.dot_source(autodiff.build(SLOW)), timeout=1e-4)
+        graphviz.layout(dot.dot_source(autodiff.build(SLOW)), timeout=1e-4)
     wait_for_spare()
     with pytest.raises(LayoutError, match="^Graphviz failed: .*syntax error"):
-        render.layout("digraph { a -> }")
+        graphviz.layout("digraph { a -> }")
 
 
 def test_the_needed_plugins_alone_lay_out_the_same():
-    assert render.plugin_dir() is not None
+    assert graphviz.plugin_dir() is not None
     for source in PROGRAMS[::3]:
         text = dot.dot_source(autodiff.build(source), edge_labels=True)
         everything = subprocess.run(
-            [render.dot_binary(), "-Tsvg"],
+            [graphviz.dot_binary(), "-Tsvg"],
             input=text.encode(),
             capture_output=True,
             env={"PATH": "/usr/bin:/bin"},
             check=True,
         )
-        assert render.layout(text) == everything.stdout.decode()
+        assert graphviz.layout(text) == everything.stdout.decode()
 
 
 def test_png_frames_are_cached(monkeypatch):
-    render.clear_cache()
+    draw.clear_caches()
     graph = autodiff.build(REUSE)
     layout = get_layout(graph)
     calls = []
-    real = render._draw_png
-    monkeypatch.setattr(render, "_draw_png", lambda *a: calls.append(a) or real(*a))
-    first = render.render_png(layout, graph, 3)
-    assert render.render_png(layout, graph, 3) == first
-    assert render.render_png(layout, graph, 4) != first
+    real = png._draw_png
+    monkeypatch.setattr(png, "_draw_png", lambda *a: calls.append(a) or real(*a))
+    first = png.render_png(layout, graph, 3)
+    assert png.render_png(layout, graph, 3) == first
+    assert png.render_png(layout, graph, 4) != first
     assert len(calls) == 2
 
 
 def test_graphviz_points_and_boxes():
-    assert svg.point("27.5,-108") == (27.5, -108.0)
+    assert placement.point("27.5,-108") == (27.5, -108.0)
     with pytest.raises(ValueError):
-        svg.point("27.5")
+        placement.point("27.5")
     box = "117,-157.5 0,-157.5 0,-75.5 117,-75.5 117,-157.5"  # as Graphviz draws a box
-    assert svg.centre(box) == (58.5, -116.5)
+    assert placement.centre(box) == (58.5, -116.5)
     with pytest.raises(ValueError):
-        svg.centre('0,0 1,1 2,2" onload="x')
+        placement.centre('0,0 1,1 2,2" onload="x')

@@ -14,11 +14,11 @@ from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from typing import NamedTuple
 
-from .evaluate import Trace
+from ..evaluate import Trace
+from ..graph import trace_labels
+from ..model import KIND_CONST, KIND_OP, Graph
+from ..ops import OPS
 from .geometry import LOCAL_HEIGHT, LOCAL_WIDTH, Box, cell_size, node_box, shorten
-from .graph import trace_labels
-from .model import KIND_CONST, KIND_OP, Graph
-from .ops import OPS
 
 PLACEHOLDER = "·"
 """What a number line holds before its number is known."""

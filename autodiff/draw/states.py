@@ -39,10 +39,10 @@ from typing import NamedTuple
 
 import numpy as np
 
+from ..display import displays
+from ..format import display_height, display_rows
+from ..model import KIND_CONST, KIND_OP, Graph, all_finite
 from .dot import PLACEHOLDER
-from .format import display_height, display_rows
-from .model import KIND_CONST, KIND_OP, Graph, all_finite
-from .serialize import displays
 from .svg import Slot, escape
 
 

@@ -4,8 +4,8 @@ Every element and attribute is our own and every text is escaped here, so the dr
 no sanitising: it can hold nothing but shapes and text. It is all ASCII: other characters
 are written as character references. What changes between frames (state
 classes and number lines) is left as gaps, `Slot`s, between static parts; a frame is the
-parts joined with its texts (see `render.Layout`). The look is in the style sheet the caller
-passes (`render.FRAME_CSS`), keyed by the classes written here.
+parts joined with its texts (see `layouts.Layout`). The look is in the style sheet the caller
+passes (`theme.FRAME_CSS`), keyed by the classes written here.
 
 Coordinates are those of Graphviz's own SVG (y grows downward, the viewBox is its padded
 bounding box), so edge routes and arrowheads are copied through as text; each node is drawn
@@ -14,14 +14,13 @@ once per kind of node, relative to its corner, and moved into place with a trans
 
 from __future__ import annotations
 
-import math
-import re
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import NamedTuple
 
+from ..model import KIND_INPUT
 from .dot import NodeSpec, Structure
 from .geometry import (
+    ARROW_LENGTH,
     BASELINE,
     CUE_DROP,
     LINE_HEIGHT,
@@ -30,14 +29,16 @@ from .geometry import (
     PAD,
     SHAPE_GAP,
     Box,
+    Point,
+    arrow,
     bare_box,
     label_width,
     shorten,
+    toward,
     widened,
 )
-from .model import KIND_INPUT
+from .placement import Route
 
-Point = tuple[float, float]
 Slot = tuple[str, int, int]
 """What fills one gap of the template: (kind, node or edge index, line)."""
 Kind = tuple[str, int]
@@ -50,21 +51,12 @@ SLOT_PREFIX = {"val": "v", "grad": "g"}
 """Number line ids: nK-v0, nK-g0, ..."""
 CORNER = 10
 """Corner radius of an input's rounded box."""
-ARROW_LENGTH = 9.0
-"""Graphviz's arrowhead (10 points) at the edges' arrowsize 0.9."""
-ARROW_HALF_WIDTH = 0.35 * ARROW_LENGTH
-TRIANGLE = "%.2f,%.2f %.2f,%.2f %.2f,%.2f"
 LOCAL_DROP = 4
 """From an edge label's middle to its text's baseline."""
 ID = "\x00"
 """Stands for the node's id in a node template (never in escaped text)."""
 AT = "\x01"
 """Stands for the node's position in a node template."""
-
-PATH_DATA = re.compile(r"M[0-9.,eE+\- ]+C[0-9.,eE+\- ]+")
-"""What a Graphviz edge's path data can hold: one move, then cubic Bézier points."""
-POINTS = re.compile(r"[0-9.,eE+\- ]+")
-"""What a Graphviz polygon's points can hold."""
 
 ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"})
 
@@ -86,77 +78,6 @@ def num(x: float) -> str:
 def points(pts: list[Point]) -> str:
     """An SVG `points` list, to a hundredth of a point."""
     return " ".join(f"{x:.2f},{y:.2f}" for x, y in pts)
-
-
-class Route(NamedTuple):
-    """One edge as Graphviz routed it, in SVG coordinates (a tuple: thousands are made per
-    layout, and a frozen dataclass takes several times longer to make)."""
-
-    d: str
-    """Path data of the edge's cubic Bézier pieces."""
-    start: Point
-    leaving: Point
-    """A point the route heads for from its start (for the back arrowhead)."""
-    end: Point
-    head: str
-    """The arrowhead's `points` at the end (Graphviz's own, or made when it drew none)."""
-    label: Point | None
-    """The centre of the edge label's box (with edge labels)."""
-
-
-@dataclass(frozen=True)
-class Placement:
-    """Where Graphviz put everything, in SVG coordinates (Graphviz's SVG: y grows downward)."""
-
-    box: tuple[float, float, float, float]
-    """The viewBox: left, top, width, height."""
-    corners: tuple[Point, ...]
-    """Per node, the top-left corner of its box."""
-    routes: tuple[Route, ...]
-    """Per edge, in edge order."""
-
-
-def point(text: str) -> Point:
-    """An `x,y` of Graphviz's SVG as a point."""
-    x, _, y = text.partition(",")
-    return float(x), float(y)
-
-
-def bounds(polygon: str) -> tuple[float, float, float, float]:
-    """Left, top, right and bottom of a polygon's `points`."""
-    xs, ys = zip(*map(point, checked(polygon, POINTS).split()))
-    return min(xs), min(ys), max(xs), max(ys)
-
-
-def centre(polygon: str) -> Point:
-    """The middle of a box from its polygon's `points`."""
-    left, top, right, bottom = bounds(polygon)
-    return (left + right) / 2, (top + bottom) / 2
-
-
-def route(d: str, head: str | None, label: str | None = None) -> Route:
-    """An edge from Graphviz's SVG: its path data `M x,y C x,y …`, the `points` of its
-    arrowhead (None when Graphviz drew none) and of its label's box (with edge labels)."""
-    if head is not None:
-        checked(head, POINTS)
-    first, _, spline = checked(d, PATH_DATA)[1:].partition("C")
-    second, _, rest = spline.partition(" ")
-    start, leaving = point(first), point(second)
-    end = point(rest[rest.rfind(" ") + 1 :])
-    if leaving == start or head is None:  # repeated points: look further along
-        others = [point(token) for token in spline.split()]
-        leaving = next((p for p in others if p != start), (start[0] + 1, start[1]))
-        if head is None:
-            before = next((p for p in reversed(others) if p != end), (end[0] - 1, end[1]))
-            head = arrow(toward(end, before, ARROW_LENGTH), end)
-    return Route(d, start, leaving, end, head, centre(label) if label else None)
-
-
-def checked(text: str, form: re.Pattern) -> str:
-    """Numbers copied from Graphviz, once they are sure to be only numbers (and commands)."""
-    if not form.fullmatch(text):
-        raise ValueError(f"unexpected drawing data {text[:40]!r}")
-    return text
 
 
 @dataclass(frozen=True)
@@ -371,22 +292,6 @@ def edge(
     return parts, slots
 
 
-def toward(start: Point, target: Point, length: float) -> Point:
-    """The point `length` from `start` in the direction of `target`."""
-    dx, dy = target[0] - start[0], target[1] - start[1]
-    scale = length / (math.hypot(dx, dy) or 1.0)
-    return start[0] + dx * scale, start[1] + dy * scale
-
-
-def arrow(base: Point, tip: Point) -> str:
-    """An arrowhead's triangle: base corner, tip, other base corner."""
-    (bx, by), (tx, ty) = base, tip
-    dx, dy = tx - bx, ty - by
-    scale = ARROW_HALF_WIDTH / (math.hypot(dx, dy) or 1.0)
-    px, py = -dy * scale, dx * scale
-    return TRIANGLE % (bx + px, by + py, tx, ty, bx - px, by - py)
-
-
 def midpoint(way: Route) -> Point:
     """Where to put a label Graphviz did not place: between the route's ends."""
     return (way.start[0] + way.end[0]) / 2, (way.start[1] + way.end[1]) / 2
@@ -408,11 +313,8 @@ def local(eid: str, centre: Point) -> str:
 __all__ = [
     "Drawer",
     "Pieces",
-    "Placement",
-    "Route",
     "Slot",
     "Template",
     "escape",
     "prepare",
-    "route",
 ]

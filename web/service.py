@@ -2,7 +2,7 @@
 
 Nothing here knows of Flask; `app.py` turns requests into these calls and results into
 responses. Analyses are cached by the normalised program and options, layouts (in
-`render.py`) by the graph's structure, so moving an input's slider never re-runs Graphviz.
+`autodiff.draw`) by the graph's structure, so moving an input's slider never re-runs Graphviz.
 """
 
 from __future__ import annotations
@@ -14,13 +14,14 @@ from dataclasses import dataclass
 
 import orjson
 
-from . import build, differentiate, render, trace
-from .dot import dot_source, trace_structure
-from .errors import AutodiffError, EvaluationError
-from .graph import check_output
-from .lru import LRU
-from .model import Graph
-from .serialize import graph_json
+from autodiff import build, differentiate, draw, trace
+from autodiff.draw import dot_source, trace_structure
+from autodiff.errors import AutodiffError, EvaluationError
+from autodiff.graph import check_output
+from autodiff.lru import LRU
+from autodiff.model import Graph
+
+from .encode import graph_json
 
 ANALYSIS_CACHE_SIZE = 64
 """Programs kept analysed; each holds at most `limits.MAX_TOTAL_ELEMENTS` numbers a few times."""
@@ -93,11 +94,11 @@ def graph_answer(source: str, options: Options, known_layout: str | None = None)
         else:
             # The JSON is made while dot runs (see `_analysis_and_layout`), and so are the
             # frame's texts and the parts of the drawing that need no coordinates.
-            frame = render.start_frame(analysis.graph, None, options.edge_labels)
+            frame = draw.start_frame(analysis.graph, None, options.edge_labels)
             pending.prepare()
             layout = pending.result()
             extra["layout"] = {"key": layout.key, "svg": frame(layout)}
-    except render.LayoutError as err:
+    except draw.LayoutError as err:
         extra["layout"] = {"key": None, "svg": None}
         extra["layout_error"] = err.message
     # The cached body is spliced rather than re-encoded: it can be megabytes for big graphs.
@@ -106,7 +107,7 @@ def graph_answer(source: str, options: Options, known_layout: str | None = None)
 
 def _analysis_and_layout(
     source: str, options: Options, known_layout: str | None
-) -> tuple[Analysis, render.PendingLayout | None]:
+) -> tuple[Analysis, draw.PendingLayout | None]:
     """The analysis, with dot started as early as it can be (None: the client has the layout).
 
     For a new program dot starts once the program is evaluated, from the trace's structure:
@@ -115,16 +116,16 @@ def _analysis_and_layout(
     key = _cache_key(source, options)
     with _known_or_claimed(key) as analysis:
         if analysis is not None:
-            known = known_layout == render.structure_key(analysis.graph, options.edge_labels)
-            pending = None if known else render.start_layout(analysis.graph, options.edge_labels)
+            known = known_layout == draw.structure_key(analysis.graph, options.edge_labels)
+            pending = None if known else draw.start_layout(analysis.graph, options.edge_labels)
             return analysis, pending
         source, dtype, forward = key
         traced = trace(source, dtype)
         check_output(traced)  # no layout for a program that has no gradients to show
         s = trace_structure(traced, options.edge_labels)
-        pending = None if known_layout == s.key else render.start_structure_layout(s)
+        pending = None if known_layout == s.key else draw.start_structure_layout(s)
         graph = differentiate(traced, forward)
-        render.adopt_structure(graph, s)
+        draw.adopt_structure(graph, s)
         return _store(key, graph), pending
 
 
@@ -175,15 +176,15 @@ def _release(key: tuple, mine: threading.Event) -> None:
 def frame_svg(source: str, options: Options, step: int | None) -> str:
     """One frame of the stepper as standalone SVG."""
     graph = analyse(source, options).graph
-    layout = render.get_layout(graph, edge_labels=options.edge_labels)
-    return render.render_frame(layout, graph, step)
+    layout = draw.get_layout(graph, edge_labels=options.edge_labels)
+    return draw.render_frame(layout, graph, step)
 
 
 def frame_png(source: str, options: Options, step: int | None) -> bytes:
     """One frame of the stepper as PNG."""
     graph = analyse(source, options).graph
-    layout = render.get_layout(graph, edge_labels=options.edge_labels)
-    return render.render_png(layout, graph, step)
+    layout = draw.get_layout(graph, edge_labels=options.edge_labels)
+    return draw.render_png(layout, graph, step)
 
 
 def parse_step(text: str | None) -> int | None:
@@ -203,6 +204,11 @@ def health() -> bool:
     """Whether the engine and Graphviz both work, on a tiny program."""
     try:
         graph = build("x = 1\nf = 2 * x")
-        return bool(render.layout(dot_source(graph), timeout=5.0))
+        return bool(draw.layout(dot_source(graph), timeout=5.0))
     except AutodiffError:
         return False
+
+
+def after_response() -> None:
+    """Work that need not delay an answer, done once it is sent: start the next spare dot."""
+    draw.refill_spare()

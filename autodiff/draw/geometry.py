@@ -12,8 +12,8 @@ import unicodedata
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
-from .format import FIXED_WIDTH, display_height, display_width, shape_text
-from .model import KIND_CONST, KIND_INPUT, KIND_OP
+from ..format import FIXED_WIDTH, display_height, display_width, shape_text
+from ..model import KIND_CONST, KIND_INPUT, KIND_OP
 
 FONT_SIZE = 14
 SMALL_SIZE = 11
@@ -185,3 +185,25 @@ def bare_box(kind: str, shape: tuple[int, ...], symbol: str) -> Box:
 def widened(box: Box, width: int) -> Box:
     """The same box, wider (for a long label)."""
     return replace(box, width=width)
+
+
+Point = tuple[float, float]
+ARROW_LENGTH = 9.0
+"""Graphviz's arrowhead (10 points) at the edges' arrowsize 0.9."""
+ARROW_HALF_WIDTH = 0.35 * ARROW_LENGTH
+TRIANGLE = "%.2f,%.2f %.2f,%.2f %.2f,%.2f"
+
+def toward(start: Point, target: Point, length: float) -> Point:
+    """The point `length` from `start` in the direction of `target`."""
+    dx, dy = target[0] - start[0], target[1] - start[1]
+    scale = length / (math.hypot(dx, dy) or 1.0)
+    return start[0] + dx * scale, start[1] + dy * scale
+
+
+def arrow(base: Point, tip: Point) -> str:
+    """An arrowhead's triangle: base corner, tip, other base corner."""
+    (bx, by), (tx, ty) = base, tip
+    dx, dy = tx - bx, ty - by
+    scale = ARROW_HALF_WIDTH / (math.hypot(dx, dy) or 1.0)
+    px, py = -dy * scale, dx * scale
+    return TRIANGLE % (bx + px, by + py, tx, ty, bx - px, by - py)

@@ -1,0 +1,55 @@
+"""The lines a graph's numbers are shown as: the same in the JSON, the picture and the texts."""
+
+from __future__ import annotations
+
+import threading
+import weakref
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import format as fmt
+from .model import Graph
+
+
+@dataclass(frozen=True)
+class Displays:
+    """The lines a graph's numbers are shown as, in the JSON and in the picture alike."""
+
+    values: tuple[tuple[str, ...], ...]
+    """Per node, its value's lines."""
+    grads: tuple[tuple[str, ...] | None, ...]
+    """Per node, its gradient's lines (None: it has no gradient)."""
+    locals: tuple[str, ...]
+    """Per edge, its local derivative's text."""
+    totals: tuple[tuple[str, ...], ...]
+    """Per contribution (in `graph.contributions` order), its target's new total's lines."""
+
+
+_DISPLAYS: weakref.WeakKeyDictionary[Graph, Displays] = weakref.WeakKeyDictionary()
+_DISPLAYS_LOCK = threading.Lock()
+
+
+def displays(graph: Graph) -> Displays:
+    """The graph's display lines, worked out once: a new program's JSON and its first frame
+    both show every one of them."""
+    with _DISPLAYS_LOCK:
+        found = _DISPLAYS.get(graph)
+    if found is None:
+        found = Displays(
+            tuple(tuple(fmt.display_rows(n.value)) for n in graph.nodes),
+            tuple(None if n.grad is None else tuple(fmt.display_rows(n.grad))
+                  for n in graph.nodes),
+            tuple(local_display(e.local) for e in graph.edges),
+            tuple(tuple(fmt.display_rows(c.total)) for c in graph.contributions),
+        )
+        with _DISPLAYS_LOCK:
+            _DISPLAYS[graph] = found
+    return found
+
+
+def local_display(local: np.ndarray | None) -> str:
+    if local is None:
+        return "—"
+    local = np.asarray(local)
+    return fmt.fixed(local) if local.ndim == 0 else "⟨" + fmt.shape_text(local.shape) + "⟩"

@@ -1,0 +1,60 @@
+"""A frame's SVG text: the layout's template filled with the texts of one step."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from ..model import Graph
+from .layouts import Layout, structure_key
+from .states import FrameState, class_attr, final_state, frame_state, slot_order, timeline
+from .svg import Slot, escape
+
+
+def _lines(lines: tuple[str, ...], count: int) -> list[str]:
+    """The lines escaped, or `count` empty ones when there are none (no gradient yet)."""
+    return [escape(line) for line in lines] if lines else [""] * count
+
+
+SLOT_TEXTS: dict[str, Callable[[FrameState], list[list[str]]]] = {
+    "node": lambda st: [[class_attr(n.classes)] for n in st.nodes],
+    "val": lambda st: [_lines(n.value, len(n.value)) for n in st.nodes],
+    "grad": lambda st: [_lines(n.grad, len(n.value)) for n in st.nodes],
+    "edge": lambda st: [[class_attr(e.classes)] for e in st.edges],
+    "local": lambda st: [_lines((e.local,), 1) for e in st.edges],
+}
+"""Per kind of slot, its texts by node or edge index and line."""
+
+
+def state_texts(state: FrameState, slots: tuple[Slot, ...]) -> list[str]:
+    """The slot texts of a frame state, one per slot."""
+    tables = {kind: texts(state) for kind, texts in SLOT_TEXTS.items()}
+    return [tables[kind][i][k] for kind, i, k in slots]
+
+
+def render_state(layout: Layout, state: FrameState) -> str:
+    """SVG text of a frame state (the reference `render_frame` is checked against)."""
+    return layout.fill(state_texts(state, layout.slots))
+
+
+def start_frame(
+    graph: Graph, step: int | None = None, edge_labels: bool = False
+) -> Callable[[Layout], str]:
+    """Work a frame's texts out now (e.g. while dot runs); the call returned puts them into
+    the graph's layout (made for one frame: `render_frame` serves many)."""
+    state = final_state(graph) if step is None else frame_state(graph, step)
+    texts = state_texts(state, slot_order(graph, bool(edge_labels)))
+    return lambda layout: _checked_layout(layout, graph).fill(texts)
+
+
+def render_frame(layout: Layout, graph: Graph, step: int | None = None) -> str:
+    """SVG text of the graph at `step` (None: the last frame)."""
+    _checked_layout(layout, graph)
+    return layout.fill(timeline(graph, layout.edge_labels).texts(step))
+
+
+def _checked_layout(layout: Layout, graph: Graph) -> Layout:
+    """The layout, if it was made for this graph's structure."""
+    if layout.key != structure_key(graph, layout.edge_labels):
+        raise ValueError("the layout was made for a graph of another structure")
+    return layout
+

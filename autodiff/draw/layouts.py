@@ -1,0 +1,239 @@
+"""Layouts: a structure placed once by dot and drawn as a frame template, cached by structure.
+
+A layout depends only on the graph's structure (`dot.Structure`), never on its values, so a
+new input value never runs dot again. Requests for a structure whose dot still runs wait for
+that run instead of starting another.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import weakref
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cached_property
+
+from ..model import Graph
+from .dot import Structure, structure, structure_dot
+from .graphviz import (
+    LAYOUT_TIMEOUT,
+    MAX_LAYOUT_SIZE,
+    DotRun,
+    LayoutError,
+    LayoutTimeout,
+    too_large,
+)
+from .placement import Placement, placement
+from .svg import Drawer, Pieces, Slot, Template, prepare
+from .theme import FRAME_CSS
+
+CACHE_SIZE = 256
+"""Layouts (or layout failures) kept, least recently used dropped first."""
+RETRY_TIMEOUT_AFTER = 60.0
+"""Seconds a layout that timed out is answered from the cache before dot may try again."""
+
+
+@dataclass(frozen=True)
+class Layout:
+    """A laid-out structure: the SVG as static parts with per-frame slots between them."""
+
+    key: str
+    parts: tuple[str, ...]
+    slots: tuple[Slot, ...]
+    nodes: int
+    edges: int
+    width: float
+    """Points, from the viewBox."""
+    height: float
+    edge_labels: bool = False
+
+    def fill(self, texts: list[str]) -> str:
+        """The SVG with `texts[i]` in slot i."""
+        out = [""] * (2 * len(self.parts) - 1)
+        out[0::2] = self.parts
+        out[1::2] = texts
+        return "".join(out)
+
+
+@dataclass(frozen=True)
+class Build:
+    """A layout being made: dot runs; calling waits for it and draws the Layout."""
+
+    s: Structure
+    run: DotRun
+
+    @cached_property
+    def pieces(self) -> Pieces:
+        """What of the drawing needs no coordinates: asked for while dot runs, it is ready
+        when dot is done (see `PendingLayout.prepare`)."""
+        return prepare(self.s)
+
+    def __call__(self) -> Layout:
+        """The Layout, once dot is done (or its LayoutError): each node and edge is read
+        and drawn as dot writes it, so little is left to do when dot ends."""
+        drawer, written = Drawer(self.s, self.pieces), self.run.as_written()
+        try:
+            place = placement(written, self.s, drawer)  # finds each node and edge, or raises
+        finally:
+            written.close()  # stops dot now if its output could not be read
+        return make_layout(self.s, place, drawer.template(place.box, FRAME_CSS))
+
+
+def start_build(s: Structure, timeout: float = LAYOUT_TIMEOUT) -> Build:
+    """Start dot on a structure now; calling the result waits for it and makes the Layout."""
+    if s.size > MAX_LAYOUT_SIZE:
+        raise LayoutError(too_large(timeout))
+    return Build(s, DotRun(structure_dot(s), "svg", timeout))
+
+
+def build_layout(s: Structure, timeout: float = LAYOUT_TIMEOUT) -> Layout:
+    """Run dot on a structure and draw the frame template."""
+    return start_build(s, timeout)()
+
+
+def make_layout(s: Structure, place: Placement, template: Template) -> Layout:
+    """The frame template of a placed structure (drawn by a `Drawer` as it was placed)."""
+    return Layout(
+        s.key,
+        template.parts,
+        template.slots,
+        len(s.nodes),
+        len(s.edges),
+        place.box[2],
+        place.box[3],
+        s.edge_labels,
+    )
+
+
+
+_CACHE: OrderedDict[str, Layout | LayoutError] = OrderedDict()
+_CACHE_LOCK = threading.Lock()
+
+
+def _cached(key: str) -> Layout | LayoutError | None:
+    with _CACHE_LOCK:
+        found = _CACHE.get(key)
+        if isinstance(found, LayoutTimeout) and time.monotonic() - found.when > RETRY_TIMEOUT_AFTER:
+            del _CACHE[key]
+            return None
+        if found is not None:
+            _CACHE.move_to_end(key)
+    return found
+
+
+def _remember(key: str, found: Layout | LayoutError) -> None:
+    # A graph that failed once fails again: do not run dot on every request (a timeout is
+    # retried after a while, see `_cached`).
+    with _CACHE_LOCK:
+        _CACHE[key] = found
+        while len(_CACHE) > CACHE_SIZE:
+            _CACHE.popitem(last=False)
+
+
+class PendingLayout:
+    """A layout on its way: dot runs in its own process until `result` is asked for."""
+
+    def __init__(self, key: str, found: Layout | LayoutError | None = None, finish=None):
+        self.key = key
+        self._found = found
+        self._finish: Callable[[], Layout] | None = finish
+        self._lock = threading.Lock()
+
+    def prepare(self) -> None:
+        """Draw now what can be drawn before dot is done (call while doing other work)."""
+        if isinstance(self._finish, Build):
+            self._finish.pieces  # noqa: B018  (made and kept for `result`)
+
+    def result(self) -> Layout:
+        """The layout (waiting for dot if it still runs), or its LayoutError. Threads asking
+        at once wait for the one that finishes it."""
+        with self._lock:
+            if self._found is None and self._finish is not None:
+                try:
+                    self._found = self._finish()
+                except LayoutError as err:
+                    self._found = err.with_traceback(None)  # kept: not its frames too
+                self._finish = None
+                _remember(self.key, self._found)
+                with _STARTING:
+                    if _RUNNING.get(self.key) is self:
+                        del _RUNNING[self.key]
+        if isinstance(self._found, LayoutError):
+            raise LayoutError(self._found.message)
+        return self._found
+
+
+def start_layout(
+    graph: Graph, edge_labels: bool = False, timeout: float = LAYOUT_TIMEOUT
+) -> PendingLayout:
+    """Start laying out a graph (a cache hit is ready at once; a miss starts dot now)."""
+    return start_structure_layout(_structure(graph, bool(edge_labels)), timeout)
+
+
+_RUNNING: weakref.WeakValueDictionary[str, PendingLayout] = weakref.WeakValueDictionary()
+"""Layouts whose dot runs, by key: a request for the same structure meanwhile (a lecture
+hall opening one link at once) waits for that run instead of starting another. Weak, so a
+run no request waits for any more is stopped as before."""
+_STARTING = threading.Lock()
+"""Held while a dot is started (a millisecond or so), so one structure gets one run."""
+
+
+def start_structure_layout(s: Structure, timeout: float = LAYOUT_TIMEOUT) -> PendingLayout:
+    """`start_layout` from a structure alone (e.g. `dot.trace_structure`, before the graph)."""
+    found = _cached(s.key)
+    if found is not None:
+        return PendingLayout(s.key, found)
+    with _STARTING:
+        running = _RUNNING.get(s.key)
+        if running is not None:
+            return running
+        found = _cached(s.key)  # finished while this thread waited for the lock
+        if found is not None:
+            return PendingLayout(s.key, found)
+        try:
+            pending = PendingLayout(s.key, finish=start_build(s, timeout))
+        except LayoutError as err:
+            _remember(s.key, err)
+            return PendingLayout(s.key, err)
+        _RUNNING[s.key] = pending
+        return pending
+
+
+def get_layout(graph: Graph, edge_labels: bool = False, timeout: float = LAYOUT_TIMEOUT) -> Layout:
+    """The graph's layout, from the cache when a graph of the same structure was drawn."""
+    return start_layout(graph, edge_labels, timeout).result()
+
+
+_STRUCTURES: weakref.WeakKeyDictionary[Graph, dict[bool, Structure]] = weakref.WeakKeyDictionary()
+
+
+def _structure(graph: Graph, edge_labels: bool) -> Structure:
+    """`dot.structure`, remembered per graph: the app asks again for every frame."""
+    with _CACHE_LOCK:
+        known = _STRUCTURES.setdefault(graph, {})
+        found = known.get(edge_labels)
+    if found is None:
+        found = structure(graph, edge_labels)
+        with _CACHE_LOCK:
+            known[edge_labels] = found
+    return found
+
+
+def adopt_structure(graph: Graph, s: Structure) -> None:
+    """Remember that `s` is the graph's structure (made from its trace): not worked out again."""
+    with _CACHE_LOCK:
+        _STRUCTURES.setdefault(graph, {})[s.edge_labels] = s
+
+
+def clear_cache() -> None:
+    """Forget every layout (and any dot run others would wait for)."""
+    with _CACHE_LOCK:
+        _CACHE.clear()
+    with _STARTING:
+        _RUNNING.clear()
+
+def structure_key(graph: Graph, edge_labels: bool = False) -> str:
+    """The cache key of a graph's layout: equal for graphs that differ only in values."""
+    return _structure(graph, bool(edge_labels)).key

@@ -1,0 +1,68 @@
+"""Rasterising a frame: cairosvg's PNG of the frame's SVG, bounded in pixels, cached."""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import threading
+from collections import OrderedDict
+
+from ..model import Graph
+from .frames import render_frame
+from .layouts import Layout
+
+PNG_SCALE = 2.0
+PX_PER_PT = 96 / 72
+"""cairosvg draws the SVG's points at 96 pixels per inch before scaling."""
+MAX_PNG_PIXELS = 40_000_000
+"""A PNG larger than this is drawn at a smaller scale, so memory stays bounded."""
+MAX_PNG_SIDE = 30_000
+"""Cairo's surfaces stop at 32767 pixels a side."""
+PNG_GLYPHS = {"&#8942;": "&#8758;"}
+"""Stand-ins (`⋮` by `∶`) for glyphs DejaVu Sans Mono lacks: cairo has no fallback font."""
+PNG_CACHE_SIZE = 32
+"""PNG frames kept (a 2,000-node frame takes cairo seconds), least recently used dropped."""
+PNG_CACHE_MAX_BYTES = 16_000_000
+"""Larger PNGs are not kept."""
+_PNGS: OrderedDict[tuple[bytes, float], bytes] = OrderedDict()
+_PNGS_LOCK = threading.Lock()
+
+
+def render_png(
+    layout: Layout, graph: Graph, step: int | None = None, scale: float = PNG_SCALE
+) -> bytes:
+    """PNG bytes of the graph at `step`, drawn at `scale` (less for very large graphs)."""
+    svg = render_frame(layout, graph, step)
+    for glyph, stand_in in PNG_GLYPHS.items():
+        svg = svg.replace(glyph, stand_in)
+    key = (hashlib.sha256(svg.encode()).digest(), scale)
+    with _PNGS_LOCK:
+        found = _PNGS.get(key)
+        if found is not None:
+            _PNGS.move_to_end(key)
+            return found
+    png = _draw_png(layout, svg, scale)
+    if len(png) <= PNG_CACHE_MAX_BYTES:
+        with _PNGS_LOCK:
+            _PNGS[key] = png
+            while len(_PNGS) > PNG_CACHE_SIZE:
+                _PNGS.popitem(last=False)
+    return png
+
+
+def _draw_png(layout: Layout, svg: str, scale: float) -> bytes:
+    """cairosvg's PNG of a frame, scaled down to stay within cairo's and memory's limits."""
+    import cairosvg  # imported here: only PNG needs cairo
+
+    width, height = layout.width * PX_PER_PT, layout.height * PX_PER_PT
+    fit = math.sqrt(MAX_PNG_PIXELS / max(width * height, 1.0))
+    side = MAX_PNG_SIDE / max(width, height, 1.0)
+    return cairosvg.svg2png(
+        bytestring=svg.encode(), scale=min(scale, fit, side), background_color="white"
+    )
+
+
+def clear_cache() -> None:
+    """Forget every PNG kept."""
+    with _PNGS_LOCK:
+        _PNGS.clear()
