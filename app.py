@@ -9,17 +9,10 @@ import os
 from flask import Flask, Response, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from autodiff.errors import AutodiffError, EvaluationError
+from autodiff.errors import AutodiffError
 from autodiff.examples import GALLERY, by_slug
-from web.service import (
-    Options,
-    after_response,
-    frame_png,
-    frame_svg,
-    graph_answer,
-    health,
-    parse_step,
-)
+from web.params import errors_in_body, options, params, source
+from web.service import after_response, frame_png, frame_svg, graph_answer, health, parse_step
 
 MAX_BODY_BYTES = 128 * 1024
 """Request bodies above this answer 413; a program is at most 20,000 characters."""
@@ -34,11 +27,6 @@ PAGE_CSP = (
 
 SVG_CSP = "default-src 'none'; style-src 'unsafe-inline'"
 """A frame opened on its own can draw, and do nothing else."""
-
-ERROR_STYLES = ("status", "body")
-"""How `/api/graph` answers a user error: 400 (the default), or 200 with the same error body
-(`errors=body`, for the page: Chrome logs every 400 in the console, and typing makes many)."""
-
 
 GC_THRESHOLDS = (100_000, 10, 10)
 """Allocations before a young collection (Python's default is 700), then as the default."""
@@ -70,48 +58,14 @@ def create_app(test_config: dict | None = None) -> Flask:
     return app
 
 
-def _params() -> dict:
-    """Query parameters, overridden by a JSON or form body for POST."""
-    params = dict(request.args)
-    if request.method == "POST":
-        body = request.get_json(silent=True) if request.is_json else request.form
-        if isinstance(body, dict):
-            params.update({k: v for k, v in body.items() if isinstance(v, (str, int, float))})
-        elif request.is_json:
-            raise EvaluationError("the request body must be a JSON object such as {\"src\": ...}")
-    return {k: str(v) for k, v in params.items()}
-
-
-def _options(params: dict) -> Options:
-    dtype = params.get("dtype", "float64")
-    if dtype not in ("float64", "float32"):
-        raise EvaluationError("dtype must be float64 or float32")
-    edge_labels = params.get("edge_labels", "0") in ("1", "true", "on", "yes")
-    return Options(dtype=dtype, edge_labels=edge_labels, forward=params.get("forward") or None)
-
-
-def _errors_in_body(params: dict) -> bool:
-    style = params.get("errors", "status")
-    if style not in ERROR_STYLES:
-        raise EvaluationError("errors must be status or body")
-    return style == "body"
-
-
-def _source(params: dict) -> str:
-    src = params.get("src")
-    if src is None:
-        raise EvaluationError("give the program as ?src=... (or \"src\" in a JSON body)")
-    return src
-
-
-def _boot_json(params: dict, embed: bool) -> str:
+def _boot_json(given: dict, embed: bool) -> str:
     boot = {
         "gallery": [vars(e) for e in GALLERY],
-        "src": params.get("src") or by_slug(DEFAULT_EXAMPLE).source,
-        "step": params.get("step"),
+        "src": given.get("src") or by_slug(DEFAULT_EXAMPLE).source,
+        "step": given.get("step"),
         "embed": embed,
-        "dtype": params.get("dtype", "float64"),
-        "edge_labels": params.get("edge_labels", "0"),
+        "dtype": given.get("dtype", "float64"),
+        "edge_labels": given.get("edge_labels", "0"),
     }
     text = json.dumps(boot, ensure_ascii=False)
     # Inside <script type="application/json"> only these could end or confuse the block.
@@ -132,10 +86,10 @@ def _register_views(app: Flask) -> None:
     @app.route("/api/graph", methods=["GET", "POST"])
     def api_graph():
         """The program's graph, values, gradients, steps and layout as JSON."""
-        params = _params()
-        in_body = _errors_in_body(params)
+        given = params()
+        in_body = errors_in_body(given)
         try:
-            text = graph_answer(_source(params), _options(params), params.get("layout_key"))
+            text = graph_answer(source(given), options(given), given.get("layout_key"))
         except AutodiffError as err:
             if not in_body:
                 raise
@@ -150,17 +104,17 @@ def _register_views(app: Flask) -> None:
     @app.get("/svg")
     def svg():
         """One frame as standalone SVG."""
-        params = _params()
-        step = parse_step(params.get("step"))
-        body = frame_svg(_source(params), _options(params), step)
+        given = params()
+        step = parse_step(given.get("step"))
+        body = frame_svg(source(given), options(given), step)
         return Response(body, mimetype="image/svg+xml")
 
     @app.get("/png")
     def png():
         """One frame as PNG."""
-        params = _params()
-        step = parse_step(params.get("step"))
-        return Response(frame_png(_source(params), _options(params), step), mimetype="image/png")
+        given = params()
+        step = parse_step(given.get("step"))
+        return Response(frame_png(source(given), options(given), step), mimetype="image/png")
 
     @app.get("/healthz")
     def healthz():

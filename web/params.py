@@ -1,0 +1,50 @@
+"""A request's parameters as the library's arguments: the program, its options, the step."""
+
+from __future__ import annotations
+
+from flask import request
+
+from autodiff.errors import EvaluationError
+
+from .service import Options
+
+ERROR_STYLES = ("status", "body")
+"""How `/api/graph` answers a user error: 400 (the default), or 200 with the same error body
+(`errors=body`, for the page: Chrome logs every 400 in the console, and typing makes many)."""
+
+
+def params() -> dict:
+    """Query parameters, overridden by a JSON or form body for POST."""
+    params = dict(request.args)
+    if request.method == "POST":
+        body = request.get_json(silent=True) if request.is_json else request.form
+        if isinstance(body, dict):
+            params.update({k: v for k, v in body.items() if isinstance(v, (str, int, float))})
+        elif request.is_json:
+            raise EvaluationError("the request body must be a JSON object such as {\"src\": ...}")
+    return {k: str(v) for k, v in params.items()}
+
+
+def options(params: dict) -> Options:
+    """Everything besides the program that changes an answer, checked."""
+    dtype = params.get("dtype", "float64")
+    if dtype not in ("float64", "float32"):
+        raise EvaluationError("dtype must be float64 or float32")
+    edge_labels = params.get("edge_labels", "0") in ("1", "true", "on", "yes")
+    return Options(dtype=dtype, edge_labels=edge_labels, forward=params.get("forward") or None)
+
+
+def errors_in_body(params: dict) -> bool:
+    """Whether a user error answers 200 with the error body (`errors=body`) rather than 400."""
+    style = params.get("errors", "status")
+    if style not in ERROR_STYLES:
+        raise EvaluationError("errors must be status or body")
+    return style == "body"
+
+
+def source(params: dict) -> str:
+    """The program text, which every route that draws needs."""
+    src = params.get("src")
+    if src is None:
+        raise EvaluationError("give the program as ?src=... (or \"src\" in a JSON body)")
+    return src
