@@ -11,7 +11,7 @@ from werkzeug.exceptions import HTTPException
 
 from autodiff.errors import AutodiffError
 from autodiff.examples import GALLERY, by_slug
-from web.params import errors_in_body, options, params, source
+from web.params import descent, errors_in_body, options, params, source
 from web.service import after_response, frame_png, frame_svg, graph_answer, health, parse_step
 
 MAX_BODY_BYTES = 128 * 1024
@@ -89,7 +89,8 @@ def _register_views(app: Flask) -> None:
         given = params()
         in_body = errors_in_body(given)
         try:
-            text = graph_answer(source(given), options(given), given.get("layout_key"))
+            text = graph_answer(source(given), options(given), given.get("layout_key"),
+                                descent(given))
         except AutodiffError as err:
             if not in_body:
                 raise

@@ -23,3 +23,9 @@ MAX_GRADCHECK_ENTRIES = 64
 
 MAX_FORWARD_SWEEPS = 64
 """Elements of the input forward mode differentiates by: it sweeps the graph once per element."""
+
+MAX_DESCENT_UPDATES = 500
+"""Steps of gradient descent one request may ask for."""
+
+MAX_DESCENT_WORK = 100_000
+"""Updates times graph values: each update evaluates the whole program again."""

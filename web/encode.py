@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 import numpy as np
 
+from autodiff.descent import Descent
 from autodiff.display import Displays, displays
 from autodiff.gradcheck import gradient_check
 from autodiff.model import Edge, Graph, Node, Step, all_finite
@@ -77,6 +78,19 @@ def graph_json(graph: Graph, check: bool = True) -> dict:
             else [array(t) if t is not None else 0.0 for t in graph.forward.tangents],
         }
     return body
+
+
+def descent_json(run: Descent) -> dict:
+    """The `descent` field of `/api/graph` (and where the run diverged, if it did)."""
+    return {
+        "descent": [
+            {"inputs": {name: array(v) for name, v in p.inputs.items()},
+             "value": array(p.value),
+             "gradients": {name: array(g) for name, g in p.gradients.items()}}
+            for p in run.points
+        ],
+        "descent_diverged": run.diverged_at,
+    }
 
 
 def check_json(graph: Graph) -> dict:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import request
 
+from autodiff.descent import check_learning_rate
 from autodiff.errors import EvaluationError
 
 from .service import Options
@@ -48,3 +49,21 @@ def source(params: dict) -> str:
     if src is None:
         raise EvaluationError("give the program as ?src=... (or \"src\" in a JSON body)")
     return src
+
+
+DEFAULT_UPDATES = 1
+"""Updates of gradient descent when a learning rate is given alone."""
+
+
+def descent(params: dict) -> tuple[float, int] | None:
+    """The learning rate and number of updates of gradient descent (`lr`, `updates`), or None
+    when the request asks for none."""
+    if not params.get("lr"):
+        if params.get("updates"):
+            raise EvaluationError("updates needs a learning rate too, e.g. lr=0.1")
+        return None
+    rate = check_learning_rate(params["lr"])
+    text = params.get("updates") or str(DEFAULT_UPDATES)
+    if not text.isdigit():
+        raise EvaluationError(f"updates must be a whole number, not {text[:20]!r}")
+    return rate, int(text)

@@ -14,14 +14,15 @@ from dataclasses import dataclass
 
 import orjson
 
-from autodiff import build, differentiate, draw, trace
+from autodiff import build, differentiate, draw, parse, trace
+from autodiff.descent import descend
 from autodiff.draw import dot_source, trace_structure
 from autodiff.errors import AutodiffError, EvaluationError
 from autodiff.graph import check_output
 from autodiff.lru import LRU
 from autodiff.model import Graph
 
-from .encode import graph_json
+from .encode import descent_json, graph_json
 
 ANALYSIS_CACHE_SIZE = 64
 """Programs kept analysed; each holds at most `limits.MAX_TOTAL_ELEMENTS` numbers a few times."""
@@ -84,10 +85,17 @@ def encode(body: dict) -> bytes:
     return orjson.dumps(body)
 
 
-def graph_answer(source: str, options: Options, known_layout: str | None = None) -> bytes:
-    """The `/api/graph` JSON text: the analysis plus the layout (left out when already known)."""
+def graph_answer(source: str, options: Options, known_layout: str | None = None,
+                 descent: tuple[float, int] | None = None) -> bytes:
+    """The `/api/graph` JSON text: the analysis plus the layout (left out when already known),
+    and `descent`'s (learning rate, updates) of gradient descent when asked for."""
     analysis, pending = _analysis_and_layout(source, options, known_layout)
     extra: dict = {}
+    if descent is not None:
+        rate, updates = descent
+        run = descend(parse(normalise(source)), options.dtype, rate, updates,
+                      len(analysis.graph.nodes))
+        extra.update(descent_json(run))
     try:
         if pending is None:
             extra["layout"] = {"key": known_layout, "svg": None}
