@@ -511,7 +511,28 @@ def check_forward_sweeps():
     assert (error.line, error.col) == (2, 1)
 
 
+def check_descent_updates():
+    from autodiff.descent import descend
+
+    n = limits.MAX_DESCENT_UPDATES
+    assert len(descend(autodiff.parse("x = 3\nf = (x - 1)**2"), "float64", 1e-3, n, 1).points) == n + 1
+    with pytest.raises(LimitError, match=f"from 0 to {n}"):
+        descend(autodiff.parse("x = 3\nf = x * x"), "float64", 0.1, n + 1, 1)
+
+
+def check_descent_work():
+    from autodiff.descent import descend
+
+    n = limits.MAX_DESCENT_WORK
+    program = autodiff.parse("x = 3\nf = x * x")
+    assert len(descend(program, "float64", 0.1, 10, n // 10).points) == 11
+    with pytest.raises(LimitError, match="too much work"):
+        descend(program, "float64", 0.1, 11, n // 10)
+
+
 LIMIT_CHECKS = {
+    "MAX_DESCENT_UPDATES": check_descent_updates,
+    "MAX_DESCENT_WORK": check_descent_work,
     "MAX_SOURCE_CHARS": check_source_chars,
     "MAX_DEPTH": check_depth,
     "MAX_NODES": check_nodes,
