@@ -1,11 +1,14 @@
 // The main page: editor and gallery on the left, graph, stepper and explanation on the right.
 
-import { GraphClient, GraphError, shareQuery } from "./api.js";
+import { AddressBar, copyText } from "./address.js";
+import { GraphClient, shareQuery } from "./api.js";
+import { startup } from "./boot.js";
 import { StepControls } from "./controls.js";
 import { Editor } from "./editor.js";
 import { GraphView } from "./graphview.js";
+import { InputSliders } from "./inputs.js";
 import { renderCheck, renderExplanation, renderProblems, Tape } from "./panels.js";
-import { decimalsOf, findLiteral, formatLiteral, replaceLiteral, sliderRange } from "./source.js";
+import { RequestLoop } from "./requests.js";
 import { Stepper } from "./stepper.js";
 
 const TYPE_DELAY_MS = 300;
@@ -15,25 +18,14 @@ const BUSY_DELAY_MS = 250;
 
 const $ = (id) => document.getElementById(id);
 
-function readBoot() {
-  const node = $("boot");
-  try {
-    return node ? JSON.parse(node.textContent || "{}") || {} : {};
-  } catch {
-    return {};
-  }
-}
-
-const boot = readBoot();
-const query = new URLSearchParams(window.location.search);
-const gallery = Array.isArray(boot.gallery) ? boot.gallery : [];
+const start = startup();
+const gallery = start.gallery;
 
 const state = {
-  dtype: (boot.dtype ?? query.get("dtype")) === "float32" ? "float32" : "float64",
-  edgeLabels: ["1", "true", "on", "yes", true, 1].includes(boot.edge_labels ?? query.get("edge_labels")),
+  dtype: start.dtype,
+  edgeLabels: start.edgeLabels,
   data: null,
   src: "",
-  svgKey: null, // key of the layout on screen
   pendingStep: null, // step to land on when the next graph arrives
   hasError: false,
   example: null, // the gallery entry the program came from, if any
@@ -42,11 +34,13 @@ const state = {
 const editor = new Editor($("editor"));
 const view = new GraphView($("graph"));
 const stepper = new Stepper();
-const client = new GraphClient("api/graph");
 const controls = new StepControls($("stepbar"), (k) => showStep(k));
 controls.bindKeys(document);
 const tape = new Tape({ forward: $("tape-forward"), backward: $("tape-backward") }, $("tape-scroll"),
   (k) => controls.go(k));
+const inputs = new InputSliders($("inputs"), $("inputs-empty"), editor, {
+  onRewrite: edited, slideDelay: SLIDER_DELAY_MS, typeDelay: TYPE_DELAY_MS,
+});
 const explanation = {
   box: $("explain"), phase: $("explain-phase"), title: $("explain-title"),
   text: $("step-text"), rule: $("step-formula"), chips: $("step-chips"),
@@ -54,48 +48,20 @@ const explanation = {
 
 // ---- requests -------------------------------------------------------------------------
 
-let requestTimer = null;
-let busyTimer = null;
+const requests = new RequestLoop(new GraphClient("api/graph"), {
+  request: () => ({ src: editor.value, dtype: state.dtype, edge_labels: state.edgeLabels }),
+  hasPicture: () => !!view.svg,
+  onAnswer: apply,
+  onError: showError,
+  busy: $("graph-panel"),
+  busyDelay: BUSY_DELAY_MS,
+});
 
-function schedule(delay) {
-  clearTimeout(requestTimer);
-  requestTimer = setTimeout(send, delay);
-}
-
-async function send({ retried = false } = {}) {
-  clearTimeout(requestTimer);
-  const src = editor.value;
-  clearTimeout(busyTimer);
-  busyTimer = setTimeout(() => $("graph-panel").classList.add("busy"), BUSY_DELAY_MS);
-  let result;
-  try {
-    result = await client.fetch({
-      src, dtype: state.dtype, edge_labels: state.edgeLabels, layout_key: state.svgKey,
-    });
-  } catch (err) {
-    if (!(err instanceof GraphError)) throw err;
-    settle();
-    showError(err);
-    return;
-  }
-  if (!result) return; // a newer request took over
-  const data = result.data;
-  const layout = data.layout || {};
-  if (!layout.svg && !data.layout_error && (layout.key !== state.svgKey || !view.svg)) {
-    // The server kept the picture for a layout this page no longer shows: ask in full.
-    if (!retried) {
-      state.svgKey = null;
-      send({ retried: true });
-      return;
-    }
-  }
-  settle();
-  apply(data, src);
-}
-
-function settle() {
-  clearTimeout(busyTimer);
-  $("graph-panel").classList.remove("busy");
+/** After the program text changed: the gallery, the address and (soon) the graph follow. */
+function edited(delay) {
+  syncGallery();
+  address.update();
+  requests.later(delay);
 }
 
 function apply(data, src) {
@@ -106,18 +72,18 @@ function apply(data, src) {
   if (layout.svg) {
     try {
       svg = view.setSvg(layout.svg);
-      state.svgKey = layout.key || null;
+      requests.layoutKey = layout.key || null;
       hideMessage();
     } catch (err) {
       view.clear();
       svg = null;
-      state.svgKey = null;
+      requests.layoutKey = null;
       showMessage(`The graph could not be shown: ${err.message}`);
     }
   } else if (data.layout_error) {
     view.clear();
     svg = null;
-    state.svgKey = null;
+    requests.layoutKey = null;
     showMessage(`The graph could not be drawn: ${data.layout_error}. ` +
       "The steps, the tape and the gradient check still work.");
   } else if (svg) {
@@ -136,7 +102,7 @@ function apply(data, src) {
   tape.render(data);
   renderCheck($("check-body"), $("check-summary"), data.check);
   renderProblems($("problems"), $("problems-list"), data.problems, data.nodes);
-  renderInputs(data);
+  inputs.render(data);
   $("output-value").textContent = outputLine(data);
   controls.go(k, { notify: false });
   showStep(k);
@@ -210,64 +176,24 @@ function showStep(k) {
 
 // ---- the address bar and share links --------------------------------------------------
 
-let urlTimer = null;
-
 /** What a link shares: the program as typed (even mid-mistake) and the step on screen. */
 function shareState(src = editor.value) {
   return { src, step: controls.k, dtype: state.dtype, edgeLabels: state.edgeLabels };
 }
 
-function pageUrl() {
-  const u = new URL(window.location.href);
-  u.search = shareQuery(shareState());
-  u.hash = "";
-  return u.toString();
-}
+const address = new AddressBar(() => shareState(), URL_DELAY_MS);
 
 function updateLinks() {
   // Frames can only be drawn for the last program that ran.
   const frame = shareQuery(shareState(state.data ? state.src : editor.value));
   $("download-svg").href = `svg?${frame}`;
   $("download-png").href = `png?${frame}`;
-  updateUrl();
-}
-
-/** Keep the address bar on `?src=...&step=k` (written shortly after the last change). */
-function updateUrl() {
-  clearTimeout(urlTimer);
-  urlTimer = setTimeout(() => {
-    const next = `?${shareQuery(shareState())}`;
-    if (window.location.search !== next) {
-      try {
-        window.history.replaceState(null, "", next);
-      } catch {
-        // too many updates in a short time: the next change writes it
-      }
-    }
-  }, URL_DELAY_MS);
+  address.update();
 }
 
 $("copy-link").addEventListener("click", async () => {
-  const url = pageUrl();
+  const ok = await copyText(address.pageUrl());
   const status = $("copy-status");
-  let ok = false;
-  try {
-    await navigator.clipboard.writeText(url);
-    ok = true;
-  } catch {
-    const tmp = document.createElement("textarea");
-    tmp.value = url;
-    tmp.setAttribute("readonly", "");
-    tmp.className = "offscreen";
-    document.body.appendChild(tmp);
-    tmp.select();
-    try {
-      ok = document.execCommand("copy");
-    } catch {
-      ok = false;
-    }
-    tmp.remove();
-  }
   status.textContent = ok ? "Link copied" : "Copy the address bar to share";
   status.hidden = false;
   clearTimeout(status._timer);
@@ -276,11 +202,7 @@ $("copy-link").addEventListener("click", async () => {
 
 // ---- editor, gallery and options ------------------------------------------------------
 
-editor.onInput(() => {
-  syncGallery();
-  updateUrl();
-  schedule(TYPE_DELAY_MS);
-});
+editor.onInput(() => edited(TYPE_DELAY_MS));
 
 function syncGallery() {
   const select = $("gallery");
@@ -302,19 +224,19 @@ $("gallery").addEventListener("change", (e) => {
   editor.value = example.source;
   state.pendingStep = 0;
   syncGallery();
-  send();
+  requests.now();
 });
 
 $("opt-float32").addEventListener("change", (e) => {
   state.dtype = e.target.checked ? "float32" : "float64";
-  updateUrl();
-  send();
+  address.update();
+  requests.now();
 });
 
 $("opt-edge-labels").addEventListener("change", (e) => {
   state.edgeLabels = e.target.checked;
-  updateUrl();
-  send();
+  address.update();
+  requests.now();
 });
 
 $("toggle-program").addEventListener("click", (e) => {
@@ -358,146 +280,9 @@ function selectTab(tab) {
   if (tab.id === "tab-tape") tape.reveal();
 }
 
-// ---- input sliders --------------------------------------------------------------------
-
-let inputKey = "";
-
-function scalarInputs(data) {
-  return data.nodes.filter((n) => n.kind === "input" && Array.isArray(n.shape) && n.shape.length === 0);
-}
-
-function renderInputs(data) {
-  const scalars = scalarInputs(data);
-  const arrays = data.nodes.filter((n) => n.kind === "input" && n.shape && n.shape.length > 0);
-  const key = JSON.stringify([scalars.map((n) => n.name), arrays.map((n) => [n.name, n.shape])]);
-  const box = $("inputs");
-  if (key !== inputKey) {
-    inputKey = key;
-    box.replaceChildren();
-    scalars.forEach((n, i) => box.appendChild(inputRow(n, i)));
-    for (const n of arrays) {
-      const row = document.createElement("div");
-      row.className = "input-row array";
-      const name = document.createElement("span");
-      name.className = "input-name";
-      name.textContent = n.name;
-      const note = document.createElement("span");
-      note.className = "input-note";
-      note.textContent = n.shape.length === 1
-        ? `vector of ${n.shape[0]}: edit it in the program`
-        : `${n.shape.join("×")} matrix: edit it in the program`;
-      row.append(name, note);
-      box.appendChild(row);
-    }
-    $("inputs-empty").hidden = scalars.length + arrays.length > 0;
-  }
-  for (const n of scalars) updateInputRow(n);
-}
-
-function inputRow(node, i) {
-  const row = document.createElement("div");
-  row.className = "input-row";
-  row.dataset.name = node.name;
-  const label = document.createElement("label");
-  label.className = "input-name";
-  label.htmlFor = `input-num-${i}`;
-  label.textContent = node.name;
-  const num = document.createElement("input");
-  num.type = "number";
-  num.step = "any";
-  num.id = `input-num-${i}`;
-  num.className = "input-number";
-  num.dataset.name = node.name;
-  num.autocomplete = "off";
-  const range = document.createElement("input");
-  range.type = "range";
-  range.className = "input-range";
-  range.dataset.name = node.name;
-  range.setAttribute("aria-label", `${node.name} slider`);
-  const grad = document.createElement("span");
-  grad.className = "input-grad";
-  grad.title = `∂(output)/∂${node.name}: the gradient after the backward pass`;
-  row.append(label, num, range, grad);
-  row._node = node;
-  setRange(range, Number(node.value));
-  range.addEventListener("input", () => {
-    const step = Number(range.step);
-    const text = formatLiteral(Number(range.value), decimalsOf(step));
-    num.value = text;
-    rewrite(row, text, SLIDER_DELAY_MS);
-  });
-  range.addEventListener("change", () => setRange(range, Number(range.value)));
-  num.addEventListener("input", () => {
-    const text = num.value.trim();
-    if (!/^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(text)) return;
-    const v = Number(text);
-    if (v < Number(range.min) || v > Number(range.max)) setRange(range, v);
-    range.value = String(v);
-    rewrite(row, text, TYPE_DELAY_MS);
-  });
-  return row;
-}
-
-function setRange(range, value) {
-  if (!Number.isFinite(value)) value = 0;
-  const r = sliderRange(value);
-  range.min = String(r.min);
-  range.max = String(r.max);
-  range.step = String(r.step);
-  range.value = String(value);
-}
-
-function rewrite(row, text, delay) {
-  const node = row._node;
-  const next = replaceLiteral(editor.value, node.name, node.line, text);
-  if (next === null) return;
-  editor.value = next;
-  syncGallery();
-  updateUrl();
-  schedule(delay);
-}
-
-function updateInputRow(node) {
-  const row = [...$("inputs").children].find((r) => r.dataset.name === node.name);
-  if (!row) return;
-  row._node = node;
-  const num = row.querySelector(".input-number");
-  const range = row.querySelector(".input-range");
-  const editable = findLiteral(editor.value, node.name, node.line) !== null;
-  num.disabled = !editable;
-  range.disabled = !editable;
-  row.title = editable ? "" : `${node.name} is not a plain number in the program`;
-  const value = typeof node.value === "number" ? node.value : Number.NaN;
-  const active = document.activeElement === num || document.activeElement === range;
-  if (!active) {
-    num.value = Number.isFinite(value) ? formatLiteral(value) : "";
-    if (Number.isFinite(value) && (value < Number(range.min) || value > Number(range.max))) {
-      setRange(range, value);
-    } else if (Number.isFinite(value)) {
-      range.value = String(value);
-    }
-  }
-  const g = node.display && node.display.grad ? node.display.grad.join(" ").trim() : "—";
-  row.querySelector(".input-grad").textContent = `∇ ${g}`;
-}
-
-window.addEventListener("pagehide", () => client.abort());
+window.addEventListener("pagehide", () => requests.abort());
 
 // ---- startup --------------------------------------------------------------------------
-
-function initialSource() {
-  if (typeof boot.src === "string") return boot.src;
-  if (typeof boot.initial_src === "string") return boot.initial_src;
-  if (query.has("src")) return query.get("src");
-  const reuse = gallery.find((e) => e.slug === "reuse") || gallery[0];
-  return reuse ? reuse.source : "";
-}
-
-function initialStep() {
-  const raw = boot.step ?? boot.initial_step ?? query.get("step");
-  const k = Number.parseInt(raw, 10);
-  return Number.isFinite(k) && k >= 0 ? k : 0;
-}
 
 function fillGallery() {
   const select = $("gallery");
@@ -517,8 +302,8 @@ function fillGallery() {
 fillGallery();
 $("opt-float32").checked = state.dtype === "float32";
 $("opt-edge-labels").checked = state.edgeLabels;
-editor.value = initialSource();
-state.pendingStep = initialStep();
+editor.value = start.src;
+state.pendingStep = start.step;
 syncGallery();
 showMessage("Drawing the graph…");
-send();
+requests.now();

@@ -1,6 +1,7 @@
 // The embeddable stepper: graph, step buttons and the step's text; no editor.
 
 import { GraphClient, GraphError, shareQuery } from "./api.js";
+import { startup } from "./boot.js";
 import { StepControls } from "./controls.js";
 import { GraphView } from "./graphview.js";
 import { renderProblems, unusedText } from "./panels.js";
@@ -8,23 +9,7 @@ import { phaseAt, Stepper, unusedNodes } from "./stepper.js";
 
 const $ = (id) => document.getElementById(id);
 
-function readBoot() {
-  try {
-    return JSON.parse($("boot").textContent || "{}") || {};
-  } catch {
-    return {};
-  }
-}
-
-const boot = readBoot();
-const query = new URLSearchParams(window.location.search);
-const gallery = Array.isArray(boot.gallery) ? boot.gallery : [];
-const reuse = gallery.find((e) => e.slug === "reuse") || gallery[0];
-const src = typeof boot.src === "string" ? boot.src
-  : (query.get("src") ?? (reuse ? reuse.source : ""));
-const rawStep = Number.parseInt(boot.step ?? query.get("step"), 10);
-const dtype = (boot.dtype ?? query.get("dtype")) === "float32" ? "float32" : "float64";
-const edgeLabels = ["1", "true", "on", "yes", true, 1].includes(boot.edge_labels ?? query.get("edge_labels"));
+const { src, step: startStep, dtype, edgeLabels } = startup();
 
 const view = new GraphView($("graph"));
 const stepper = new Stepper();
@@ -76,7 +61,7 @@ async function load() {
     $("graph-msg").textContent = data.layout_error
       ? `The graph could not be drawn: ${data.layout_error}` : "No picture for this program.";
   }
-  const k = Number.isFinite(rawStep) ? Math.max(0, Math.min(rawStep, data.steps.length)) : 0;
+  const k = Math.min(startStep, data.steps.length);
   controls.setData(data);
   stepper.k = k;
   stepper.load(svg && view.container, data);

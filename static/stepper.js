@@ -37,13 +37,13 @@ export function counterText(data, k) {
 }
 
 /**
- * Precompute, once per graph JSON, everything `show` needs:
+ * The timeline of a graph: precomputed once per graph JSON, everything `show` needs:
  *   forwardStep[i]  the step that computes node i (0 for inputs and constants),
  *   gradEvents[i]   [{step, lines, final, finite}] in step order,
  *   touched[s]      node indices whose state step s changes (its node and its targets;
  *                   at the seed also the unused values).
  */
-export function schedule(data) {
+export function buildTimeline(data) {
   const nodes = data.nodes;
   const steps = data.steps;
   const index = new Map(nodes.map((node, i) => [node.id, i]));
@@ -113,12 +113,12 @@ function lastEventAt(events, k) {
  * The state of node i at step k as plain data (used by `Stepper` and handy for tests):
  *   {shown, current, grad: null | {lines, final, finite}}
  */
-export function nodeState(data, sched, i, k) {
-  const e = lastEventAt(sched.gradEvents[i], k);
+export function nodeState(data, timeline, i, k) {
+  const e = lastEventAt(timeline.gradEvents[i], k);
   return {
-    shown: sched.forwardStep[i] <= k,
-    current: sched.stepNode[k] === i,
-    grad: e < 0 ? null : sched.gradEvents[i][e],
+    shown: timeline.forwardStep[i] <= k,
+    current: timeline.stepNode[k] === i,
+    grad: e < 0 ? null : timeline.gradEvents[i][e],
   };
 }
 
@@ -133,7 +133,7 @@ export class Stepper {
   constructor() {
     this.root = null; // the element holding the picture: an <svg>, or the panel of its layers
     this.data = null;
-    this.sched = null;
+    this.timeline = null;
     this.k = 0;
     this.nodeEls = [];
     this.edgeEls = new Map();
@@ -165,7 +165,7 @@ export class Stepper {
   /** New values for the same structure, or a new graph together with `attach`. */
   setData(data) {
     this.data = data;
-    this.sched = data ? schedule(data) : null;
+    this.timeline = data ? buildTimeline(data) : null;
     if (this.k > this.total) this.k = this.total;
     this._bind();
     this._renderAll();
@@ -179,12 +179,12 @@ export class Stepper {
     if (!this.ready()) return k;
     const lo = Math.min(from, k);
     const hi = Math.max(from, k);
-    const sched = this.sched;
+    const timeline = this.timeline;
     for (let s = lo + 1; s <= hi; s++) {
-      for (const i of sched.touched[s]) this._renderNode(i);
+      for (const i of timeline.touched[s]) this._renderNode(i);
     }
     for (const s of [from, k]) {
-      const i = sched.stepNode[s];
+      const i = timeline.stepNode[s];
       if (i !== undefined && i >= 0) this._renderNode(i);
     }
     this._renderEdges();
@@ -193,7 +193,7 @@ export class Stepper {
 
   ready() {
     const data = this.data;
-    return !!(this.root && data && this.sched && this.nodeEls.length === data.nodes.length);
+    return !!(this.root && data && this.timeline && this.nodeEls.length === data.nodes.length);
   }
 
   _bind() {
@@ -247,9 +247,9 @@ export class Stepper {
     const el = this.nodeEls[i];
     if (!el) return;
     const node = this.data.nodes[i];
-    const sched = this.sched;
+    const timeline = this.timeline;
     const k = this.k;
-    const shown = sched.forwardStep[i] <= k ? 1 : 0;
+    const shown = timeline.forwardStep[i] <= k ? 1 : 0;
     if (this.shownState[i] !== shown) {
       this.shownState[i] = shown;
       const lines = node.display && node.display.value ? node.display.value : [];
@@ -265,16 +265,16 @@ export class Stepper {
         }
       }
     }
-    const e = lastEventAt(sched.gradEvents[i], k);
+    const e = lastEventAt(timeline.gradEvents[i], k);
     if (this.gradState[i] !== e) {
       this.gradState[i] = e;
-      const ev = e < 0 ? null : sched.gradEvents[i][e];
+      const ev = e < 0 ? null : timeline.gradEvents[i][e];
       setLines(el.grads, ev ? ev.lines : []);
       el.g.classList.toggle("grad-partial", !!ev && !ev.final);
       el.g.classList.toggle("grad-final", !!ev && ev.final);
       el.g.classList.toggle("nonfinite-grad", !!ev && !ev.finite);
     }
-    const current = sched.stepNode[k] === i ? 1 : 0;
+    const current = timeline.stepNode[k] === i ? 1 : 0;
     if (this.currentState[i] !== current) {
       this.currentState[i] = current;
       el.g.classList.toggle("current", !!current);
@@ -287,7 +287,7 @@ export class Stepper {
     const k = this.k;
     if (k <= 0) return;
     const phase = this.data.steps[k - 1].phase;
-    for (const id of this.sched.stepEdges[k]) {
+    for (const id of this.timeline.stepEdges[k]) {
       const el = this.edgeEls.get(id);
       if (!el) continue;
       el.g.classList.add("active", phase);
