@@ -11,7 +11,9 @@ from werkzeug.exceptions import HTTPException
 
 from autodiff.errors import AutodiffError
 from autodiff.examples import GALLERY, by_slug
-from web.params import descent, errors_in_body, options, params, source
+from web.params import descent, errors_in_body, mode, options, params, source
+from web.practice import practice_answer
+from web.practice_views import practice_views
 from web.service import after_response, frame_png, frame_svg, graph_answer, health, parse_step
 
 MAX_BODY_BYTES = 128 * 1024
@@ -53,6 +55,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.json.ensure_ascii = False
     app.json.sort_keys = False
     _register_views(app)
+    app.register_blueprint(practice_views)
     _register_errors(app)
     app.after_request(_after_sending)
     return app
@@ -89,8 +92,12 @@ def _register_views(app: Flask) -> None:
         given = params()
         in_body = errors_in_body(given)
         try:
-            text = graph_answer(source(given), options(given), given.get("layout_key"),
-                                descent(given))
+            if mode(given) == "practice":
+                text = practice_answer(source(given), options(given),
+                                       given.get("given") == "values", given.get("level", "values"))
+            else:
+                text = graph_answer(source(given), options(given), given.get("layout_key"),
+                                    descent(given))
         except AutodiffError as err:
             if not in_body:
                 raise

@@ -67,3 +67,14 @@ def descent(params: dict) -> tuple[float, int] | None:
     if not text.isdigit():
         raise EvaluationError(f"updates must be a whole number, not {text[:20]!r}")
     return rate, int(text)
+
+
+MODES = ("reverse", "forward", "practice")
+
+
+def mode(params: dict) -> str:
+    """`mode`: reverse (the default), forward (with `forward=<input>`) or practice."""
+    found = params.get("mode") or ("forward" if params.get("forward") else "reverse")
+    if found not in MODES:
+        raise EvaluationError(f"mode must be one of {', '.join(MODES)}")
+    return found
