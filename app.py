@@ -11,6 +11,7 @@ from werkzeug.exceptions import HTTPException
 
 from autodiff.errors import AutodiffError
 from autodiff.examples import GALLERY, by_slug
+from web.look_views import look
 from web.params import descent, errors_in_body, mode, options, params, source
 from web.practice import practice_answer
 from web.practice_views import practice_views
@@ -56,6 +57,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.json.sort_keys = False
     _register_views(app)
     app.register_blueprint(practice_views)
+    app.register_blueprint(look)
     _register_errors(app)
     app.after_request(_after_sending)
     return app

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import request
 
 from autodiff.descent import check_learning_rate
+from autodiff.draw import DIRECTIONS, theme_name
 from autodiff.errors import EvaluationError
 
 from .service import Options
@@ -31,8 +32,24 @@ def options(params: dict) -> Options:
     dtype = params.get("dtype", "float64")
     if dtype not in ("float64", "float32"):
         raise EvaluationError("dtype must be float64 or float32")
-    edge_labels = params.get("edge_labels", "0") in ("1", "true", "on", "yes")
-    return Options(dtype=dtype, edge_labels=edge_labels, forward=params.get("forward") or None)
+    direction = params.get("direction") or "lr"
+    if direction not in DIRECTIONS:
+        raise EvaluationError(f"direction must be one of {', '.join(DIRECTIONS)}")
+    return Options(
+        dtype=dtype,
+        edge_labels=params.get("edge_labels", "0") in ("1", "true", "on", "yes"),
+        forward=params.get("forward") or None,
+        theme=theme(params),
+        direction=direction,
+    )
+
+
+def theme(params: dict) -> str:
+    """The theme the request names (absent: the default), checked."""
+    try:
+        return theme_name(params.get("theme"))
+    except ValueError as err:
+        raise EvaluationError(str(err)) from None
 
 
 def errors_in_body(params: dict) -> bool:

@@ -35,6 +35,10 @@ class Options:
     dtype: str = "float64"
     edge_labels: bool = False
     forward: str | None = None
+    theme: str = draw.DEFAULT_THEME
+    """Only the frame's style sheet: never a new layout."""
+    direction: str = "lr"
+    """Left-right or top-bottom: a layout of its own."""
 
 
 @dataclass(frozen=True)
@@ -102,7 +106,7 @@ def graph_answer(source: str, options: Options, known_layout: str | None = None,
         else:
             # The JSON is made while dot runs (see `_analysis_and_layout`), and so are the
             # frame's texts and the parts of the drawing that need no coordinates.
-            frame = draw.start_frame(analysis.graph, None, options.edge_labels)
+            frame = draw.start_frame(analysis.graph, None, options.edge_labels, options.theme)
             pending.prepare()
             layout = pending.result()
             extra["layout"] = {"key": layout.key, "svg": frame(layout)}
@@ -124,13 +128,14 @@ def _analysis_and_layout(
     key = _cache_key(source, options)
     with _known_or_claimed(key) as analysis:
         if analysis is not None:
-            known = known_layout == draw.structure_key(analysis.graph, options.edge_labels)
-            pending = None if known else draw.start_layout(analysis.graph, options.edge_labels)
+            graph, labels, direction = analysis.graph, options.edge_labels, options.direction
+            known = known_layout == draw.structure_key(graph, labels, direction)
+            pending = None if known else draw.start_layout(graph, labels, direction=direction)
             return analysis, pending
         source, dtype, forward = key
         traced = trace(source, dtype)
         check_output(traced)  # no layout for a program that has no gradients to show
-        s = trace_structure(traced, options.edge_labels)
+        s = trace_structure(traced, options.edge_labels, options.direction)
         pending = None if known_layout == s.key else draw.start_structure_layout(s)
         graph = differentiate(traced, forward)
         draw.adopt_structure(graph, s)
@@ -184,15 +189,15 @@ def _release(key: tuple, mine: threading.Event) -> None:
 def frame_svg(source: str, options: Options, step: int | None) -> str:
     """One frame of the stepper as standalone SVG."""
     graph = analyse(source, options).graph
-    layout = draw.get_layout(graph, edge_labels=options.edge_labels)
-    return draw.render_frame(layout, graph, step)
+    layout = draw.get_layout(graph, options.edge_labels, direction=options.direction)
+    return draw.render_frame(layout, graph, step, options.theme)
 
 
 def frame_png(source: str, options: Options, step: int | None) -> bytes:
     """One frame of the stepper as PNG."""
     graph = analyse(source, options).graph
-    layout = draw.get_layout(graph, edge_labels=options.edge_labels)
-    return draw.render_png(layout, graph, step)
+    layout = draw.get_layout(graph, options.edge_labels, direction=options.direction)
+    return draw.render_png(layout, graph, step, theme=options.theme)
 
 
 def parse_step(text: str | None) -> int | None:

@@ -16,7 +16,7 @@ each step shows), `frames` (a step's SVG text), `png` (rasterising), `theme` (th
 The SVG contract, shared with the browser (which applies the rules of `states` to this same
 SVG in JS; the class names there are the state classes below):
 
-    <svg class="adgraph" viewBox="…">     first child <style>: FRAME_CSS, then a background
+    <svg class="adgraph" viewBox="…">     first child <style>: the theme's `frame_css`, then a background
     <g id="nK" class="node kind-input|kind-const|kind-op [output] STATE…">
         <title>             the node's label
         <path|polygon class="outline">       the node's border
@@ -49,7 +49,7 @@ nonfinite-grad. Edge STATE classes: active, forward, backward, dead, pending.
 from __future__ import annotations
 
 from . import layouts, png
-from .dot import dot_source, trace_structure
+from .dot import DIRECTIONS, dot_source, trace_structure
 from .frames import render_frame, render_state, start_frame
 from .graphviz import LAYOUT_TIMEOUT, LayoutError, LayoutTimeout, layout, refill_spare
 from .layouts import (
@@ -64,7 +64,7 @@ from .layouts import (
 )
 from .png import render_png
 from .states import frame_state
-from .theme import FRAME_CSS
+from .theme import DEFAULT_THEME, FRAME_CSS, THEMES, frame_css, palettes, theme_name
 
 
 def clear_caches() -> None:
@@ -74,7 +74,8 @@ def clear_caches() -> None:
 
 
 __all__ = [
-    "FRAME_CSS", "LAYOUT_TIMEOUT", "Layout", "LayoutError", "LayoutTimeout", "PendingLayout",
+    "DEFAULT_THEME", "DIRECTIONS", "FRAME_CSS", "LAYOUT_TIMEOUT", "THEMES", "frame_css", "palettes",
+    "theme_name", "Layout", "LayoutError", "LayoutTimeout", "PendingLayout",
     "adopt_structure", "build_layout", "clear_caches", "dot_source", "frame_state",
     "get_layout", "layout", "refill_spare", "render_frame", "render_png", "render_state",
     "start_frame", "start_layout", "start_structure_layout", "structure_key",

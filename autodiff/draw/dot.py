@@ -23,7 +23,9 @@ from .geometry import LOCAL_HEIGHT, LOCAL_WIDTH, Box, cell_size, node_box, short
 PLACEHOLDER = "·"
 """What a number line holds before its number is known."""
 
-GRAPH_ATTRS = {"rankdir": "LR", "pad": "0.15", "nodesep": "0.3", "ranksep": "0.55"}
+GRAPH_ATTRS = {"pad": "0.15", "nodesep": "0.3", "ranksep": "0.55"}
+DIRECTIONS = {"lr": "LR", "tb": "TB"}
+"""Graphviz's `rankdir` by the URL's `direction`: left to right (the default) or top to bottom."""
 NODE_ATTRS = {"shape": "box", "fixedsize": "true", "label": '""'}
 EDGE_ATTRS = {"arrowsize": "0.9"}
 EDGE_LABEL = (
@@ -112,6 +114,8 @@ class Structure:
     """(src, dst, arg) per edge, in edge order."""
     output: int
     edge_labels: bool
+    direction: str = "lr"
+    """A key of `DIRECTIONS`."""
 
     @cached_property
     def key(self) -> str:
@@ -124,7 +128,7 @@ class Structure:
             f"{n.kind} {n.op} {n.label!r} {','.join(map(str, n.shape))}" for n in self.nodes
         )
         edges = " ".join(f"{src},{dst},{arg}" for src, dst, arg in self.edges)
-        text = f"{nodes}\n{edges}\n{self.output} {self.edge_labels}"
+        text = f"{nodes}\n{edges}\n{self.output} {self.edge_labels} {self.direction}"
         return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
     @cached_property
@@ -133,27 +137,29 @@ class Structure:
         return layout_size(self)
 
 
-def structure(graph: Graph, edge_labels: bool = False) -> Structure:
+def structure(graph: Graph, edge_labels: bool = False, direction: str = "lr") -> Structure:
     """The part of a graph its drawing depends on."""
     return Structure(
         tuple(NodeSpec(n.kind, n.op, n.label, tuple(n.shape)) for n in graph.nodes),
         tuple((e.src, e.dst, e.arg) for e in graph.edges),
         graph.output,
         bool(edge_labels),
+        direction,
     )
 
 
-def trace_structure(trace: Trace, edge_labels: bool = False) -> Structure:
+def trace_structure(trace: Trace, edge_labels: bool = False, direction: str = "lr") -> Structure:
     """`structure` of the graph a trace will become, known before reverse mode runs: the
     layout can start while the gradients and step texts are worked out (once for a trace
     and the traces replayed from it)."""
-    found = trace.structures.get(bool(edge_labels))
+    key = (bool(edge_labels), direction)
+    found = trace.structures.get(key)
     if found is None:
-        found = trace.structures[bool(edge_labels)] = _trace_structure(trace, edge_labels)
+        found = trace.structures[key] = _trace_structure(trace, edge_labels, direction)
     return found
 
 
-def _trace_structure(trace: Trace, edge_labels: bool) -> Structure:
+def _trace_structure(trace: Trace, edge_labels: bool, direction: str) -> Structure:
     labels, parents = trace_labels(trace), trace.parents
     return Structure(
         tuple(
@@ -167,6 +173,7 @@ def _trace_structure(trace: Trace, edge_labels: bool) -> Structure:
         ),
         trace.output,
         bool(edge_labels),
+        direction,
     )
 
 
@@ -185,9 +192,9 @@ def layout_size(s: Structure) -> int:
     return len(s.nodes) + sum(stretch * (rank[dst] - rank[src]) - 1 for src, dst, _ in s.edges)
 
 
-def dot_source(graph: Graph, edge_labels: bool = False) -> str:
+def dot_source(graph: Graph, edge_labels: bool = False, direction: str = "lr") -> str:
     """DOT text for a graph; equal for graphs that differ only in their numbers."""
-    return structure_dot(structure(graph, edge_labels))
+    return structure_dot(structure(graph, edge_labels, direction))
 
 
 def structure_dot(s: Structure) -> str:
@@ -195,7 +202,7 @@ def structure_dot(s: Structure) -> str:
     edge_attrs = EDGE_ATTRS | ({"label": EDGE_LABEL} if s.edge_labels else {})
     lines = [
         "digraph autodiff {",
-        f"graph [{attributes(GRAPH_ATTRS | effort(s.size, s.edge_labels))}]",
+        f"graph [{attributes(graph_attrs(s))}]",
         f"node [{attributes(NODE_ATTRS)}]",
         f"edge [{attributes(edge_attrs)}]",
     ]
@@ -203,6 +210,11 @@ def structure_dot(s: Structure) -> str:
     lines += [f"n{src} -> n{dst} [id=e{k}]" for k, (src, dst, _) in enumerate(s.edges)]
     lines.append("}\n")
     return "\n".join(lines)
+
+
+def graph_attrs(s: Structure) -> dict[str, str]:
+    """The graph's attributes: its direction, spacing and the effort its size allows."""
+    return {"rankdir": DIRECTIONS[s.direction]} | GRAPH_ATTRS | effort(s.size, s.edge_labels)
 
 
 def attributes(attrs: dict[str, str]) -> str:

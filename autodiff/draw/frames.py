@@ -8,6 +8,7 @@ from ..model import Graph
 from .layouts import Layout, structure_key
 from .states import FrameState, class_attr, final_state, frame_state, slot_order, timeline
 from .svg import Slot, escape
+from .theme import DEFAULT_THEME, frame_css
 
 
 def _lines(lines: tuple[str, ...], count: int) -> list[str]:
@@ -31,30 +32,32 @@ def state_texts(state: FrameState, slots: tuple[Slot, ...]) -> list[str]:
     return [tables[kind][i][k] for kind, i, k in slots]
 
 
-def render_state(layout: Layout, state: FrameState) -> str:
+def render_state(layout: Layout, state: FrameState, theme: str = DEFAULT_THEME) -> str:
     """SVG text of a frame state (the reference `render_frame` is checked against)."""
-    return layout.fill(state_texts(state, layout.slots))
+    return layout.fill(state_texts(state, layout.slots), frame_css(theme))
 
 
 def start_frame(
-    graph: Graph, step: int | None = None, edge_labels: bool = False
+    graph: Graph, step: int | None = None, edge_labels: bool = False, theme: str = DEFAULT_THEME
 ) -> Callable[[Layout], str]:
     """Work a frame's texts out now (e.g. while dot runs); the call returned puts them into
     the graph's layout (made for one frame: `render_frame` serves many)."""
     state = final_state(graph) if step is None else frame_state(graph, step)
     texts = state_texts(state, slot_order(graph, bool(edge_labels)))
-    return lambda layout: _checked_layout(layout, graph).fill(texts)
+    return lambda layout: _checked_layout(layout, graph).fill(texts, frame_css(theme))
 
 
-def render_frame(layout: Layout, graph: Graph, step: int | None = None) -> str:
-    """SVG text of the graph at `step` (None: the last frame)."""
+def render_frame(
+    layout: Layout, graph: Graph, step: int | None = None, theme: str = DEFAULT_THEME
+) -> str:
+    """SVG text of the graph at `step` (None: the last frame) in `theme`."""
     _checked_layout(layout, graph)
-    return layout.fill(timeline(graph, layout.edge_labels).texts(step))
+    return layout.fill(timeline(graph, layout.edge_labels).texts(step), frame_css(theme))
 
 
 def _checked_layout(layout: Layout, graph: Graph) -> Layout:
     """The layout, if it was made for this graph's structure."""
-    if layout.key != structure_key(graph, layout.edge_labels):
+    if layout.key != structure_key(graph, layout.edge_labels, layout.direction):
         raise ValueError("the layout was made for a graph of another structure")
     return layout
 

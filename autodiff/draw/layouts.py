@@ -29,6 +29,9 @@ from .placement import Placement, placement
 from .svg import Drawer, Pieces, Slot, Template, prepare
 from .theme import FRAME_CSS
 
+STYLE = "\x02"
+"""Stands for the theme's style sheet in a layout's template (never in escaped text)."""
+
 CACHE_SIZE = 256
 """Layouts (or layout failures) kept, least recently used dropped first."""
 RETRY_TIMEOUT_AFTER = 60.0
@@ -48,11 +51,13 @@ class Layout:
     """Points, from the viewBox."""
     height: float
     edge_labels: bool = False
+    direction: str = "lr"
 
-    def fill(self, texts: list[str]) -> str:
-        """The SVG with `texts[i]` in slot i."""
+    def fill(self, texts: list[str], css: str = FRAME_CSS) -> str:
+        """The SVG with `texts[i]` in slot i and the style sheet `css` (a theme's)."""
         out = [""] * (2 * len(self.parts) - 1)
         out[0::2] = self.parts
+        out[0] = out[0].replace(STYLE, css, 1)
         out[1::2] = texts
         return "".join(out)
 
@@ -78,7 +83,7 @@ class Build:
             place = placement(written, self.s, drawer)  # finds each node and edge, or raises
         finally:
             written.close()  # stops dot now if its output could not be read
-        return make_layout(self.s, place, drawer.template(place.box, FRAME_CSS))
+        return make_layout(self.s, place, drawer.template(place.box, STYLE))
 
 
 def start_build(s: Structure, timeout: float = LAYOUT_TIMEOUT) -> Build:
@@ -104,6 +109,7 @@ def make_layout(s: Structure, place: Placement, template: Template) -> Layout:
         place.box[2],
         place.box[3],
         s.edge_labels,
+        s.direction,
     )
 
 
@@ -166,10 +172,14 @@ class PendingLayout:
 
 
 def start_layout(
-    graph: Graph, edge_labels: bool = False, timeout: float = LAYOUT_TIMEOUT
+    graph: Graph,
+    edge_labels: bool = False,
+    timeout: float = LAYOUT_TIMEOUT,
+    *,
+    direction: str = "lr",
 ) -> PendingLayout:
     """Start laying out a graph (a cache hit is ready at once; a miss starts dot now)."""
-    return start_structure_layout(_structure(graph, bool(edge_labels)), timeout)
+    return start_structure_layout(_structure(graph, bool(edge_labels), direction), timeout)
 
 
 _RUNNING: weakref.WeakValueDictionary[str, PendingLayout] = weakref.WeakValueDictionary()
@@ -201,30 +211,36 @@ def start_structure_layout(s: Structure, timeout: float = LAYOUT_TIMEOUT) -> Pen
         return pending
 
 
-def get_layout(graph: Graph, edge_labels: bool = False, timeout: float = LAYOUT_TIMEOUT) -> Layout:
+def get_layout(
+    graph: Graph,
+    edge_labels: bool = False,
+    timeout: float = LAYOUT_TIMEOUT,
+    *,
+    direction: str = "lr",
+) -> Layout:
     """The graph's layout, from the cache when a graph of the same structure was drawn."""
-    return start_layout(graph, edge_labels, timeout).result()
+    return start_layout(graph, edge_labels, timeout, direction=direction).result()
 
 
-_STRUCTURES: weakref.WeakKeyDictionary[Graph, dict[bool, Structure]] = weakref.WeakKeyDictionary()
+_STRUCTURES: weakref.WeakKeyDictionary[Graph, dict[tuple[bool, str], Structure]] = weakref.WeakKeyDictionary()
 
 
-def _structure(graph: Graph, edge_labels: bool) -> Structure:
+def _structure(graph: Graph, edge_labels: bool, direction: str = "lr") -> Structure:
     """`dot.structure`, remembered per graph: the app asks again for every frame."""
     with _CACHE_LOCK:
         known = _STRUCTURES.setdefault(graph, {})
-        found = known.get(edge_labels)
+        found = known.get((edge_labels, direction))
     if found is None:
-        found = structure(graph, edge_labels)
+        found = structure(graph, edge_labels, direction)
         with _CACHE_LOCK:
-            known[edge_labels] = found
+            known[(edge_labels, direction)] = found
     return found
 
 
 def adopt_structure(graph: Graph, s: Structure) -> None:
     """Remember that `s` is the graph's structure (made from its trace): not worked out again."""
     with _CACHE_LOCK:
-        _STRUCTURES.setdefault(graph, {})[s.edge_labels] = s
+        _STRUCTURES.setdefault(graph, {})[(s.edge_labels, s.direction)] = s
 
 
 def clear_cache() -> None:
@@ -234,6 +250,6 @@ def clear_cache() -> None:
     with _STARTING:
         _RUNNING.clear()
 
-def structure_key(graph: Graph, edge_labels: bool = False) -> str:
+def structure_key(graph: Graph, edge_labels: bool = False, direction: str = "lr") -> str:
     """The cache key of a graph's layout: equal for graphs that differ only in values."""
-    return _structure(graph, bool(edge_labels)).key
+    return _structure(graph, bool(edge_labels), direction).key

@@ -10,6 +10,7 @@ from collections import OrderedDict
 from ..model import Graph
 from .frames import render_frame
 from .layouts import Layout
+from .theme import DEFAULT_THEME, THEMES
 
 PNG_SCALE = 2.0
 PX_PER_PT = 96 / 72
@@ -29,10 +30,15 @@ _PNGS_LOCK = threading.Lock()
 
 
 def render_png(
-    layout: Layout, graph: Graph, step: int | None = None, scale: float = PNG_SCALE
+    layout: Layout,
+    graph: Graph,
+    step: int | None = None,
+    scale: float = PNG_SCALE,
+    theme: str = DEFAULT_THEME,
 ) -> bytes:
-    """PNG bytes of the graph at `step`, drawn at `scale` (less for very large graphs)."""
-    svg = render_frame(layout, graph, step)
+    """PNG bytes of the graph at `step` in `theme`, drawn at `scale` (less for very large
+    graphs)."""
+    svg = render_frame(layout, graph, step, theme)
     for glyph, stand_in in PNG_GLYPHS.items():
         svg = svg.replace(glyph, stand_in)
     key = (hashlib.sha256(svg.encode()).digest(), scale)
@@ -41,7 +47,7 @@ def render_png(
         if found is not None:
             _PNGS.move_to_end(key)
             return found
-    png = _draw_png(layout, svg, scale)
+    png = _draw_png(layout, svg, scale, THEMES[theme].background)
     if len(png) <= PNG_CACHE_MAX_BYTES:
         with _PNGS_LOCK:
             _PNGS[key] = png
@@ -50,7 +56,7 @@ def render_png(
     return png
 
 
-def _draw_png(layout: Layout, svg: str, scale: float) -> bytes:
+def _draw_png(layout: Layout, svg: str, scale: float, background: str) -> bytes:
     """cairosvg's PNG of a frame, scaled down to stay within cairo's and memory's limits."""
     import cairosvg  # imported here: only PNG needs cairo
 
@@ -58,7 +64,7 @@ def _draw_png(layout: Layout, svg: str, scale: float) -> bytes:
     fit = math.sqrt(MAX_PNG_PIXELS / max(width * height, 1.0))
     side = MAX_PNG_SIDE / max(width, height, 1.0)
     return cairosvg.svg2png(
-        bytestring=svg.encode(), scale=min(scale, fit, side), background_color="white"
+        bytestring=svg.encode(), scale=min(scale, fit, side), background_color=background
     )
 
 
