@@ -37,12 +37,9 @@ GC_THRESHOLDS = (100_000, 10, 10)
 
 def tune_gc() -> None:
     """Settle the garbage collector for serving, once the app is loaded (gunicorn.conf.py,
-    `python app.py` and the benchmarks call it): what exists now is frozen out of every scan,
-    and a young collection waits for 100,000 more live objects. With Python's defaults a
-    100-node answer paid 2.3 ms of collections (three young ones, and every 40 answers a full
-    one of ~60 ms); with 10,000 a 1,000-node answer still paid ~10 ms (five young ones) and a
-    2,000-node one ~26 ms; with these none pays any while an answer is worked out. An answer
-    leaves ~8 objects of cyclic garbage, so little waits for a collection."""
+    `python app.py` and the benchmarks call it): what is loaded is frozen out of every scan,
+    and young collections are spaced so that an answer, which builds many objects but leaves
+    almost no cyclic garbage, is not interrupted by them."""
     gc.freeze()
     gc.set_threshold(*GC_THRESHOLDS)
 

@@ -289,9 +289,8 @@ class DotRun:
 
     def as_written(self) -> Iterator[str]:
         """dot's SVG as it writes it, cut just before a GROUP_START (each piece but the last
-        holds whole groups), then a LayoutError if dot failed. dot writes a 1,000-node SVG
-        over ~30 ms at the end of its run; a reader that takes in each piece meanwhile is
-        done about when dot is."""
+        holds whole groups), then a LayoutError if dot failed. dot writes its SVG at the end
+        of its run; a reader that takes in each piece meanwhile is done about when dot is."""
         held = b""
         for chunk in self._written():
             held += chunk

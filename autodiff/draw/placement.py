@@ -25,7 +25,7 @@ POINTS = re.compile(r"[0-9.,eE+\- ]+")
 
 class Route(NamedTuple):
     """One edge as Graphviz routed it, in SVG coordinates (a tuple: thousands are made per
-    layout, and a frozen dataclass takes several times longer to make)."""
+    layout)."""
 
     d: str
     """Path data of the edge's cubic Bézier pieces."""
