@@ -96,29 +96,6 @@ def fill(template: str, values: dict[str, str]) -> str:
     return "".join(out)
 
 
-def compile_template(template: str, keys: dict[str, int], bracketed: int
-                     ) -> tuple[str, tuple[int, ...]]:
-    """A template made ready to be filled many times from one list of texts: a %-format, and
-    per placeholder the index of its text. Placeholder `k` takes `texts[keys[k]]`, or
-    `texts[keys[k] + bracketed]` where a negative would read wrongly, so the list holds each
-    text a second time, `bracketed` places on, bracketed when negative (see `bracket`).
-    `fill_compiled` then gives what `fill` gives."""
-    parts: list[str] = []
-    indices: list[int] = []
-    for literal, key, needs_bracket in _pieces(template):
-        parts.append(literal.replace("%", "%%"))
-        if key is not None:
-            parts.append("%s")
-            indices.append(keys[key] + (bracketed if needs_bracket else 0))
-    return "".join(parts), tuple(indices)
-
-
-def fill_compiled(form: tuple[str, tuple[int, ...]], texts: list[str]) -> str:
-    """A `compile_template` form filled from `texts`."""
-    template, indices = form
-    return template % tuple(map(texts.__getitem__, indices))
-
-
 def bracket(text: str) -> str:
     """A number's text as it reads after an operator: negatives in brackets."""
     return f"({text})" if text.startswith("-") else text

@@ -29,7 +29,7 @@ from programs import layered, product, with_nodes  # noqa: E402
 
 import autodiff  # noqa: E402
 from app import create_app, tune_gc  # noqa: E402
-from autodiff import draw, parser, schedule  # noqa: E402
+from autodiff import draw, parser  # noqa: E402
 from autodiff.draw import graphviz, layouts, svg  # noqa: E402
 from autodiff.draw.dot import dot_source  # noqa: E402
 from autodiff.evaluate import clear_known_traces  # noqa: E402
@@ -91,12 +91,11 @@ def median_time(fn, repeat: int) -> float:
 
 
 def clear_caches() -> None:
-    """Forget analyses, converted statements, kept traces, step plans, layouts and node
-    drawings, as for a program never seen."""
+    """Forget analyses, converted statements, kept traces, layouts and node drawings, as
+    for a program never seen."""
     service._analyses.clear()
     parser.clear_known_statements()
     clear_known_traces()
-    schedule.clear_plans()
     draw.clear_caches()
     svg.node_template.cache_clear()
     svg.node_body.cache_clear()

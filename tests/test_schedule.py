@@ -372,35 +372,3 @@ def test_a_value_made_of_constants_alone_gets_its_gradient():
     texts = [c.text for c in graph.contributions]
     assert any(t.startswith("gz1 += x · gy") for t in texts), texts
     assert graph.gradients["x"] == pytest.approx(2 * math.pi, rel=1e-15)
-
-
-TEMPLATES = sorted({op.expr for op in autodiff.OPS.values()}
-                   | {t for op in autodiff.OPS.values() for t in op.local_text + op.vjp_text}
-                   | {"100% of {a}", "{a}", "plain"})
-
-
-@pytest.mark.parametrize("template", TEMPLATES)
-@pytest.mark.parametrize("numbers", [("2", "0.5", "6", "1"), ("-2", "-0.5", "-6", "-1")])
-def test_compiled_templates_fill_as_fill_does(template, numbers):
-    # The steps fill each template from one list of texts (values, then the same bracketed
-    # when negative); it must read exactly as `fill` with the numbers by name.
-    by_name = dict(zip(("a", "b", "out", "g"), numbers))
-    texts = [*numbers, *map(fmt.bracket, numbers)]
-    form = fmt.compile_template(template, {"a": 0, "b": 1, "out": 2, "g": 3}, 4)
-    assert fmt.fill_compiled(form, texts) == fmt.fill(template, by_name)
-
-
-def test_the_plan_in_use_is_kept_while_new_structures_come_and_go():
-    """Plans are kept least-recently-used first: a lecture's program stays planned while
-    students try many others."""
-    from autodiff import schedule
-
-    schedule.clear_plans()
-    lecture = "w1 = 2.0\nw2 = 1.5\ny = w1 * cos(3*w1 + w2)"
-    autodiff.build(lecture)
-    kept = set(map(id, schedule._PLANS._items.values()))
-    for k in range(2 * schedule.PLAN_CACHE_SIZE):
-        autodiff.build(f"x = 1\ny = x * {k + 2}")
-        autodiff.build(lecture.replace("2.0", f"2.{k}"))  # the lecture, its slider moving
-    assert len(schedule._PLANS) == schedule.PLAN_CACHE_SIZE
-    assert kept & set(map(id, schedule._PLANS._items.values()))
