@@ -74,16 +74,25 @@ def _boot_json(given: dict, embed: bool) -> str:
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
+def _page(template: str, embedded: bool) -> str:
+    """The app or the embed, or in practice mode the practice page (both ways)."""
+    given = dict(request.args)
+    if mode(given) == "practice":
+        template = "practice.html"
+    return render_template(template, boot_json=_boot_json(given, embedded), embedded=embedded)
+
+
 def _register_views(app: Flask) -> None:
     @app.get("/")
     def index():
-        """The app; `?src=...&step=k` opens that program at that step."""
-        return render_template("index.html", boot_json=_boot_json(dict(request.args), False))
+        """The app; `?src=...&step=k` opens that program at that step (`mode=practice`: a
+        lesson where the student finds each number)."""
+        return _page("index.html", embedded=False)
 
     @app.get("/embed")
     def embed():
         """A chrome-less stepper any site may put in an iframe."""
-        return render_template("embed.html", boot_json=_boot_json(dict(request.args), True))
+        return _page("embed.html", embedded=True)
 
     @app.route("/api/graph", methods=["GET", "POST"])
     def api_graph():

@@ -190,3 +190,12 @@ def test_practice_mode_is_bounded(client):
         " + ".join(f"y{i}" for i in range(200))
     answer = client.get("/api/graph", query_string={"src": big, "mode": "practice"})
     assert answer.status_code == 400 and "at most 300 values" in answer.get_json()["error"]["message"]
+
+
+@pytest.mark.parametrize("path", ["/", "/embed"])
+def test_the_page_and_the_embed_open_in_practice_mode(client, path):
+    page = client.get(path, query_string={"src": REUSE, "mode": "practice"})
+    html = page.data.decode()
+    assert page.status_code == 200 and "practice.js" in html and "app.js" not in html
+    assert ("practice-embedded" in html) == (path == "/embed")
+    assert "0.3466" not in html
