@@ -15,3 +15,24 @@ def app():
 def client(app):
     """Flask's test client for the app."""
     return app.test_client()
+
+
+@pytest.fixture(scope="module")
+def live_app():
+    """The real app served on a free port for browser tests; yields its base URL."""
+    from browser_support import live_server
+
+    with live_server() as base:
+        yield base
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    """Debian's Chromium through Playwright, one per test module."""
+    from browser_support import launch
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = launch(p)
+        yield browser
+        browser.close()

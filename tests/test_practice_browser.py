@@ -6,8 +6,7 @@ import json
 import re
 
 import pytest
-from browser_support import launch, live_server, page_url
-from playwright.sync_api import sync_playwright
+from browser_support import page_url
 
 import autodiff
 from autodiff.examples import by_slug
@@ -19,17 +18,13 @@ SLUGS = ("reuse", "circuit", "gates")
 
 
 @pytest.fixture(scope="module")
-def server():
-    with live_server() as base:
-        yield base
+def server(live_app):
+    return live_app
 
 
 @pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as p:
-        chromium = launch(p)
-        yield chromium
-        chromium.close()
+def browser(chromium):
+    return chromium
 
 
 def gradient_texts(src: str) -> set[str]:
