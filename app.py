@@ -11,7 +11,7 @@ from werkzeug.exceptions import HTTPException
 
 from autodiff.errors import AutodiffError
 from autodiff.examples import GALLERY, by_slug
-from web.look_views import look
+from web.look_views import look, page_view
 from web.params import descent, errors_in_body, mode, options, params, source
 from web.practice import practice_answer
 from web.practice_views import practice_views
@@ -68,6 +68,7 @@ def _boot_json(given: dict, embed: bool) -> str:
         "embed": embed,
         "dtype": given.get("dtype", "float64"),
         "edge_labels": given.get("edge_labels", "0"),
+        **page_view(given),
     }
     text = json.dumps(boot, ensure_ascii=False)
     # Inside <script type="application/json"> only these could end or confuse the block.

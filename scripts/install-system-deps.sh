@@ -2,7 +2,8 @@
 # Make sure the system (non-Python) dependencies are present.
 #
 #   scripts/install-system-deps.sh            Graphviz's `dot` (+ DejaVu fonts)
-#   scripts/install-system-deps.sh --browser  the above, plus Chromium for browser tests
+#   scripts/install-system-deps.sh --browser  the above, plus what the tests need besides:
+#                                             Chromium, and zbar's QR reader (zbarimg)
 #
 # When something is missing and we are root on a Debian/Ubuntu system, it is
 # installed with apt-get. Otherwise the script says what to install and fails.
@@ -22,7 +23,7 @@ for arg in "$@"; do
     case "$arg" in
         --browser) want_browser=1 ;;
         -h | --help)
-            sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'
+            sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'
             exit 0
             ;;
         *)
@@ -67,6 +68,11 @@ if [ "$want_browser" -eq 1 ] && ! have_chromium; then
     required_missing=1
 fi
 
+if [ "$want_browser" -eq 1 ] && ! command -v zbarimg >/dev/null 2>&1; then
+    packages="$packages zbar-tools"
+    required_missing=1
+fi
+
 if [ -z "$packages" ]; then
     exit 0
 fi
@@ -91,6 +97,9 @@ Graphviz (the `dot` program) is required to draw computation graphs. Install it 
     macOS (Homebrew):  brew install graphviz
     conda:  conda install -c conda-forge graphviz
 EOF
+    fi
+    if [ "$want_browser" -eq 1 ] && ! command -v zbarimg >/dev/null 2>&1; then
+        say "the QR code test reads codes with zbarimg: apt-get install zbar-tools"
     fi
     if [ "$want_browser" -eq 1 ] && ! have_chromium; then
         cat >&2 <<EOF
@@ -119,6 +128,10 @@ if ! command -v dot >/dev/null 2>&1; then
 fi
 if [ "$want_browser" -eq 1 ] && ! have_chromium; then
     say "chromium was installed but $CHROMIUM_PATH does not exist."
+    status=1
+fi
+if [ "$want_browser" -eq 1 ] && ! command -v zbarimg >/dev/null 2>&1; then
+    say "zbar-tools was installed but zbarimg is still not on PATH."
     status=1
 fi
 exit "$status"

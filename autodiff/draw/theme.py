@@ -57,21 +57,21 @@ PUBLIC_COLOURS = ("background", "text", "value", "gradient", "tangent", "stroke"
 
 THEMES: dict[str, Theme] = {
     "classic": Theme(
-        background="#ffffff", text="#1f2328", value="#1a7f37", gradient="#c62828",
+        background="#ffffff", text="#1f2328", value="#2e7a47", gradient="#c52801",
         tangent="#6639ba", stroke="#57606a", muted="#57606a", pending="#6e7781",
         node="#ffffff", input_fill="#dbeafe", const_fill="#e8e8e8", value_fill="#fbfefb",
         gradient_fill="#fefbfb", partial_fill="#fff5f5", final_fill="#fdecec",
         warn="#9a6700", warn_fill="#fff1c2", current="#d97706",
     ),
     "dark": Theme(
-        background="#0d1117", text="#e6edf3", value="#56d364", gradient="#ff8e86",
+        background="#0d1117", text="#e6edf3", value="#8ff0a0", gradient="#f4553a",
         tangent="#d2a8ff", stroke="#8b949e", muted="#9ea7b3", pending="#8b949e",
         node="#161b22", input_fill="#1b2b45", const_fill="#262c36", value_fill="#12201a",
         gradient_fill="#241618", partial_fill="#2d1a1c", final_fill="#3a1d20",
         warn="#e3b341", warn_fill="#2e2410", current="#f0883e",
     ),
     "projector": Theme(
-        background="#ffffff", text="#000000", value="#00600f", gradient="#b3001b",
+        background="#ffffff", text="#000000", value="#166636", gradient="#a3000d",
         tangent="#4b1f9e", stroke="#000000", muted="#2f3338", pending="#5b6168",
         node="#ffffff", input_fill="#d6e6ff", const_fill="#e6e6e6", value_fill="#ffffff",
         gradient_fill="#ffffff", partial_fill="#fff2f2", final_fill="#ffe3e6",
