@@ -108,7 +108,7 @@ def parse(source: str) -> Program:
             f"the program is {len(source)} characters long; the limit is {MAX_SOURCE_CHARS}",
             *_position_of(head, len(head)),
         )
-    source = _normalize_newlines(source)
+    source = _normalize_newlines(source.removeprefix(BOM))
     _check_characters(source)
     if sys.getrecursionlimit() < _MIN_RECURSION_LIMIT:
         sys.setrecursionlimit(_MIN_RECURSION_LIMIT)
@@ -234,10 +234,22 @@ for _category in (SyntaxWarning, DeprecationWarning):
     warnings.filterwarnings("ignore", category=_category, module=re.escape(SOURCE_NAME))
 
 
+BOM = "\ufeff"
+"""A byte order mark some editors put first: not part of the program."""
+LONG_WHOLE_NUMBER = re.compile(r"\d{4000,}")
+"""Digits beyond Python's limit on reading whole numbers (4,300; far past float64 anyway)."""
+
+
 def _python_ast(source: str) -> ast.Module:
     try:
         return ast.parse(source, filename=SOURCE_NAME, mode="exec")
     except SyntaxError as e:
+        long = LONG_WHOLE_NUMBER.search(source) if "integer string conversion" in e.msg else None
+        if long is not None:
+            raise ParseError(
+                f"this number has {len(long.group())} digits: a number is at most about "
+                "1.8e308 (float64)", *_position_of(source, long.start()),
+            ) from None
         raise ParseError(_syntax_message(e), e.lineno or 1, e.offset or 1) from None
     except ValueError:  # text the parser cannot encode; `_check_characters` names the usual ones
         raise ParseError("the program contains a character that cannot be read", 1, 1) from None
@@ -364,14 +376,14 @@ class _Converter:
         target = node.targets[0]
         if not isinstance(target, ast.Name):
             raise self.refuse(target, "only a plain name can be assigned, e.g. y = 2 * x")
-        return Assign(target.id, self.expr(node.value), *self.pos(target))
+        return Assign(self.as_typed(target), self.expr(node.value), *self.pos(target))
 
     def aug_assign(self, node: ast.AugAssign) -> Assign:
         if not isinstance(node.target, ast.Name):
             raise self.refuse(node.target, "only a plain name can be assigned, e.g. y += x")
         op = self.binary_op(node, node.op)
         line, col = self.pos(node.target)
-        current = Name(node.target.id, line, col)
+        current = Name(self.as_typed(node.target), line, col)
         return Assign(node.target.id, Apply(op, (current, self.expr(node.value)), line, col),
                       line, col)
 
@@ -420,14 +432,30 @@ class _Converter:
             raise self.refuse(node.func, "only functions called by name are supported, e.g. sin(x)")
         if node.keywords:
             raise self.refuse(node.keywords[0], "keyword arguments are not supported")
-        name = node.func.id
+        name = self.as_typed(node.func)
         op = FUNCTIONS.get((name, len(node.args)))
         if op is None:
             raise self.refuse(node, _call_message(name, len(node.args)))
         return Apply(op, tuple(self.expr(a) for a in node.args), *self.pos(node))
 
     def name(self, node: ast.Name) -> Name:
-        return Name(node.id, *self.pos(node))
+        return Name(self.as_typed(node), *self.pos(node))
+
+    def as_typed(self, node: ast.Name) -> str:
+        """A name's text, refused when Python's reading changed it: Python folds names
+        (NFKC: `𝐱` reads as `x`, `ﬁ` as `fi`), so two names that look different on screen
+        would silently be one. A name is exactly what was typed."""
+        text = self.lines[node.lineno - 1] if 0 < node.lineno <= len(self.lines) else ""
+        if text.isascii():
+            return node.id
+        typed = text.encode("utf-8")[node.col_offset : node.end_col_offset].decode("utf-8")
+        if typed != node.id:
+            raise self.refuse(
+                node,
+                f"the name '{typed}' is read as '{node.id}' (Python folds styled letters "
+                f"and ligatures): write '{node.id}', or choose another name",
+            )
+        return node.id
 
     def number(self, node: ast.Constant) -> Num:
         self.counted(node)

@@ -717,3 +717,41 @@ def test_kept_lines_stay_within_their_bound(monkeypatch):
         assert len(parser._LINE_NODES) <= 8 and len(parser._KNOWN) <= 8
     program = parse("x = 29\ny = x * 30\nf = y + x")  # the newest are still read correctly
     assert [s.line for s in program.statements] == [1, 2, 3]
+
+
+# --- what a name is: exactly what was typed ----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("src", "typed", "folded", "col"),
+    [
+        ("𝐱 = 2.0\ny = 𝐱 * 3", "𝐱", "x", 1),
+        ("fi = 1.0\ny = ﬁ + fi", "ﬁ", "fi", 5),
+        ("x = 2.0\ny = 𝐬𝐢𝐧(x)", "𝐬𝐢𝐧", "sin", 5),
+        ("x = 1.0\nx = 2.0\n𝐱 += x", "𝐱", "x", 1),
+    ],
+)
+def test_a_name_python_would_fold_is_refused_where_it_stands(src, typed, folded, col):
+    """NFKC folding would make `𝐱` and `x` one name: two different-looking names never
+    silently become one."""
+    with pytest.raises(ParseError) as err:
+        autodiff.build(src)
+    assert f"'{typed}' is read as '{folded}'" in err.value.message
+    assert (err.value.line, err.value.col) == (src.count("\n", 0, src.find(typed)) + 1, col)
+
+
+def test_names_in_other_scripts_are_kept():
+    g = autodiff.build("θ = 2.0\nα = θ * θ\ny = α + θ")
+    assert g.gradients["θ"] == pytest.approx(2 * 2.0 + 1)
+
+
+def test_a_leading_byte_order_mark_is_not_part_of_the_program():
+    assert autodiff.build("\ufeffx = 3.0\ny = x * x").gradients["x"] == pytest.approx(6.0)
+
+
+def test_a_number_of_thousands_of_digits_is_refused_in_the_apps_words():
+    with pytest.raises(ParseError) as err:
+        autodiff.build("x = 2.0\ny = x * " + "7" * 5000)
+    assert "set_int_max_str_digits" not in err.value.message
+    assert "5000 digits" in err.value.message
+    assert (err.value.line, err.value.col) == (2, 9)
