@@ -9,6 +9,7 @@ import os
 from flask import Flask, Response, render_template, request
 from werkzeug.exceptions import HTTPException
 
+from autodiff.draw import GraphvizUnavailable
 from autodiff.errors import AutodiffError
 from autodiff.examples import GALLERY, by_slug
 from web.look_views import look, page_view
@@ -22,14 +23,20 @@ MAX_BODY_BYTES = 128 * 1024
 
 DEFAULT_EXAMPLE = "reuse"
 
+RETRY_AFTER_S = 5
+"""Seconds a client is told to wait (`Retry-After`) when Graphviz is not working."""
+
 PAGE_CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
     "img-src 'self' data: blob:; object-src 'none'; base-uri 'none'; form-action 'self'"
 )
 """Scripts only from our own files; inline styles are needed by Graphviz's SVG."""
 
-SVG_CSP = "default-src 'none'; style-src 'unsafe-inline'"
-"""A frame opened on its own can draw, and do nothing else."""
+SVG_CSP = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'self'"
+"""A frame opened on its own can draw, and do nothing else; only our own pages frame it."""
+
+FRAME_CACHE_CONTROL = "public, max-age=86400, immutable"
+"""A frame is fixed by its URL (program, step and options): browsers and proxies keep it."""
 
 GC_THRESHOLDS = (100_000, 10, 10)
 """Allocations before a young collection (Python's default is 700), then as the default."""
@@ -83,6 +90,9 @@ def _page(template: str, embedded: bool) -> str:
     return render_template(template, boot_json=_boot_json(given, embedded), embedded=embedded)
 
 
+_FRAME_HEADERS = {"Cache-Control": FRAME_CACHE_CONTROL}
+
+
 def _register_views(app: Flask) -> None:
     @app.get("/")
     def index():
@@ -124,14 +134,15 @@ def _register_views(app: Flask) -> None:
         given = params()
         step = parse_step(given.get("step"))
         body = frame_svg(source(given), options(given), step)
-        return Response(body, mimetype="image/svg+xml")
+        return Response(body, mimetype="image/svg+xml", headers=_FRAME_HEADERS)
 
     @app.get("/png")
     def png():
         """One frame as PNG."""
         given = params()
         step = parse_step(given.get("step"))
-        return Response(frame_png(source(given), options(given), step), mimetype="image/png")
+        body = frame_png(source(given), options(given), step)
+        return Response(body, mimetype="image/png", headers=_FRAME_HEADERS)
 
     @app.get("/healthz")
     def healthz():
@@ -151,11 +162,19 @@ def _register_errors(app: Flask) -> None:
         """Anything the user typed wrong: 400 with message, line and column."""
         return {"error": err.to_dict()}, 400
 
+    @app.errorhandler(GraphvizUnavailable)
+    def graphviz_unavailable(err: GraphvizUnavailable):
+        """The server's fault, not the program's: 503, and when to ask again."""
+        body, status = _error(err.message, 503)
+        return body, status, {"Retry-After": str(RETRY_AFTER_S)}
+
     @app.errorhandler(HTTPException)
     def http_error(err: HTTPException):
-        """404, 405, 413 ... as JSON with a readable message."""
+        """404, 405, 413 ... as JSON with a readable message (and their headers: `Allow`)."""
         messages = {413: f"the request is larger than {MAX_BODY_BYTES // 1024} KiB"}
-        return _error(messages.get(err.code, err.description or err.name), err.code)
+        body, status = _error(messages.get(err.code, err.description or err.name), err.code)
+        headers = [(k, v) for k, v in err.get_headers() if k.lower() != "content-type"]
+        return body, status, headers
 
     @app.errorhandler(Exception)
     def unexpected(err: Exception):

@@ -60,6 +60,11 @@ control_socket_disable = True
 accesslog = "-"
 errorlog = "-"
 
+# The path without its query, and no referer: a query (and a permalink in a referer) holds a
+# student's whole program, which is theirs, not the log's. Then the seconds it took.
+access_log_format = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(L)ss'
+
+
 
 def post_worker_init(worker):
     """Once a worker has loaded the app: the garbage collector set for serving (app.tune_gc)."""

@@ -16,6 +16,7 @@ import autodiff
 from autodiff import draw
 from autodiff.display import local_display
 from autodiff.draw import (
+    GraphvizUnavailable,
     LayoutError,
     dot,
     get_layout,
@@ -259,17 +260,55 @@ START = """printf '<svg><g id="graph0" class="graph"><title>G</title>'; """
 """A stand-in dot's first words: an SVG begun, read piece by piece before dot is done."""
 
 
-def test_layout_crash_is_a_layout_error(monkeypatch, tmp_path):
-    stand_in_dot(monkeypatch, tmp_path, START + "kill -SEGV $$")
-    with pytest.raises(LayoutError, match=r"^Graphviz crashed \(SIGSEGV\) laying out"):
+def stand_in_dot_failing_on(monkeypatch, tmp_path, word: str, script: str) -> None:
+    """A stand-in dot that is the real one, but runs `script` when its input holds `word`."""
+    path = tmp_path / "dot"
+    path.write_text(
+        f'#!/bin/sh\nin=$(cat)\ncase "$in" in *{word}*) {script};; esac\n'
+        f'printf "%s" "$in" | exec {graphviz.dot_binary()} "$@"\n'
+    )
+    path.chmod(0o755)
+    monkeypatch.setattr(graphviz, "dot_binary", lambda: str(path))
+    monkeypatch.setattr(graphviz, "WARM_SPARE", False)
+    draw.clear_caches()
+
+
+def test_a_crash_on_this_graph_alone_is_the_graphs_layout_error(monkeypatch, tmp_path):
+    stand_in_dot_failing_on(monkeypatch, tmp_path, "n1", START + "kill -SEGV $$")
+    with pytest.raises(LayoutError, match=r"^Graphviz crashed \(SIGSEGV\) laying out") as err:
         get_layout(build("x = 1\nf = x * 2"))
+    assert not isinstance(err.value, GraphvizUnavailable)
+
+
+def test_a_crash_on_every_graph_is_graphviz_unavailable(monkeypatch, tmp_path):
+    stand_in_dot(monkeypatch, tmp_path, START + "kill -SEGV $$")
+    with pytest.raises(GraphvizUnavailable, match=r"Graphviz crashed \(SIGSEGV\) laying out"):
+        get_layout(build("x = 1\nf = x * 2"))
+
+
+def test_a_missing_dot_is_graphviz_unavailable(monkeypatch, tmp_path):
+    monkeypatch.setattr(graphviz, "dot_binary", lambda: str(tmp_path / "no-dot"))
+    monkeypatch.setattr(graphviz, "WARM_SPARE", False)
+    draw.clear_caches()
+    with pytest.raises(GraphvizUnavailable, match="could not be started"):
+        get_layout(build("x = 1\nf = x * 2"))
+    assert not graphviz.dot_works()
+
+
+def test_a_small_graph_timed_out_is_never_too_large(monkeypatch, tmp_path):
+    """A dot that hangs on this graph alone: a 3-node graph is not too large, the server is
+    in trouble."""
+    stand_in_dot_failing_on(monkeypatch, tmp_path, "n1", "exec sleep 30")
+    with pytest.raises(GraphvizUnavailable, match="too busy") as err:
+        get_layout(build("x = 1\nf = x * 2"), timeout=0.5)
+    assert "too large" not in err.value.message
 
 
 def test_dot_that_stops_writing_midway_is_timed_out_and_killed(monkeypatch, tmp_path):
     stand_in_dot(monkeypatch, tmp_path, START + "echo $$ > pid; exec sleep 30")
     monkeypatch.setattr(graphviz, "empty_dir", lambda: str(tmp_path))
     started = time.monotonic()
-    with pytest.raises(LayoutError, match="too large for Graphviz to lay out in 0.5 s"):
+    with pytest.raises(GraphvizUnavailable, match="it did not finish, on a two-node graph too"):
         get_layout(build("x = 1\nf = x * 2"), timeout=0.5)
     assert time.monotonic() - started < 3
     pid = int((tmp_path / "pid").read_text())
@@ -293,7 +332,7 @@ def test_dot_whose_output_cannot_be_read_is_stopped_at_once(monkeypatch, tmp_pat
 
 def test_dot_that_writes_nothing_is_a_layout_error(monkeypatch, tmp_path):
     stand_in_dot(monkeypatch, tmp_path, "printf '  \\n'")
-    with pytest.raises(LayoutError, match="^Graphviz produced no drawing$"):
+    with pytest.raises(GraphvizUnavailable, match="Graphviz produced no drawing"):
         get_layout(build("x = 1\nf = x * 2"))
 
 
@@ -370,7 +409,7 @@ def test_a_timeout_is_cached_for_a_while_then_tried_again(monkeypatch):
         layouts.start_layout(graph, timeout=1e-4).result()
     with pytest.raises(LayoutError, match="lay out in 0.0001 s"):
         get_layout(graph)  # from the cache: with its 10 s dot would have succeeded
-    monkeypatch.setattr(layouts, "RETRY_TIMEOUT_AFTER", 0.0)
+    monkeypatch.setattr(layouts, "RETRY_FAILURE_AFTER", 0.0)
     assert get_layout(graph).nodes == len(graph.nodes)
     draw.clear_caches()
 
@@ -851,3 +890,37 @@ def test_frames_of_one_new_program_asked_for_at_once_share_one_analysis(monkeypa
         frames_ = list(pool.map(open_slide, range(8)))
     assert len(builds) == 1 and len(runs) == 1
     assert all(frame == frames_[0] for frame in frames_) and frames_[0].startswith("<svg")
+
+
+def test_a_server_fault_is_never_cached(monkeypatch, tmp_path):
+    """dot missing, then back: the next request lays the graph out."""
+    real = graphviz.dot_binary()
+    monkeypatch.setattr(graphviz, "WARM_SPARE", False)
+    monkeypatch.setattr(graphviz, "dot_binary", lambda: str(tmp_path / "no-dot"))
+    draw.clear_caches()
+    graph = build(REUSE)
+    with pytest.raises(GraphvizUnavailable):
+        get_layout(graph)
+    monkeypatch.setattr(graphviz, "dot_binary", lambda: real)
+    assert get_layout(graph).nodes == len(graph.nodes)
+
+
+def test_a_graphs_own_failure_expires(monkeypatch):
+    draw.clear_caches()
+    runs = []
+
+    def failing(s, timeout):
+        runs.append(s)
+        raise LayoutError("Graphviz failed: no")
+
+    monkeypatch.setattr(layouts, "start_build", failing)
+    graph = build(REUSE)
+    for _ in range(2):
+        with pytest.raises(LayoutError):
+            get_layout(graph)
+    assert len(runs) == 1
+    monkeypatch.setattr(layouts, "RETRY_FAILURE_AFTER", 0.0)
+    with pytest.raises(LayoutError):
+        get_layout(graph)
+    assert len(runs) == 2
+    draw.clear_caches()

@@ -83,6 +83,20 @@ def test_gunicorn_serves_the_app_with_the_project_config(server):
         assert res.headers["Content-Type"].startswith("image/svg+xml")
 
 
+def test_the_access_log_keeps_no_program(server):
+    """Queries and referers hold students' programs: the log has the path alone."""
+    base, log = server
+    secret = "secret_name_42 = 2.0"
+    request = urllib.request.Request(
+        f"{base}/svg?src={secret.replace(' ', '%20')}", headers={"Referer": f"{base}/?src={secret}"}
+    )
+    urllib.request.urlopen(request, timeout=20).close()
+    time.sleep(0.5)  # the access log is written after the answer
+    text = log.read_text()
+    assert '"GET /svg HTTP/1.1" 200' in text
+    assert "secret_name_42" not in text
+
+
 def test_gunicorn_logs_no_error_without_a_writable_home(server):
     """The image's user has no home; gunicorn's control socket would be made under it."""
     _, log = server

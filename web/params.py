@@ -15,16 +15,43 @@ ERROR_STYLES = ("status", "body")
 (`errors=body`, for the page: Chrome logs every 400 in the console, and typing makes many)."""
 
 
+TEXT_FIELDS = ("src", "dtype", "forward", "errors", "layout_key")
+"""JSON body fields that must be strings: `{"src": 5}` is not the program "5"."""
+
+
 def params() -> dict:
     """Query parameters, overridden by a JSON or form body for POST."""
     params = dict(request.args)
     if request.method == "POST":
-        body = request.get_json(silent=True) if request.is_json else request.form
+        body = _json_body() if request.is_json else request.form
         if isinstance(body, dict):
-            params.update({k: v for k, v in body.items() if isinstance(v, (str, int, float))})
+            params.update(_scalars(body))
         elif request.is_json:
             raise EvaluationError("the request body must be a JSON object such as {\"src\": ...}")
-    return {k: str(v) for k, v in params.items()}
+    return params
+
+
+def _json_body() -> object:
+    """The parsed JSON body, None when it is not JSON; nesting too deep is a user's error."""
+    try:
+        return request.get_json(silent=True)
+    except RecursionError:
+        raise EvaluationError("the JSON body is nested too deeply") from None
+
+
+def _scalars(body: dict) -> dict[str, str]:
+    """A JSON object's strings, numbers and booleans as text (other values are left out),
+    refusing anything but a string for the TEXT_FIELDS."""
+    for name in TEXT_FIELDS:
+        if name in body and not isinstance(body[name], str):
+            raise EvaluationError(f'"{name}" must be a string, such as "{name}": "..."')
+    out = {}
+    for name, value in body.items():
+        if isinstance(value, bool):
+            out[name] = "true" if value else "false"
+        elif isinstance(value, (str, int, float)):
+            out[name] = str(value)
+    return out
 
 
 def options(params: dict) -> Options:

@@ -51,7 +51,15 @@ from __future__ import annotations
 from . import layouts, png
 from .dot import DIRECTIONS, dot_source, trace_structure
 from .frames import render_frame, render_state, start_frame
-from .graphviz import LAYOUT_TIMEOUT, LayoutError, LayoutTimeout, layout, refill_spare
+from .graphviz import (
+    LAYOUT_TIMEOUT,
+    GraphvizUnavailable,
+    LayoutError,
+    LayoutTimeout,
+    dot_works,
+    layout,
+    refill_spare,
+)
 from .layouts import (
     Layout,
     PendingLayout,
@@ -74,9 +82,10 @@ def clear_caches() -> None:
 
 
 __all__ = [
-    "DEFAULT_THEME", "DIRECTIONS", "FRAME_CSS", "LAYOUT_TIMEOUT", "THEMES", "frame_css", "palettes",
-    "theme_name", "Layout", "LayoutError", "LayoutTimeout", "PendingLayout",
-    "adopt_structure", "build_layout", "clear_caches", "dot_source", "frame_state",
+    "DEFAULT_THEME", "DIRECTIONS", "FRAME_CSS", "GraphvizUnavailable", "LAYOUT_TIMEOUT",
+    "THEMES", "frame_css", "palettes", "theme_name", "Layout", "LayoutError", "LayoutTimeout",
+    "PendingLayout", "adopt_structure", "build_layout", "clear_caches", "dot_source", "dot_works",
+    "frame_state",
     "get_layout", "layout", "refill_spare", "render_frame", "render_png", "render_state",
     "start_frame", "start_layout", "start_structure_layout", "structure_key",
     "trace_structure",

@@ -38,16 +38,50 @@ class LayoutError(AutodiffError):
 
 
 class LayoutTimeout(LayoutError):
-    """dot ran out of time: perhaps only because the machine was busy, so it is tried again
-    after a while (`layouts.RETRY_TIMEOUT_AFTER`) (other failures are kept for good)."""
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.when = time.monotonic()
+    """dot ran out of time on a graph large enough to be the reason."""
 
 
+class GraphvizUnavailable(LayoutError):
+    """The server's fault, not the graph's: dot is missing, or fails or hangs on a two-node
+    graph too, or timed out on a graph it lays out in milliseconds. Never cached; answered
+    503 by the web app."""
 
 
+SMALL_LAYOUT_SIZE = 200
+"""`dot.layout_size` below which dot takes milliseconds: running out of time there is the
+server's fault (a hanging dot, a machine overloaded), never the graph's size."""
+PROBE_TIMEOUT = 1.0
+"""Seconds dot may take for the two-node graph that tells whether dot works at all."""
+PROBE_DOT = "digraph { a -> b }"
+
+
+def dot_works(timeout: float = PROBE_TIMEOUT) -> bool:
+    """Whether dot, started afresh (not the spare), lays out a two-node graph in time."""
+    try:
+        run = DotRun(PROBE_DOT, "svg", timeout, spare=False, probe=True)
+        return "<svg" in run.output()
+    except LayoutError:
+        return False
+
+
+def blame(err: LayoutError, size: int | None) -> LayoutError:
+    """The error to answer for a failed dot run on a graph of `size` (`dot.layout_size`):
+    the server's when dot fails on a two-node graph as well, or ran out of time on a small
+    graph; otherwise the graph's own."""
+    if isinstance(err, GraphvizUnavailable):
+        return err
+    if not dot_works():
+        what = "it did not finish" if isinstance(err, LayoutTimeout) else err.message
+        return GraphvizUnavailable(
+            f"Graphviz is not working on the server right now ({what}, on a two-node graph "
+            "too); try again in a few seconds"
+        )
+    if isinstance(err, LayoutTimeout) and size is not None and size < SMALL_LAYOUT_SIZE:
+        return GraphvizUnavailable(
+            "the server is too busy to lay out this small graph right now; try again in a "
+            "few seconds"
+        )
+    return err
 
 
 @lru_cache(maxsize=1)
@@ -158,7 +192,9 @@ def _spawn(output: str, source: bytes | None) -> Dot:
     except OSError as err:
         for file in files:
             file.close()
-        raise LayoutError(f"Graphviz could not be started: {err.strerror}") from None
+        raise GraphvizUnavailable(
+            f"Graphviz could not be started on the server ({err.strerror}); try again later"
+        ) from None
     return Dot(proc, tuple(files), 0 if source is not None else _widen(proc.stdin))
 
 
@@ -270,9 +306,17 @@ def refill_spare() -> None:
 class DotRun:
     """One dot run: started at once (on the spare when it can), read when `output` is asked."""
 
-    def __init__(self, dot_source: str, output: str, timeout: float):
+    def __init__(
+        self,
+        dot_source: str,
+        output: str,
+        timeout: float,
+        size: int | None = None,
+        spare: bool = True,
+        probe: bool = False,
+    ):
         source = dot_source.encode()
-        warm = WARM_SPARE and output == SPARE_OUTPUT
+        warm = spare and WARM_SPARE and output == SPARE_OUTPUT
         dot = _SPARE.take(len(source)) if warm else None
         if dot is not None and not _feed(dot, source):
             _stop(dot)
@@ -281,6 +325,10 @@ class DotRun:
         self.deadline = time.monotonic() + timeout
         self.timeout = timeout
         self.warm = warm
+        self.size = size
+        """`dot.layout_size` of the graph, when known: whom a failure is blamed on."""
+        self.probe = probe
+        """A run of `dot_works`: its failures are reported as they are, not blamed."""
         self._finalizer = weakref.finalize(self, _stop, self.dot)
 
     def output(self) -> str:
@@ -318,9 +366,16 @@ class DotRun:
             _wait(proc, self.deadline)
             _checked(proc.returncode, wrote, _read(self.dot.files[0]))
         except subprocess.TimeoutExpired:
-            raise LayoutTimeout(too_large(self.timeout)) from None
+            self._finalizer()
+            raise self._blamed(LayoutTimeout(too_large(self.timeout))) from None
+        except LayoutError as err:
+            self._finalizer()
+            raise self._blamed(err) from None
         finally:
             self._finalizer()
+
+    def _blamed(self, err: LayoutError) -> LayoutError:
+        return err if self.probe else blame(err, self.size)
 
 
 GROUP_START = b'<g id="'

@@ -21,8 +21,8 @@ from .graphviz import (
     LAYOUT_TIMEOUT,
     MAX_LAYOUT_SIZE,
     DotRun,
+    GraphvizUnavailable,
     LayoutError,
-    LayoutTimeout,
     too_large,
 )
 from .placement import Placement, placement
@@ -34,8 +34,9 @@ STYLE = "\x02"
 
 CACHE_SIZE = 256
 """Layouts (or layout failures) kept, least recently used dropped first."""
-RETRY_TIMEOUT_AFTER = 60.0
-"""Seconds a layout that timed out is answered from the cache before dot may try again."""
+RETRY_FAILURE_AFTER = 60.0
+"""Seconds a graph's own layout failure is answered from the cache before dot may try again
+(a failure that is the server's, `GraphvizUnavailable`, is never kept)."""
 
 
 @dataclass(frozen=True)
@@ -90,7 +91,7 @@ def start_build(s: Structure, timeout: float = LAYOUT_TIMEOUT) -> Build:
     """Start dot on a structure now; calling the result waits for it and makes the Layout."""
     if s.size > MAX_LAYOUT_SIZE:
         raise LayoutError(too_large(timeout))
-    return Build(s, DotRun(structure_dot(s), "svg", timeout))
+    return Build(s, DotRun(structure_dot(s), "svg", timeout, size=s.size))
 
 
 def build_layout(s: Structure, timeout: float = LAYOUT_TIMEOUT) -> Layout:
@@ -116,12 +117,16 @@ def make_layout(s: Structure, place: Placement, template: Template) -> Layout:
 
 _CACHE: OrderedDict[str, Layout | LayoutError] = OrderedDict()
 _CACHE_LOCK = threading.Lock()
+_FAILED_AT: weakref.WeakKeyDictionary[LayoutError, float] = weakref.WeakKeyDictionary()
+"""When each cached failure happened (`time.monotonic()`): they expire."""
 
 
 def _cached(key: str) -> Layout | LayoutError | None:
     with _CACHE_LOCK:
         found = _CACHE.get(key)
-        if isinstance(found, LayoutTimeout) and time.monotonic() - found.when > RETRY_TIMEOUT_AFTER:
+        if isinstance(found, LayoutError) and (
+            time.monotonic() - _FAILED_AT.get(found, 0.0) > RETRY_FAILURE_AFTER
+        ):
             del _CACHE[key]
             return None
         if found is not None:
@@ -130,9 +135,13 @@ def _cached(key: str) -> Layout | LayoutError | None:
 
 
 def _remember(key: str, found: Layout | LayoutError) -> None:
-    # A graph that failed once fails again: do not run dot on every request (a timeout is
-    # retried after a while, see `_cached`).
+    # A graph that failed once fails again for a while: do not run dot on every request.
+    # A server fault is not the graph's: the next request tries again.
+    if isinstance(found, GraphvizUnavailable):
+        return
     with _CACHE_LOCK:
+        if isinstance(found, LayoutError):
+            _FAILED_AT[found] = time.monotonic()
         _CACHE[key] = found
         while len(_CACHE) > CACHE_SIZE:
             _CACHE.popitem(last=False)
@@ -167,7 +176,7 @@ class PendingLayout:
                     if _RUNNING.get(self.key) is self:
                         del _RUNNING[self.key]
         if isinstance(self._found, LayoutError):
-            raise LayoutError(self._found.message)
+            raise type(self._found)(self._found.message)
         return self._found
 
 
