@@ -71,11 +71,12 @@ export class GraphClient {
 }
 
 /** The address of a frame or page for a program: `${path}?src=...&step=k` (+ options). */
-export function shareQuery({ src, step, dtype, edgeLabels }) {
+export function shareQuery({ src, step, dtype, edgeLabels, extra = {} }) {
   const q = new URLSearchParams();
   q.set("src", src);
   if (step !== null && step !== undefined) q.set("step", String(step));
   if (dtype && dtype !== "float64") q.set("dtype", dtype);
   if (edgeLabels) q.set("edge_labels", "1");
+  for (const [key, value] of Object.entries(extra)) q.set(key, value);
   return q.toString();
 }

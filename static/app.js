@@ -3,7 +3,8 @@
 import { AddressBar, copyText } from "./address.js";
 import { GraphClient, shareQuery } from "./api.js";
 import { startup } from "./boot.js";
-import { StepControls } from "./controls.js";
+import { isTypingTarget, StepControls } from "./controls.js";
+import { DescentPanel } from "./descent.js";
 import { Editor } from "./editor.js";
 import { GraphView } from "./graphview.js";
 import { InputSliders } from "./inputs.js";
@@ -45,6 +46,17 @@ const explanation = {
   box: $("explain"), phase: $("explain-phase"), title: $("explain-title"),
   text: $("step-text"), rule: $("step-formula"), chips: $("step-chips"),
 };
+
+const descent = new DescentPanel({
+  rate: $("descent-rate"), count: $("descent-count"), one: $("descent-one"), run: $("descent-run"),
+  reset: $("descent-reset"), apply: $("descent-apply"), curve: $("descent-curve"),
+  table: $("descent-table"), text: $("descent-text"), status: $("descent-status"),
+}, {
+  request: () => ({ src: state.src, dtype: state.dtype, layout_key: requests.layoutKey }),
+  onApply: (point) => inputs.rewriteAll(point),
+  onChange: () => address.update(),
+});
+descent.restore(start.query.get("lr"), start.query.get("updates"));
 
 // ---- requests -------------------------------------------------------------------------
 
@@ -104,6 +116,7 @@ function apply(data, src) {
   renderProblems($("problems"), $("problems-list"), data.problems, data.nodes);
   inputs.render(data);
   $("output-value").textContent = outputLine(data);
+  descent.refresh();
   controls.go(k, { notify: false });
   showStep(k);
   syncGallery();
@@ -178,7 +191,8 @@ function showStep(k) {
 
 /** What a link shares: the program as typed (even mid-mistake) and the step on screen. */
 function shareState(src = editor.value) {
-  return { src, step: controls.k, dtype: state.dtype, edgeLabels: state.edgeLabels };
+  return { src, step: controls.k, dtype: state.dtype, edgeLabels: state.edgeLabels,
+    extra: descent.share() };
 }
 
 const address = new AddressBar(() => shareState(), URL_DELAY_MS);
@@ -281,6 +295,15 @@ function selectTab(tab) {
 }
 
 window.addEventListener("pagehide", () => requests.abort());
+
+// U: one more update of gradient descent (as the panel's button), except while typing.
+document.addEventListener("keydown", (e) => {
+  if (e.key !== "u" && e.key !== "U") return;
+  if (e.altKey || e.ctrlKey || e.metaKey || isTypingTarget(e.target)) return;
+  e.preventDefault();
+  selectTab($("tab-descent"));
+  descent.go(descent.updates + 1);
+});
 
 // ---- startup --------------------------------------------------------------------------
 

@@ -113,6 +113,28 @@ export class InputSliders {
     return row;
   }
 
+  /** Write new values of scalar inputs ({name: number}) into the program at once; arrays are
+   * left for the person to edit. Returns the names written. */
+  rewriteAll(values) {
+    let src = this.editor.value;
+    const written = [];
+    for (const row of this.box.children) {
+      const node = row._node;
+      const v = node ? values[node.name] : undefined;
+      if (typeof v !== "number" || !Number.isFinite(v)) continue;
+      const next = replaceLiteral(src, node.name, node.line, formatLiteral(v));
+      if (next !== null) {
+        src = next;
+        written.push(node.name);
+      }
+    }
+    if (written.length) {
+      this.editor.value = src;
+      this.onRewrite(this.slideDelay);
+    }
+    return written;
+  }
+
   _rewrite(row, text, delay) {
     const node = row._node;
     const next = replaceLiteral(this.editor.value, node.name, node.line, text);
