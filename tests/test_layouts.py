@@ -1,0 +1,186 @@
+"""autodiff.draw.layouts: one dot run per structure, cached, shared while it runs."""
+
+import signal
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from drawing_support import PRODUCT_600, REUSE, REUSE_LINES, SLOW, build, counted_builds
+
+import autodiff
+from autodiff import draw
+from autodiff.draw import GraphvizUnavailable, LayoutError, dot, get_layout, graphviz, layouts
+from autodiff.examples import by_slug
+
+
+def test_a_layout_drawn_partly_while_dot_runs_is_the_same_layout():
+    graph = build(by_slug("reuse").source)
+    draw.clear_caches()
+    pending = layouts.start_layout(graph, edge_labels=True)
+    pending.prepare()
+    early = pending.result()
+    draw.clear_caches()
+    late = layouts.get_layout(graph, edge_labels=True)
+    assert early is not late
+    assert (early.parts, early.slots, early.key) == (late.parts, late.slots, late.key)
+
+
+def test_600_factor_product_is_refused_or_drawn_never_anything_else():
+    graph = build(PRODUCT_600)
+    started = time.monotonic()
+    try:
+        result = get_layout(graph, timeout=3)
+    except LayoutError as err:
+        assert "Graphviz" in err.message
+    else:
+        assert result.nodes == 600
+    assert time.monotonic() - started < 10
+
+
+def test_too_large_graphs_are_refused_without_running_dot(monkeypatch):
+    def no_dot(*args, **kw):
+        raise AssertionError("dot was run")
+
+    monkeypatch.setattr(layouts, "DotRun", no_dot)
+    graph = build("x = 1\nf = " + " + ".join(["sin(x)"] * 400))
+    with pytest.raises(LayoutError, match="too large"):
+        layouts.build_layout(dot.structure(graph))
+
+
+def test_cache_is_keyed_by_structure_and_bounded(monkeypatch):
+    draw.clear_caches()
+    calls = []
+    real = layouts.start_build
+    monkeypatch.setattr(layouts, "start_build", lambda s, t: calls.append(s) or real(s, t))
+    monkeypatch.setattr(layouts, "CACHE_SIZE", 2)
+    a = build("x = 2\nf = x + 1")
+    assert get_layout(a) is get_layout(build("x = 2.5\nf = x + 1"))
+    assert get_layout(a, edge_labels=True) is not get_layout(a)
+    assert len(calls) == 2
+    get_layout(build("x = 2\nf = x * 1"))  # drops the least recently used: a with labels
+    get_layout(a)
+    assert len(calls) == 3
+    get_layout(a, edge_labels=True)
+    assert len(calls) == 4
+
+
+def test_cache_is_safe_across_threads():
+    draw.clear_caches()
+    graph = build(by_slug("gates").source)
+    with ThreadPoolExecutor(4) as pool:
+        layouts = list(pool.map(lambda _: get_layout(graph), range(8)))
+    assert len({layout_.key for layout_ in layouts}) == 1
+    assert get_layout(graph) in layouts
+
+
+def test_a_timeout_is_cached_for_a_while_then_tried_again(monkeypatch):
+    draw.clear_caches()
+    graph = build(SLOW)
+    with pytest.raises(LayoutError, match="lay out in 0.0001 s"):
+        layouts.start_layout(graph, timeout=1e-4).result()
+    with pytest.raises(LayoutError, match="lay out in 0.0001 s"):
+        get_layout(graph)  # from the cache: with its 10 s dot would have succeeded
+    monkeypatch.setattr(layouts, "RETRY_FAILURE_AFTER", 0.0)
+    assert get_layout(graph).nodes == len(graph.nodes)
+    draw.clear_caches()
+
+
+def test_failures_are_cached(monkeypatch):
+    draw.clear_caches()
+    calls = []
+
+    def fail() -> None:
+        raise LayoutError("Graphviz failed: no")
+
+    def failing(s, timeout):
+        calls.append(s)
+        return fail
+
+    monkeypatch.setattr(layouts, "start_build", failing)
+    graph = build(REUSE)
+    for _ in range(2):
+        with pytest.raises(LayoutError, match="no"):
+            get_layout(graph)
+    assert len(calls) == 1
+    draw.clear_caches()
+
+
+def test_one_dot_run_for_a_structure_asked_for_while_it_runs(monkeypatch):
+    draw.clear_caches()
+    runs = counted_builds(monkeypatch)
+    graph = autodiff.build(by_slug("gates").source)
+    first, second = layouts.start_layout(graph), layouts.start_layout(graph)
+    assert first is second
+    with ThreadPoolExecutor(4) as pool:  # several requests waiting for the same run
+        made = list(pool.map(lambda pending: pending.result(), [first] * 4 + [second] * 4))
+    assert all(layout is made[0] for layout in made)
+    assert layouts.start_layout(graph).result() is made[0]  # then from the cache
+    assert len(runs) == 1
+
+
+def test_a_run_no_request_waits_for_is_forgotten(monkeypatch):
+    import gc
+
+    draw.clear_caches()
+    runs = counted_builds(monkeypatch)
+    graph = autodiff.build(by_slug("reuse").source)
+    pending = layouts.start_layout(graph)
+    dot_process = pending._finish.run.dot.proc
+    del pending
+    gc.collect()
+    assert len(layouts._RUNNING) == 0
+    assert dot_process.wait(timeout=5) is not None  # stopped, not left running
+    assert layouts.get_layout(graph).key == layouts.structure_key(graph)
+    assert len(runs) == 2
+
+
+def test_a_server_fault_is_never_cached(monkeypatch, tmp_path):
+    """dot missing, then back: the next request lays the graph out."""
+    real = graphviz.dot_binary()
+    monkeypatch.setattr(graphviz, "WARM_SPARE", False)
+    monkeypatch.setattr(graphviz, "dot_binary", lambda: str(tmp_path / "no-dot"))
+    draw.clear_caches()
+    graph = build(REUSE)
+    with pytest.raises(GraphvizUnavailable):
+        get_layout(graph)
+    monkeypatch.setattr(graphviz, "dot_binary", lambda: real)
+    assert get_layout(graph).nodes == len(graph.nodes)
+
+
+def test_a_graphs_own_failure_expires(monkeypatch):
+    draw.clear_caches()
+    runs = []
+
+    def failing(s, timeout):
+        runs.append(s)
+        raise LayoutError("Graphviz failed: no")
+
+    monkeypatch.setattr(layouts, "start_build", failing)
+    graph = build(REUSE)
+    for _ in range(2):
+        with pytest.raises(LayoutError):
+            get_layout(graph)
+    assert len(runs) == 1
+    monkeypatch.setattr(layouts, "RETRY_FAILURE_AFTER", 0.0)
+    with pytest.raises(LayoutError):
+        get_layout(graph)
+    assert len(runs) == 2
+    draw.clear_caches()
+
+
+def test_pending_layout_is_cached_and_shared():
+    draw.clear_caches()
+    graph = autodiff.build(REUSE_LINES)
+    pending = layouts.start_layout(graph)
+    layout = pending.result()
+    assert pending.result() is layout
+    assert layouts.start_layout(autodiff.build(REUSE_LINES.replace("2.0", "3"))).result() is layout
+
+
+def test_an_abandoned_pending_layout_stops_its_dot():
+    draw.clear_caches()
+    pending = layouts.start_layout(autodiff.build(SLOW))
+    run = pending._finish.run
+    proc, files = run.dot.proc, (run.dot.proc.stdout, *run.dot.files)
+    del pending, run
+    assert proc.returncode == -signal.SIGKILL and all(f.closed for f in files)
