@@ -9,7 +9,6 @@ import numpy as np
 import pytest
 
 import autodiff
-from autodiff import format as fmt
 from autodiff.model import KIND_OP
 
 REUSE = "w1 = 2.0; w2 = 1.5; y = w1 * cos(3*w1 + w2)"
@@ -257,93 +256,6 @@ def test_minus_infinity_is_named():
 
 
 # --- how numbers read --------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    "x, text",
-    [
-        (0.34663531783502584, "0.3466"),
-        (-1.8759999535494778, "-1.876"),
-        (6.0, "6"),
-        (0.0, "0"),
-        (-0.0, "0"),
-        (1.8446744073709552e19, "1.845e19"),
-        (1e-5, "1e-5"),
-        (123456.0, "1.235e5"),
-        (math.inf, "∞"),
-        (-math.inf, "-∞"),
-        (math.nan, "NaN"),
-        (9999.5, "1e4"),  # rounding takes it to an exponent
-        (-0.00012345, "-0.0001234"),
-    ],
-)
-def test_numbers_have_four_significant_digits(x, text):
-    assert fmt.number(x) == text
-
-
-@pytest.mark.parametrize(
-    "x",
-    [
-        0.0,
-        1.0,
-        -1.0,
-        3.14159265,
-        -2.5e-7,
-        9.99999e5,
-        1e6,
-        -1e300,
-        -1.5e-300,
-        -1.23e-100,
-        -5e-324,
-        123456.789,
-        -0.001234,
-        5e-324,
-        math.inf,
-        math.nan,
-    ],
-)
-def test_fixed_width_numbers_fit(x):
-    text = fmt.fixed(x)
-    assert len(text) <= fmt.FIXED_WIDTH
-    if math.isfinite(x) and x != 0:
-        assert abs(float(text) - x) <= 0.05 * abs(x)
-
-
-@pytest.mark.parametrize(
-    "x, text",
-    [
-        (3.14159265, "3.14159"),
-        (-3.14159265, "-3.1416"),
-        (123456.789, "123457"),
-        (-0.001234, "-0.001234"),
-        (999999.5, "1.00e6"),  # six digits round it up to an exponent
-        (-99999.95, "-1.00e5"),
-        (0.00099995, "1.00e-3"),
-        (-0.0, "0"),
-        (-1.23e-100, "-1.2e-100"),
-    ],
-)
-def test_fixed_width_numbers_keep_as_many_digits_as_fit(x, text):
-    assert fmt.fixed(x) == text
-
-
-def test_fixed_width_holds_at_every_magnitude():
-    """Tiny negative numbers have three-digit exponents: -1.23e-100 would be 10 characters."""
-    for exponent in range(-323, 308):
-        for mantissa in (1.0, -1.0, 1.2345, -1.2345, 9.9999, -9.9999):
-            x = mantissa * 10.0**exponent
-            if x == 0 or not math.isfinite(x):
-                continue
-            text = fmt.fixed(x)
-            assert len(text) <= fmt.FIXED_WIDTH, (x, text)
-            assert abs(float(text) - x) <= 0.1 * abs(x), (x, text)
-
-
-def test_fill_brackets_negative_values_where_needed():
-    assert fmt.fill("{a}**{b}", {"a": "-8", "b": "2"}) == "(-8)**2"
-    assert fmt.fill("cos({a})", {"a": "-1"}) == "cos(-1)"
-    assert fmt.fill("{a} · {b}", {"a": "-1", "b": "-2"}) == "-1 · (-2)"
-    assert fmt.fill("max({a}, {b})", {"a": "-1", "b": "-2"}) == "max(-1, -2)"
 
 
 def test_backward_steps_light_only_edges_that_carry_gradient():
