@@ -331,6 +331,7 @@ def test_json_has_no_bare_nan(client):
     json.loads(res.get_data(as_text=True), parse_constant=lambda c: pytest.fail(c))
 
 
+@pytest.mark.slow
 def test_a_name_reassigned_at_every_line_keeps_the_answer_small():
     """`x = x*x` on every line names each step's value after x: numbered labels (x₄, ...) keep
     every label, and each step text quoting them, short (primes made this 190 MB)."""

@@ -238,6 +238,7 @@ def test_unused_values_read_zero_from_the_seed_on(page, server):
     assert not page.console.errors
 
 
+@pytest.mark.slow
 def test_play_runs_to_the_end_and_stops(page, server):
     src = by_slug("sigmoid").source  # 1 forward, seed, 1 backward
     page.goto(page_url(server, src))
@@ -293,6 +294,7 @@ def test_syntax_error_shows_position_and_keeps_graph(page, server):
     assert set(node_ids(page)) == {"a", "f"}
 
 
+@pytest.mark.slow
 def test_a_typo_logs_nothing_to_the_console(page, server):
     """A typo is an answer, not a failed request: Chrome logs a 400 as "Failed to load
     resource", which a lecturer with devtools open would see as a red console."""
@@ -425,6 +427,7 @@ def test_edge_labels_toggle(page, server):
 # --- sharing ---------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_permalink_restores_program_and_step(page, server, browser):
     ids = open_reuse(page, server)
     press(page, "ArrowRight", 5)
@@ -482,6 +485,7 @@ def test_embed_shows_a_typo_without_a_console_error(page, server):
     assert not page.console.errors, page.console.errors
 
 
+@pytest.mark.slow
 def test_no_console_errors(page, server):
     open_reuse(page, server)
     press(page, "End")
@@ -549,6 +553,7 @@ NODE_PARTS = """async (frameUrl) => {
 }"""
 
 
+@pytest.mark.slow
 def test_picture_layers_draw_in_place(page, server):
     page.goto(page_url(server, CHAIN, 20))
     wait_for_graph(page)
@@ -647,6 +652,7 @@ def test_tape_mark_covers_the_current_line(page, server):
     assert_mark_on_current_line(page, REUSE_STEPS, "backward")
 
 
+@pytest.mark.slow
 def test_tape_mark_follows_a_scrolled_tape(page, server):
     page.goto(page_url(server, CHAIN, 0))
     wait_for_graph(page)

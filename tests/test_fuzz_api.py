@@ -75,6 +75,7 @@ def programs(draw):
     return "\n".join(lines)
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(programs())
 def test_generated_programs_answer_200(client, source):

@@ -154,6 +154,7 @@ def test_layout_error_is_an_autodiff_error():
     assert issubclass(LayoutError, autodiff.AutodiffError)
 
 
+@pytest.mark.slow
 def test_600_factor_product_through_dot_itself():
     # Plain DOT of this graph crashes Graphviz 2.43 (SIGSEGV); other versions may be slow.
     edges = "\n".join(f"n{e.src} -> n{e.dst}" for e in build(PRODUCT_600).edges)

@@ -73,6 +73,7 @@ def test_cache_is_safe_across_threads():
     assert get_layout(graph) in layouts
 
 
+@pytest.mark.slow
 def test_a_timeout_is_cached_for_a_while_then_tried_again(monkeypatch):
     draw.clear_caches()
     graph = build(SLOW)

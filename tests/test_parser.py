@@ -647,6 +647,7 @@ def parse_outcome(source: str):
         return err.to_dict()
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None, database=None)
 @given(st.lists(st.sampled_from(LINE_PIECES), min_size=1, max_size=9), st.data())
 def test_reading_line_by_line_gives_what_the_whole_text_gives(lines, data):

@@ -223,12 +223,14 @@ BOUNDED = settings(
 )
 
 
+@pytest.mark.slow
 @BOUNDED
 @given(programs())
 def test_scalar_gradients_match_finite_differences(program):
     assert_gradients_match(program)
 
 
+@pytest.mark.slow
 @settings(BOUNDED, max_examples=100)
 @given(programs(shapes=SHAPES, max_lines=5))
 def test_array_gradients_match_finite_differences(program):
@@ -366,6 +368,7 @@ def test_the_gradient_check_at_the_largest_float_steps_to_one_side(x):
     assert row.numeric == pytest.approx(1e-300, rel=1e-9) and row.ok
 
 
+@pytest.mark.slow
 def test_the_generator_reaches_every_op():
     seen: set[str] = set()
 
@@ -475,6 +478,7 @@ TOKENS = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.filterwarnings("ignore::SyntaxWarning", "ignore::DeprecationWarning")
 @settings(BOUNDED, max_examples=500)
 @given(st.lists(st.sampled_from(TOKENS), max_size=30).map("".join))

@@ -15,6 +15,8 @@ from pathlib import Path
 import pytest
 from hostile import load_hostile
 
+pytestmark = pytest.mark.slow  # the module starts gunicorn and waits for its workers
+
 ROOT = Path(__file__).resolve().parent.parent
 START_TIMEOUT_S = 30
 
