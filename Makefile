@@ -15,10 +15,10 @@ CHROMIUM_PATH ?= /usr/bin/chromium
 .PHONY: help setup system-deps browser-deps run test bench lint clean
 
 help:
-	@echo "make setup   create .venv, install Python deps, check Graphviz"
+	@echo "make setup   create .venv, install Python deps, install Graphviz if missing"
 	@echo "make run     serve the app on http://\$$HOST:\$$PORT (default $(HOST):$(PORT))"
-	@echo "make test    run the whole test suite (needs Chromium for browser tests)"
-	@echo "make bench   run the benchmarks"
+	@echo "make test    set up (Chromium too), then run every test, browser and slow ones included"
+	@echo "make bench   print the speed figures (docs/performance.md)"
 	@echo "make lint    ruff check"
 	@echo "make clean   remove .venv and caches"
 
