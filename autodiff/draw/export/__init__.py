@@ -1,0 +1,119 @@
+"""Exports: every step of a program as slides, pictures, an archive or a page of its own.
+
+All of them come from the one cached layout (`layouts.get_layout`) and its timeline: a frame
+is a string join, never a dot run. One module a format:
+
+    pdf    a page per step (Beamer's `\\includegraphics[page=p]`), or a handout
+    pptx   a slide per step, the explanation in the notes
+    gif    the step-through animated
+    archive  every frame as SVG and PNG, and manifest.json
+    tex    a standalone LaTeX/TikZ file, one overlay per step
+    html   one self-contained page that steps offline
+
+Each export's cost is known before it starts (frames × drawn elements): beyond `MAX_WORK`
+it is refused with `ExportTooLarge`, so an export finishes well within the server's timeout.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from ...model import Graph
+from ..decorate import Look, caption_lines, caption_text, decorate
+from ..frames import render_frame
+from ..layouts import Layout
+from ..states import timeline
+from .rsvg import ExportTimeout, ExportTooLarge, RendererMissing
+
+FORMATS = ("pdf", "pptx", "gif", "zip", "tex", "html")
+EXPORT_SECONDS = 8.0
+"""Time an export may take (the server's timeout is 30 s; rsvg-convert is stopped then)."""
+WORK_PER_SECOND = {"pdf": 900, "handout": 900, "pptx": 600, "gif": 600, "zip": 400,
+                   "tex": 200_000, "html": 400_000}
+"""Frame elements (nodes and edges in one frame) each format draws per second on one core of
+the test machine, measured by bench/exports.py with a margin."""
+MAX_BYTES = 64 * 1024 * 1024
+"""An export larger than this is refused (413)."""
+
+
+@dataclass(frozen=True)
+class ExportOptions:
+    """What an export shows besides the program's own options."""
+
+    first: int = 0
+    """The first step shown (`from`)."""
+    last: int | None = None
+    """The last step shown (`to`; None: the final step)."""
+    caption: bool = True
+    transparent: bool = False
+    delay: int = 1000
+    """Milliseconds per step (GIF)."""
+    layout: str = "slides"
+    """`slides` (a page per step) or `handout` (several steps a page, PDF)."""
+    paper: str = "a4"
+
+
+@dataclass(frozen=True)
+class Frame:
+    """One step of an export: its number, phase, explanation and picture."""
+
+    step: int
+    phase: str
+    text: str
+    svg: str
+
+
+def steps_of(graph: Graph, options: ExportOptions) -> range:
+    """The steps an export shows, clamped to the program's steps."""
+    total = len(graph.steps)
+    last = total if options.last is None else min(options.last, total)
+    return range(min(max(options.first, 0), last), last + 1)
+
+
+def phase_of(graph: Graph, step: int) -> str:
+    """`start`, `forward`, `seed` or `backward`."""
+    if step == 0:
+        return "start"
+    s = graph.steps[step - 1]
+    return "seed" if s.kind == "seed" else s.phase
+
+
+def frames(graph: Graph, layout: Layout, options: ExportOptions,
+           look: Look | None = None) -> list[Frame]:
+    """Every frame the export shows, captioned to one size (so pages do not jump)."""
+    look = look or Look(caption=options.caption, transparent=options.transparent)
+    steps = steps_of(graph, options)
+    texts = [caption_text(graph, k) for k in steps]
+    kept = max((len(caption_lines(t, layout.width)) for t in texts), default=0)
+    line = timeline(graph, layout.edge_labels)
+    out = []
+    for k, text in zip(steps, texts):
+        svg = layout.fill(line.texts(k))
+        out.append(Frame(k, phase_of(graph, k), text, decorate(svg, look, text, kept)))
+    return out
+
+
+def check_work(layout: Layout, count: int, kind: str) -> float:
+    """Refuse an export that would take longer than `EXPORT_SECONDS`; else its deadline."""
+    work = count * (layout.nodes + layout.edges)
+    seconds = work / WORK_PER_SECOND[kind]
+    if seconds > EXPORT_SECONDS:
+        most = max(int(EXPORT_SECONDS * WORK_PER_SECOND[kind] / (layout.nodes + layout.edges)), 1)
+        raise ExportTooLarge(
+            f"this export would draw {count} frames of {layout.nodes} nodes, more than the "
+            f"app draws at once ({kind}: at most {most} frames of this graph); "
+            "choose a range of steps with from=... and to=...")
+    return time.monotonic() + EXPORT_SECONDS + 2.0
+
+
+def checked_size(data: bytes) -> bytes:
+    """The export, unless it is larger than `MAX_BYTES`."""
+    if len(data) > MAX_BYTES:
+        raise ExportTooLarge(f"the export is larger than {MAX_BYTES // 2**20} MiB")
+    return data
+
+
+__all__ = ["EXPORT_SECONDS", "FORMATS", "ExportOptions", "ExportTimeout", "ExportTooLarge",
+           "Frame", "RendererMissing", "check_work", "checked_size", "frames", "phase_of",
+           "render_frame", "steps_of"]

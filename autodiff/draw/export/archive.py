@@ -1,0 +1,34 @@
+"""A ZIP of every frame as SVG and PNG, with manifest.json: step, phase, text and files."""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+
+from ...model import Graph
+from ..layouts import Layout
+from . import ExportOptions, check_work, checked_size, frames
+from .raster import pngs
+
+ZIP_PX = 1920
+
+
+def frames_zip(graph: Graph, layout: Layout, options: ExportOptions) -> bytes:
+    """frames/step-NNN.svg and .png for each step of the range, and manifest.json."""
+    shown = frames(graph, layout, options)
+    deadline = check_work(layout, len(shown), "zip")
+    pictures = pngs(shown, layout.width, ZIP_PX, deadline, options.transparent)
+    width = len(str(shown[-1].step))
+    manifest = {"steps": len(graph.steps), "frames": []}
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for frame, png in zip(shown, pictures):
+            name = f"frames/step-{frame.step:0{width}d}"
+            archive.writestr(name + ".svg", frame.svg)
+            archive.writestr(name + ".png", png)
+            manifest["frames"].append({"step": frame.step, "phase": frame.phase,
+                                       "text": frame.text, "svg": name + ".svg",
+                                       "png": name + ".png"})
+        archive.writestr("manifest.json", json.dumps(manifest, ensure_ascii=False, indent=1))
+    return checked_size(out.getvalue())

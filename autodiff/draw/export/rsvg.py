@@ -1,0 +1,105 @@
+"""Rendering many frames at once with librsvg's `rsvg-convert`: a PDF page per SVG, or PNGs.
+
+cairosvg (the single `/png`) draws in Python; librsvg draws the same SVG in native code,
+several times faster, and as a process it can be stopped at a deadline, so an export never
+holds a worker past the server's timeout. It runs like `dot`: its own session, an empty
+directory, a bare environment, and only the files we wrote.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+from collections.abc import Sequence
+from functools import lru_cache
+
+from ...errors import AutodiffError, LimitError
+
+INSTALL_HINT = "install librsvg's rsvg-convert (Debian/Ubuntu: apt install librsvg2-bin)"
+
+
+class ExportTooLarge(LimitError):
+    """An export larger than the app makes (413), refused before any work."""
+
+    status = 413
+
+
+class ExportTimeout(AutodiffError):
+    """The renderer ran out of time (the machine was busy): try a shorter range (503)."""
+
+    status = 503
+
+
+class RendererMissing(RuntimeError):
+    """rsvg-convert is not installed: a fault of the installation, not of the program."""
+
+
+@lru_cache(maxsize=1)
+def rsvg_binary() -> str | None:
+    """Path of `rsvg-convert`, or None."""
+    return shutil.which("rsvg-convert")
+
+
+def render_pdf(svgs: Sequence[str], deadline: float) -> bytes:
+    """One PDF, a page per SVG (each page the size of its SVG), text kept as text."""
+    return _run(svgs, ["-f", "pdf", "-o", "out.pdf"], deadline, ["out.pdf"])[0]
+
+
+def render_pngs(svgs: Sequence[str], zoom: float, deadline: float,
+                background: str | None = "white") -> list[bytes]:
+    """A PNG per SVG at `zoom` pixels per CSS pixel (transparent where `background` is None)."""
+    outs = [f"{i:05d}.png" for i in range(len(svgs))]
+    colour = ["-b", background] if background else []
+    files = []
+    with tempfile.TemporaryDirectory(prefix="autodiff-rsvg-") as folder:
+        _write(folder, svgs)
+        for i, out in enumerate(outs):
+            _call([*colour, "-f", "png", "-z", f"{zoom:.4f}", "-o", out, f"{i:05d}.svg"],
+                  folder, deadline)
+        for out in outs:
+            with open(os.path.join(folder, out), "rb") as f:
+                files.append(f.read())
+    return files
+
+
+def _run(svgs: Sequence[str], args: list[str], deadline: float, outs: list[str]) -> list[bytes]:
+    with tempfile.TemporaryDirectory(prefix="autodiff-rsvg-") as folder:
+        names = _write(folder, svgs)
+        _call([*args, *names], folder, deadline)
+        found = []
+        for out in outs:
+            with open(os.path.join(folder, out), "rb") as f:
+                found.append(f.read())
+    return found
+
+
+def _write(folder: str, svgs: Sequence[str]) -> list[str]:
+    names = [f"{i:05d}.svg" for i in range(len(svgs))]
+    for name, svg in zip(names, svgs):
+        with open(os.path.join(folder, name), "w", encoding="utf-8") as f:
+            f.write(svg)
+    return names
+
+
+def _call(args: list[str], folder: str, deadline: float) -> None:
+    """rsvg-convert with `args` in `folder`, killed when `deadline` (monotonic) passes."""
+    binary = rsvg_binary()
+    if binary is None:
+        raise RendererMissing(f"exports need {INSTALL_HINT}")
+    env = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": folder}
+    proc = subprocess.Popen([binary, *args], cwd=folder, env=env, stdin=subprocess.DEVNULL,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            start_new_session=True)
+    try:
+        _, err = proc.communicate(timeout=max(deadline - time.monotonic(), 0.01))
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
+        raise ExportTimeout("the export ran out of time: ask for fewer steps "
+                            "(from=..., to=...) or try again") from None
+    if proc.returncode != 0:
+        raise RuntimeError(f"rsvg-convert failed: {err.decode(errors='replace')[:200]}")
