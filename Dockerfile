@@ -8,7 +8,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 # Graphviz's `dot` renders the graphs; DejaVu gives labels a predictable font.
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends graphviz fonts-dejavu-core \
+    && apt-get install -y --no-install-recommends graphviz fonts-dejavu-core librsvg2-bin \
     && rm -rf /var/lib/apt/lists/* \
     && dot -V
 

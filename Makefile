@@ -36,7 +36,7 @@ system-deps:
 	@sh scripts/install-system-deps.sh
 
 browser-deps:
-	@CHROMIUM_PATH="$(CHROMIUM_PATH)" sh scripts/install-system-deps.sh --browser
+	@CHROMIUM_PATH="$(CHROMIUM_PATH)" sh scripts/install-system-deps.sh --browser --test
 
 run: setup
 	HOST="$(HOST)" PORT="$(PORT)" $(PY) app.py

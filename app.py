@@ -12,8 +12,9 @@ from werkzeug.exceptions import HTTPException
 from autodiff.draw import GraphvizUnavailable
 from autodiff.errors import AutodiffError
 from autodiff.examples import GALLERY, by_slug
+from web.exports_views import exports_views
 from web.look_views import look, page_view
-from web.params import descent, errors_in_body, mode, options, params, source
+from web.params import descent, errors_in_body, frame_look, mode, options, params, source
 from web.practice import practice_answer
 from web.practice_views import practice_views
 from web.service import after_response, frame_png, frame_svg, graph_answer, health, parse_step
@@ -62,6 +63,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     _register_views(app)
     app.register_blueprint(practice_views)
     app.register_blueprint(look)
+    app.register_blueprint(exports_views)
     _register_errors(app)
     app.after_request(_after_sending)
     return app
@@ -133,7 +135,7 @@ def _register_views(app: Flask) -> None:
         """One frame as standalone SVG."""
         given = params()
         step = parse_step(given.get("step"))
-        body = frame_svg(source(given), options(given), step)
+        body = frame_svg(source(given), options(given), step, frame_look(given))
         return Response(body, mimetype="image/svg+xml", headers=_FRAME_HEADERS)
 
     @app.get("/png")
@@ -141,7 +143,7 @@ def _register_views(app: Flask) -> None:
         """One frame as PNG."""
         given = params()
         step = parse_step(given.get("step"))
-        body = frame_png(source(given), options(given), step)
+        body = frame_png(source(given), options(given), step, frame_look(given))
         return Response(body, mimetype="image/png", headers=_FRAME_HEADERS)
 
     @app.get("/healthz")

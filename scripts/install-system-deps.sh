@@ -1,9 +1,10 @@
 #!/bin/sh
 # Make sure the system (non-Python) dependencies are present.
 #
-#   scripts/install-system-deps.sh            Graphviz's `dot` (+ DejaVu fonts)
+#   scripts/install-system-deps.sh            Graphviz's `dot` (+ DejaVu fonts), rsvg-convert
 #   scripts/install-system-deps.sh --browser  the above, plus what the tests need besides:
 #                                             Chromium, and zbar's QR reader (zbarimg)
+#   scripts/install-system-deps.sh --test     the above, plus poppler's pdftotext (tests)
 #
 # When something is missing and we are root on a Debian/Ubuntu system, it is
 # installed with apt-get. Otherwise the script says what to install and fails.
@@ -19,11 +20,13 @@ CHROMIUM_PATH=${CHROMIUM_PATH:-$DEFAULT_CHROMIUM}
 DEJAVU_FONT=/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf
 
 want_browser=0
+want_test=0
 for arg in "$@"; do
     case "$arg" in
         --browser) want_browser=1 ;;
+        --test) want_test=1 ;;
         -h | --help)
-            sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'
+            sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'
             exit 0
             ;;
         *)
@@ -52,6 +55,18 @@ elif [ ! -e "$DEJAVU_FONT" ] && is_root && have_apt; then
     # Graph labels render with DejaVu Sans; without it Graphviz falls back to
     # whatever font it finds. Install it when that is cheap, but don't fail.
     packages="$packages fonts-dejavu-core"
+fi
+
+# Exports (PDF, slides, GIF, ZIP) draw many frames with librsvg's rsvg-convert.
+if ! command -v rsvg-convert >/dev/null 2>&1; then
+    packages="$packages librsvg2-bin"
+    required_missing=1
+fi
+
+# The export tests read PDFs with poppler's pdfinfo and pdftotext.
+if [ "$want_test" -eq 1 ] && ! command -v pdftotext >/dev/null 2>&1; then
+    packages="$packages poppler-utils"
+    required_missing=1
 fi
 
 if [ "$want_browser" -eq 1 ] && ! have_chromium; then
@@ -124,6 +139,10 @@ fi
 status=0
 if ! command -v dot >/dev/null 2>&1; then
     say "Graphviz was installed but \`dot\` is still not on PATH."
+    status=1
+fi
+if ! command -v rsvg-convert >/dev/null 2>&1; then
+    say "librsvg2-bin was installed but \`rsvg-convert\` is still not on PATH."
     status=1
 fi
 if [ "$want_browser" -eq 1 ] && ! have_chromium; then

@@ -11,7 +11,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 ENGINE = sorted(p for p in (ROOT / "autodiff").glob("*.py"))
-DRAWING = sorted((ROOT / "autodiff" / "draw").glob("*.py"))
+DRAWING = sorted((ROOT / "autodiff" / "draw").rglob("*.py"))
 WEB = sorted((ROOT / "web").glob("*.py"))
 
 

@@ -6,6 +6,7 @@ from flask import request
 
 from autodiff.descent import check_learning_rate
 from autodiff.draw import DIRECTIONS, theme_name
+from autodiff.draw.decorate import Look
 from autodiff.errors import EvaluationError
 
 from .service import Options
@@ -69,6 +70,35 @@ def options(params: dict) -> Options:
         theme=theme(params),
         direction=direction,
     )
+
+
+FLAG_ON = ("1", "true", "on", "yes")
+MAX_SCALE = 8.0
+WIDTH_RANGE = (16, 8000)
+"""`width` in pixels of an image frame."""
+
+
+def frame_look(params: dict) -> Look:
+    """How an image frame is dressed: `caption`, `transparent`, and `scale` or `width`."""
+    scale, width = params.get("scale"), params.get("width")
+    if scale and width:
+        raise EvaluationError("give scale or width, not both")
+    look = Look(caption=params.get("caption", "0") in FLAG_ON,
+                transparent=params.get("transparent", "0") in FLAG_ON)
+    if scale:
+        try:
+            value = float(scale)
+        except ValueError:
+            value = 0.0
+        if not 1.0 <= value <= MAX_SCALE:
+            raise EvaluationError(f"scale must be a number from 1 to {MAX_SCALE:g}")
+        return Look(look.caption, look.transparent, scale=value)
+    if width:
+        low, high = WIDTH_RANGE
+        if not width.isdigit() or not low <= int(width) <= high:
+            raise EvaluationError(f"width must be a whole number of pixels from {low} to {high}")
+        return Look(look.caption, look.transparent, width=int(width))
+    return look
 
 
 def theme(params: dict) -> str:

@@ -17,6 +17,7 @@ import orjson
 from autodiff import build, differentiate, draw, parse, trace
 from autodiff.descent import descend
 from autodiff.draw import trace_structure
+from autodiff.draw.decorate import Look, caption_text, decorate
 from autodiff.errors import AutodiffError, EvaluationError
 from autodiff.graph import check_output
 from autodiff.lru import LRU
@@ -186,18 +187,23 @@ def _release(key: tuple, mine: threading.Event) -> None:
     mine.set()
 
 
-def frame_svg(source: str, options: Options, step: int | None) -> str:
-    """One frame of the stepper as standalone SVG."""
-    graph = analyse(source, options).graph
-    layout = draw.get_layout(graph, options.edge_labels, direction=options.direction)
-    return draw.render_frame(layout, graph, step, options.theme)
+PLAIN = Look()
+"""A frame as the page shows it: no caption, its background, its natural size."""
 
 
-def frame_png(source: str, options: Options, step: int | None) -> bytes:
-    """One frame of the stepper as PNG."""
+def frame_svg(source: str, options: Options, step: int | None, look: Look = PLAIN) -> str:
+    """One frame of the stepper as standalone SVG, dressed by `look`."""
     graph = analyse(source, options).graph
     layout = draw.get_layout(graph, options.edge_labels, direction=options.direction)
-    return draw.render_png(layout, graph, step, theme=options.theme)
+    svg = draw.render_frame(layout, graph, step, options.theme)
+    return decorate(svg, look, caption_text(graph, step))
+
+
+def frame_png(source: str, options: Options, step: int | None, look: Look = PLAIN) -> bytes:
+    """One frame of the stepper as PNG, dressed by `look`."""
+    graph = analyse(source, options).graph
+    layout = draw.get_layout(graph, options.edge_labels, direction=options.direction)
+    return draw.render_png(layout, graph, step, theme=options.theme, look=look)
 
 
 def parse_step(text: str | None) -> int | None:

@@ -29,8 +29,8 @@ class Look:
 
     caption: bool = False
     transparent: bool = False
-    scale: float = 1.0
-    """The SVG's size over its natural one (points); PNG: pixels per point over 96 dpi's."""
+    scale: float | None = None
+    """The image's size over its natural one (SVG: 1, PNG: `png.PNG_SCALE` when None)."""
     width: int | None = None
     """The SVG's width in pixels (height in proportion), instead of `scale`."""
 
@@ -87,7 +87,8 @@ def _size(look: Look, width: float, height: float) -> str:
     """The root's width and height attributes: points times the scale, or pixels."""
     if look.width:
         return f'width="{look.width}px" height="{look.width * height / width:.2f}px"'
-    return f'width="{width * look.scale:.2f}pt" height="{height * look.scale:.2f}pt"'
+    scale = look.scale or 1.0
+    return f'width="{width * scale:.2f}pt" height="{height * scale:.2f}pt"'
 
 
 def _caption(lines: list[str], left: float, top: float, size: float) -> str:

@@ -6,8 +6,10 @@ import hashlib
 import math
 import threading
 from collections import OrderedDict
+from dataclasses import replace
 
 from ..model import Graph
+from .decorate import Look, caption_text, decorate
 from .frames import render_frame
 from .layouts import Layout
 from .theme import DEFAULT_THEME, THEMES
@@ -35,10 +37,14 @@ def render_png(
     step: int | None = None,
     scale: float = PNG_SCALE,
     theme: str = DEFAULT_THEME,
+    look: Look | None = None,
 ) -> bytes:
     """PNG bytes of the graph at `step` in `theme`, drawn at `scale` (less for very large
-    graphs)."""
+    graphs); `look` adds a caption, drops the background or sets the size."""
     svg = render_frame(layout, graph, step, theme)
+    if look is not None:
+        scale = look.scale or (look.width / (layout.width * PX_PER_PT) if look.width else scale)
+        svg = decorate(svg, replace(look, scale=None, width=None), caption_text(graph, step))
     for glyph, stand_in in PNG_GLYPHS.items():
         svg = svg.replace(glyph, stand_in)
     key = (hashlib.sha256(svg.encode()).digest(), scale)
@@ -47,7 +53,8 @@ def render_png(
         if found is not None:
             _PNGS.move_to_end(key)
             return found
-    png = _draw_png(layout, svg, scale, THEMES[theme].background)
+    transparent = look is not None and look.transparent
+    png = _draw_png(layout, svg, scale, None if transparent else THEMES[theme].background)
     if len(png) <= PNG_CACHE_MAX_BYTES:
         with _PNGS_LOCK:
             _PNGS[key] = png
@@ -56,7 +63,7 @@ def render_png(
     return png
 
 
-def _draw_png(layout: Layout, svg: str, scale: float, background: str) -> bytes:
+def _draw_png(layout: Layout, svg: str, scale: float, background: str | None) -> bytes:
     """cairosvg's PNG of a frame, scaled down to stay within cairo's and memory's limits."""
     import cairosvg  # imported here: only PNG needs cairo
 

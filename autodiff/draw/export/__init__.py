@@ -7,7 +7,6 @@ is a string join, never a dot run. One module a format:
     pptx   a slide per step, the explanation in the notes
     gif    the step-through animated
     archive  every frame as SVG and PNG, and manifest.json
-    tex    a standalone LaTeX/TikZ file, one overlay per step
     html   one self-contained page that steps offline
 
 Each export's cost is known before it starts (frames × drawn elements): beyond `MAX_WORK`
@@ -24,13 +23,14 @@ from ..decorate import Look, caption_lines, caption_text, decorate
 from ..frames import render_frame
 from ..layouts import Layout
 from ..states import timeline
+from ..theme import DEFAULT_THEME, frame_css
 from .rsvg import ExportTimeout, ExportTooLarge, RendererMissing
 
-FORMATS = ("pdf", "pptx", "gif", "zip", "tex", "html")
+FORMATS = ("pdf", "pptx", "gif", "zip", "html")
 EXPORT_SECONDS = 8.0
 """Time an export may take (the server's timeout is 30 s; rsvg-convert is stopped then)."""
 WORK_PER_SECOND = {"pdf": 900, "handout": 900, "pptx": 600, "gif": 600, "zip": 400,
-                   "tex": 200_000, "html": 400_000}
+                   "html": 400_000}
 """Frame elements (nodes and edges in one frame) each format draws per second on one core of
 the test machine, measured by bench/exports.py with a margin."""
 MAX_BYTES = 64 * 1024 * 1024
@@ -52,6 +52,7 @@ class ExportOptions:
     layout: str = "slides"
     """`slides` (a page per step) or `handout` (several steps a page, PDF)."""
     paper: str = "a4"
+    theme: str = DEFAULT_THEME
 
 
 @dataclass(frozen=True)
@@ -86,10 +87,10 @@ def frames(graph: Graph, layout: Layout, options: ExportOptions,
     steps = steps_of(graph, options)
     texts = [caption_text(graph, k) for k in steps]
     kept = max((len(caption_lines(t, layout.width)) for t in texts), default=0)
-    line = timeline(graph, layout.edge_labels)
+    line, css = timeline(graph, layout.edge_labels), frame_css(options.theme)
     out = []
     for k, text in zip(steps, texts):
-        svg = layout.fill(line.texts(k))
+        svg = layout.fill(line.texts(k), css)
         out.append(Frame(k, phase_of(graph, k), text, decorate(svg, look, text, kept)))
     return out
 

@@ -1,0 +1,204 @@
+"""Exports: PDF pages and their text, handout, PPTX slides and notes, GIF frames, ZIP manifest,
+the offline page's data, frame options, bounds and errors (through the routes)."""
+
+import io
+import json
+import re
+import subprocess
+import zipfile
+from urllib.parse import quote
+
+import pytest
+from PIL import Image
+from pptx import Presentation
+
+import autodiff
+from autodiff import draw
+from autodiff.draw.decorate import caption_text
+from autodiff.draw.export import WORK_PER_SECOND, ExportOptions, frames
+from autodiff.examples import by_slug
+from web.exports import clear_cache
+
+REUSE = by_slug("reuse").source
+STEPS = len(autodiff.build(REUSE).steps)
+
+
+@pytest.fixture(autouse=True)
+def fresh_exports():
+    clear_cache()
+
+
+def url(route: str, src: str = REUSE, **params) -> str:
+    query = "&".join(f"{k}={quote(str(v))}" for k, v in {"src": src, **params}.items())
+    return f"{route}?{query}"
+
+
+def pdf_pages(data: bytes, tmp_path) -> list[str]:
+    """Each page's text, by poppler's pdftotext (an outside reader)."""
+    path = tmp_path / "x.pdf"
+    path.write_bytes(data)
+    info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True)
+    count = int(re.search(r"Pages:\s+(\d+)", info.stdout).group(1))
+    return [subprocess.run(["pdftotext", "-f", str(p), "-l", str(p), "-layout", str(path), "-"],
+                           capture_output=True, text=True, check=True).stdout
+            for p in range(1, count + 1)]
+
+
+def squeeze(text: str) -> str:
+    return re.sub(r"\s+", " ", text)
+
+
+def test_pdf_has_a_page_per_step_with_that_steps_text(client, tmp_path):
+    """Page p is step p - 1, and its caption is text a reader finds on that page."""
+    r = client.get(url("/pdf"))
+    assert r.status_code == 200 and r.mimetype == "application/pdf"
+    pages = pdf_pages(r.data, tmp_path)
+    graph = autodiff.build(REUSE)
+    assert len(pages) == STEPS + 1
+    for p, text in enumerate(pages, start=1):
+        assert squeeze(caption_text(graph, p - 1)) in squeeze(text), p
+
+
+def test_pdf_from_to_picks_a_range(client, tmp_path):
+    graph = autodiff.build(REUSE)
+    pages = pdf_pages(client.get(url("/pdf", **{"from": 3, "to": 5})).data, tmp_path)
+    assert len(pages) == 3
+    assert squeeze(caption_text(graph, 3)) in squeeze(pages[0])
+    assert squeeze(caption_text(graph, 5)) in squeeze(pages[2])
+
+
+def test_pdf_pages_share_one_size(client, tmp_path):
+    """Pages do not jump in Beamer: the caption's room is the longest caption's."""
+    path = tmp_path / "x.pdf"
+    path.write_bytes(client.get(url("/pdf")).data)
+    sizes = set(re.findall(r"size:\s+([\d. x]+pts)", subprocess.run(
+        ["pdfinfo", "-f", "1", "-l", "99", str(path)], capture_output=True, text=True).stdout))
+    assert len(sizes) == 1
+
+
+def test_handout_puts_three_steps_a_page_with_their_text(client, tmp_path):
+    graph = autodiff.build(REUSE)
+    pages = pdf_pages(client.get(url("/pdf", layout="handout", paper="letter")).data, tmp_path)
+    assert len(pages) == -(-(STEPS + 1) // 3)
+    for k in range(STEPS + 1):
+        assert squeeze(caption_text(graph, k)) in squeeze(pages[k // 3]), k
+
+
+def test_pptx_has_a_slide_per_step_with_notes(client):
+    r = client.get(url("/pptx"))
+    assert r.status_code == 200
+    deck = Presentation(io.BytesIO(r.data))
+    graph = autodiff.build(REUSE)
+    assert len(deck.slides) == STEPS + 1
+    for k, slide in enumerate(deck.slides):
+        assert slide.has_notes_slide
+        assert slide.notes_slide.notes_text_frame.text == caption_text(graph, k)
+        pictures = [s for s in slide.shapes if s.shape_type == 13]
+        assert len(pictures) == 1
+        assert any(caption_text(graph, k) == s.text_frame.text
+                   for s in slide.shapes if s.has_text_frame)
+
+
+def test_gif_has_a_frame_per_step_with_the_delay(client):
+    r = client.get(url("/gif", delay=700))
+    image = Image.open(io.BytesIO(r.data))
+    assert image.format == "GIF" and image.n_frames == STEPS + 1
+    image.seek(1)
+    assert image.info["duration"] == 700
+    firsts = set()
+    for k in range(image.n_frames):
+        image.seek(k)
+        firsts.add(image.convert("RGB").tobytes())
+    assert len(firsts) == STEPS + 1, "every step looks different"
+
+
+def test_zip_manifest_lists_every_frame_and_its_files(client):
+    archive = zipfile.ZipFile(io.BytesIO(client.get(url("/zip")).data))
+    manifest = json.loads(archive.read("manifest.json"))
+    graph = autodiff.build(REUSE)
+    assert [f["step"] for f in manifest["frames"]] == list(range(STEPS + 1))
+    for frame in manifest["frames"]:
+        assert frame["text"] == caption_text(graph, frame["step"])
+        assert archive.read(frame["svg"]).startswith(b"<svg")
+        assert archive.read(frame["png"]).startswith(b"\x89PNG")
+    assert [f["phase"] for f in manifest["frames"][:2]] == ["start", "forward"]
+
+
+def test_standalone_page_holds_every_step_and_fetches_nothing(client):
+    r = client.get(url("/standalone"))
+    page = r.get_data(as_text=True)
+    assert "default-src 'none'" in page
+    assert not re.search(r"(src|href)=\"(https?:)?//", page)
+    data = json.loads(re.search(r'id="data">(.*?)</script>', page, re.S).group(1))
+    assert data["last"] == STEPS and len(data["texts"]) == STEPS + 1
+
+
+def test_export_options_and_theme_are_used(client):
+    graph = autodiff.build(REUSE)
+    layout = draw.get_layout(graph)
+    shown = frames(graph, layout, ExportOptions(theme="dark", caption=False, first=2, last=4))
+    assert [f.step for f in shown] == [2, 3, 4]
+    assert all("#0d1117" in f.svg and 'class="caption"' not in f.svg for f in shown)
+    assert shown[1].svg == draw.render_frame(layout, graph, 3, "dark")
+
+
+def test_svg_caption_width_and_transparency(client):
+    plain = client.get(url("/svg", step=3)).get_data(as_text=True)
+    dressed = client.get(url("/svg", step=3, caption=1, transparent=1, width=900))
+    text = dressed.get_data(as_text=True)
+    assert 'width="900px"' in text and 'class="background"' not in text
+    assert "cos(7.5)" in text and 'class="caption"' in text
+    assert 'class="background"' in plain and 'class="caption"' not in plain
+
+
+def test_png_scale_and_transparency(client):
+    small = Image.open(io.BytesIO(client.get(url("/png", step=3, scale=1)).data))
+    large = Image.open(io.BytesIO(client.get(url("/png", step=3, scale=3)).data))
+    assert abs(large.width - 3 * small.width) <= 3
+    clear = Image.open(io.BytesIO(client.get(url("/png", step=3, transparent=1)).data))
+    assert clear.mode == "RGBA" and clear.getpixel((1, 1))[3] == 0
+    wide = Image.open(io.BytesIO(client.get(url("/png", width=500)).data))
+    assert abs(wide.width - 500) <= 1
+
+
+@pytest.mark.parametrize("params", [{"scale": "9"}, {"scale": "x"}, {"width": "5"},
+                                    {"scale": "2", "width": "300"}])
+def test_bad_frame_options_answer_400(client, params):
+    r = client.get(url("/png", **params))
+    assert r.status_code == 400 and r.get_json()["error"]["message"]
+
+
+ROUTES = ["/pdf", "/pptx", "/gif", "/zip", "/standalone", "/svg", "/png"]
+
+
+@pytest.mark.parametrize("route", ROUTES)
+def test_a_bad_program_answers_400_with_its_position_everywhere(client, route):
+    r = client.get(url(route, src="x = 1\ny = x +* 2"))
+    assert r.status_code == 400
+    assert r.get_json()["error"]["line"] == 2
+
+
+@pytest.mark.parametrize("params", [{"from": "x"}, {"layout": "poster"}, {"paper": "a0"},
+                                    {"theme": "neon"}])
+def test_bad_export_options_answer_400(client, params):
+    assert client.get(url("/pdf", **params)).status_code == 400
+
+
+def test_an_export_beyond_the_bound_is_refused_up_front(client, monkeypatch):
+    """413 with what to do, before anything is drawn (the renderer is never started)."""
+    monkeypatch.setitem(WORK_PER_SECOND, "pdf", 1)
+    monkeypatch.setattr("autodiff.draw.export.rsvg.rsvg_binary", renderer_runs)
+    r = client.get(url("/pdf"))
+    assert r.status_code == 413
+    assert "from=" in r.get_json()["error"]["message"]
+
+
+def renderer_runs():
+    raise RuntimeError("the renderer ran")
+
+
+def test_exports_are_cached_by_program_and_options(client, monkeypatch):
+    first = client.get(url("/gif")).data
+    monkeypatch.setattr("autodiff.draw.export.rsvg.rsvg_binary", renderer_runs)
+    assert client.get(url("/gif")).data == first
+    assert client.get(url("/gif", delay=300)).status_code == 500
