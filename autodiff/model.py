@@ -178,6 +178,29 @@ class Graph:
         from the seed step on, since nothing ever flows into them."""
         return tuple(n.index for n in self.nodes if not n.live and n.kind != KIND_CONST)
 
+    def _repr_mimebundle_(self, include=None, exclude=None) -> dict:
+        """A notebook shows the graph as its final frame (see `notebook`)."""
+        from .notebook import mimebundle
+
+        return mimebundle(self)
+
+    def _repr_svg_(self) -> str | None:
+        """The final frame as SVG, for front ends that ask for it by name."""
+        return self._repr_mimebundle_().get("image/svg+xml")
+
+    def frame(self, step: int | None = None, theme: str = "classic", **look):
+        """Step `step` (None: the last) as a picture a notebook shows; `theme`, `direction`,
+        `edge_labels`, `caption` as on the page."""
+        from .notebook import frame
+
+        return frame(self, step, theme, **look)
+
+    def stepper(self, theme: str = "classic", **look):
+        """The interactive stepper inside a notebook, with no server."""
+        from .notebook import stepper
+
+        return stepper(self, theme, **look)
+
     def input_node(self, name: str) -> Node:
         """The input node of that name."""
         return next(n for n in self.nodes if n.kind == KIND_INPUT and n.name == name)

@@ -6,29 +6,12 @@ asking for a PDF after looking at a program runs neither the engine nor dot agai
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from autodiff import draw
 from autodiff.draw.export import ExportOptions
-from autodiff.draw.export.archive import frames_zip
-from autodiff.draw.export.gif import animated_gif
-from autodiff.draw.export.html import standalone_html
-from autodiff.draw.export.pdf import handout_pdf, slides_pdf
-from autodiff.draw.export.pptx import slides_pptx
+from autodiff.draw.export.formats import make
 from autodiff.lru import LRU
-from autodiff.model import Graph
 
 from .service import Options, analyse, normalise
-
-MAKERS: dict[str, Callable[[Graph, draw.Layout, ExportOptions], bytes]] = {
-    "pdf": slides_pdf,
-    "handout": handout_pdf,
-    "pptx": slides_pptx,
-    "gif": animated_gif,
-    "zip": frames_zip,
-    "html": standalone_html,
-}
-"""Each export by name (`handout` is the PDF's `layout=handout`)."""
 
 EXPORT_CACHE_SIZE = 16
 """Exports kept, least recently used dropped first."""
@@ -45,7 +28,7 @@ def export(kind: str, source: str, options: Options, chosen: ExportOptions) -> b
         return found
     graph = analyse(source, options).graph
     layout = draw.get_layout(graph, options.edge_labels, direction=options.direction)
-    made = MAKERS[kind](graph, layout, chosen)
+    made = make(kind, graph, layout, chosen)
     if len(made) <= KEPT_BYTES:
         _exports.put(key, made)
     return made

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response
 
 from autodiff.draw.export import ExportOptions, ExportTimeout, ExportTooLarge
+from autodiff.draw.export.formats import FORMATS
 from autodiff.errors import EvaluationError
 
 from .exports import export
@@ -12,16 +13,8 @@ from .params import options, params, source
 
 exports_views = Blueprint("exports", __name__)
 
-TYPES = {
-    "pdf": ("application/pdf", "steps.pdf", "inline"),
-    "handout": ("application/pdf", "handout.pdf", "inline"),
-    "pptx": ("application/vnd.openxmlformats-officedocument.presentationml.presentation",
-             "steps.pptx", "attachment"),
-    "gif": ("image/gif", "steps.gif", "inline"),
-    "zip": ("application/zip", "steps.zip", "attachment"),
-    "html": ("text/html", "steps.html", "attachment"),
-}
-"""Per export: its media type, file name and whether a browser shows it or saves it."""
+SHOWN = ("pdf", "handout", "gif")
+"""Exports a browser shows (inline); it saves the others."""
 LAYOUTS = ("slides", "handout")
 PAPERS = ("a4", "letter")
 
@@ -61,9 +54,10 @@ def _answer(kind: str) -> Response:
     if kind == "pdf" and chosen.layout == "handout":
         kind = "handout"
     body = export(kind, source(given), options(given), chosen)
-    mimetype, name, disposition = TYPES[kind]
-    response = Response(body, mimetype=mimetype)
-    response.headers["Content-Disposition"] = f'{disposition}; filename="{name}"'
+    found = FORMATS[kind]
+    response = Response(body, mimetype=found.mimetype)
+    disposition = "inline" if kind in SHOWN else "attachment"
+    response.headers["Content-Disposition"] = f'{disposition}; filename="{found.file}"'
     return response
 
 

@@ -28,7 +28,10 @@ from .rsvg import ExportTimeout, ExportTooLarge, RendererMissing
 
 FORMATS = ("pdf", "pptx", "gif", "zip", "html")
 EXPORT_SECONDS = 8.0
-"""Time an export may take (the server's timeout is 30 s; rsvg-convert is stopped then)."""
+"""Time an export is estimated to take at most, on an idle machine; larger ones are refused."""
+DEADLINE_SECONDS = 20.0
+"""Time an export may take on a busy machine before rsvg-convert is stopped (503): below the
+server's timeout (gunicorn.conf.py, 30 s), so no worker is held past it."""
 WORK_PER_SECOND = {"pdf": 900, "handout": 900, "pptx": 600, "gif": 600, "zip": 400,
                    "html": 400_000}
 """Frame elements (nodes and edges in one frame) each format draws per second on one core of
@@ -105,7 +108,7 @@ def check_work(layout: Layout, count: int, kind: str) -> float:
             f"this export would draw {count} frames of {layout.nodes} nodes, more than the "
             f"app draws at once ({kind}: at most {most} frames of this graph); "
             "choose a range of steps with from=... and to=...")
-    return time.monotonic() + EXPORT_SECONDS + 2.0
+    return time.monotonic() + DEADLINE_SECONDS
 
 
 def checked_size(data: bytes) -> bytes:

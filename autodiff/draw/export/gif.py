@@ -10,18 +10,20 @@ from ...model import Graph
 from ..layouts import Layout
 from . import ExportOptions, check_work, checked_size, frames
 from .raster import pngs
+from .rsvg import Progress
 
-GIF_PX = 1200
+GIF_PX = 1000
 """The animation's width at most: GIFs go into slides and web pages."""
 MIN_DELAY, MAX_DELAY = 100, 60_000
 
 
-def animated_gif(graph: Graph, layout: Layout, options: ExportOptions) -> bytes:
+def animated_gif(graph: Graph, layout: Layout, options: ExportOptions,
+                 progress: Progress = None) -> bytes:
     """Every frame of the range with its caption, one palette each, looping forever."""
     shown = frames(graph, layout, options)
     deadline = check_work(layout, len(shown), "gif")
     images = [Image.open(io.BytesIO(png)).convert("RGB")
-              for png in pngs(shown, layout.width, GIF_PX, deadline)]
+              for png in pngs(shown, layout.width, GIF_PX, deadline, progress=progress)]
     out = io.BytesIO()
     delay = min(max(options.delay, MIN_DELAY), MAX_DELAY)
     images[0].save(out, format="GIF", save_all=True, append_images=images[1:],

@@ -17,13 +17,15 @@ from ..layouts import STYLE, Layout
 from ..states import timeline
 from ..theme import THEMES, frame_css
 from . import ExportOptions, check_work, checked_size, phase_of, steps_of
+from .rsvg import Progress
 
 CSP = ("default-src 'none'; img-src blob:; style-src 'unsafe-inline'; "
        "script-src 'unsafe-inline'; base-uri 'none'; form-action 'none'")
 """Inline script and style, pictures from blob: URLs, and nothing from anywhere else."""
 
 
-def standalone_html(graph: Graph, layout: Layout, options: ExportOptions) -> bytes:
+def standalone_html(graph: Graph, layout: Layout, options: ExportOptions,
+                    progress: Progress = None) -> bytes:
     """The page: graph, stepper, explanation and tape, for the chosen range of steps."""
     steps = steps_of(graph, options)
     check_work(layout, 1, "html")

@@ -14,7 +14,7 @@ from ..decorate import Look, nested
 from ..layouts import Layout
 from ..svg import SVG_NS, escape
 from . import ExportOptions, check_work, checked_size, frames
-from .rsvg import render_pdf
+from .rsvg import Progress, render_pdf
 
 PAPER = {"a4": (595.28, 841.89), "letter": (612.0, 792.0)}
 """Page sizes in points."""
@@ -26,14 +26,16 @@ TEXT_LINES = 4
 """Lines of explanation under each step of a handout."""
 
 
-def slides_pdf(graph: Graph, layout: Layout, options: ExportOptions) -> bytes:
+def slides_pdf(graph: Graph, layout: Layout, options: ExportOptions,
+               progress: Progress = None) -> bytes:
     """A page per step, each the frame with its caption under it."""
     shown = frames(graph, layout, options)
     deadline = check_work(layout, len(shown), "pdf")
-    return checked_size(render_pdf([f.svg for f in shown], deadline))
+    return checked_size(render_pdf([f.svg for f in shown], deadline, progress))
 
 
-def handout_pdf(graph: Graph, layout: Layout, options: ExportOptions) -> bytes:
+def handout_pdf(graph: Graph, layout: Layout, options: ExportOptions,
+                progress: Progress = None) -> bytes:
     """`PER_PAGE` steps a page of A4 or Letter, each with its explanation beside its number."""
     shown = frames(graph, layout, options, Look())
     deadline = check_work(layout, len(shown), "handout")
@@ -41,7 +43,7 @@ def handout_pdf(graph: Graph, layout: Layout, options: ExportOptions) -> bytes:
     pages = [_page([f.svg for f in shown[i:i + PER_PAGE]], [f.text for f in shown[i:i + PER_PAGE]],
                    layout, paper, i // PER_PAGE + 1)
              for i in range(0, len(shown), PER_PAGE)]
-    return checked_size(render_pdf(pages, deadline))
+    return checked_size(render_pdf(pages, deadline, progress))
 
 
 def _page(svgs: list[str], texts: list[str], layout: Layout, paper: tuple[float, float],

@@ -13,6 +13,7 @@ from ..decorate import Look
 from ..layouts import Layout
 from . import ExportOptions, check_work, checked_size, frames
 from .raster import pngs
+from .rsvg import Progress
 
 SLIDE = (Emu(12192000), Emu(6858000))
 """13.33 × 7.5 inches: PowerPoint's 16:9."""
@@ -22,11 +23,12 @@ SLIDE_PX = 1920
 """The picture's width in pixels: sharp on a 1080p projector."""
 
 
-def slides_pptx(graph: Graph, layout: Layout, options: ExportOptions) -> bytes:
+def slides_pptx(graph: Graph, layout: Layout, options: ExportOptions,
+                progress: Progress = None) -> bytes:
     """A deck with one slide per step of the chosen range."""
     shown = frames(graph, layout, options, Look(transparent=options.transparent))
     deadline = check_work(layout, len(shown), "pptx")
-    pictures = pngs(shown, layout.width, SLIDE_PX, deadline, options.transparent)
+    pictures = pngs(shown, layout.width, SLIDE_PX, deadline, options.transparent, progress)
     deck = Presentation()
     deck.slide_width, deck.slide_height = SLIDE
     blank = deck.slide_layouts[6]

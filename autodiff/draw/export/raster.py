@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from . import Frame
-from .rsvg import render_pngs
+from .rsvg import Progress, render_pngs
 
 PX_PER_PT = 96 / 72
 
@@ -14,7 +14,7 @@ def zoom_for(width_pt: float, max_px: int, most: float = 2.0) -> float:
 
 
 def pngs(shown: list[Frame], width_pt: float, max_px: int, deadline: float,
-         transparent: bool = False) -> list[bytes]:
+         transparent: bool = False, progress: Progress = None) -> list[bytes]:
     """A PNG of each frame, all at one zoom."""
     return render_pngs([f.svg for f in shown], zoom_for(width_pt, max_px), deadline,
-                       None if transparent else "white")
+                       None if transparent else "white", progress)

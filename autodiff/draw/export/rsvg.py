@@ -8,13 +8,14 @@ directory, a bare environment, and only the files we wrote.
 
 from __future__ import annotations
 
+import io
 import os
 import shutil
 import signal
 import subprocess
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import lru_cache
 
 from ...errors import AutodiffError, LimitError
@@ -44,13 +45,31 @@ def rsvg_binary() -> str | None:
     return shutil.which("rsvg-convert")
 
 
-def render_pdf(svgs: Sequence[str], deadline: float) -> bytes:
+Progress = Callable[[int], None] | None
+"""Told how many more frames are drawn (the command line's progress bar), or None."""
+PDF_CHUNK = 16
+"""Pages drawn by one rsvg-convert when progress is shown; pypdf joins the pieces."""
+
+
+def render_pdf(svgs: Sequence[str], deadline: float, progress: Progress = None) -> bytes:
     """One PDF, a page per SVG (each page the size of its SVG), text kept as text."""
-    return _run(svgs, ["-f", "pdf", "-o", "out.pdf"], deadline, ["out.pdf"])[0]
+    if progress is None:
+        return _run(svgs, ["-f", "pdf", "-o", "out.pdf"], deadline, ["out.pdf"])[0]
+    from pypdf import PdfWriter  # only a progress bar needs the pieces joined
+
+    joined = PdfWriter()
+    for start in range(0, len(svgs), PDF_CHUNK):
+        piece = _run(svgs[start:start + PDF_CHUNK], ["-f", "pdf", "-o", "out.pdf"], deadline,
+                     ["out.pdf"])[0]
+        joined.append(io.BytesIO(piece))
+        progress(len(svgs[start:start + PDF_CHUNK]))
+    out = io.BytesIO()
+    joined.write(out)
+    return out.getvalue()
 
 
 def render_pngs(svgs: Sequence[str], zoom: float, deadline: float,
-                background: str | None = "white") -> list[bytes]:
+                background: str | None = "white", progress: Progress = None) -> list[bytes]:
     """A PNG per SVG at `zoom` pixels per CSS pixel (transparent where `background` is None)."""
     outs = [f"{i:05d}.png" for i in range(len(svgs))]
     colour = ["-b", background] if background else []
@@ -60,6 +79,8 @@ def render_pngs(svgs: Sequence[str], zoom: float, deadline: float,
         for i, out in enumerate(outs):
             _call([*colour, "-f", "png", "-z", f"{zoom:.4f}", "-o", out, f"{i:05d}.svg"],
                   folder, deadline)
+            if progress is not None:
+                progress(1)
         for out in outs:
             with open(os.path.join(folder, out), "rb") as f:
                 files.append(f.read())
