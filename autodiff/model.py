@@ -151,6 +151,9 @@ class Graph:
     dtype: str = "float64"
     forward: ForwardMode | None = None
     contributions: tuple[Contribution, ...] = field(default=(), repr=False)
+    view: str = "reverse"
+    """`reverse`, or `forward` for `tangents.forward_view`: the steps are the forward ones and
+    the gradient rows hold tangents."""
 
     @property
     def value(self) -> Array:

@@ -9,6 +9,9 @@ export class GraphError extends Error {
   }
 }
 
+/** View options a request passes on as they are, when set. */
+const PASSED_ON = ["mode", "forward", "theme", "direction"];
+
 export class GraphClient {
   constructor(url = "api/graph") {
     this.url = new URL(url, document.baseURI).toString();
@@ -35,6 +38,9 @@ export class GraphClient {
       errors: "body",
     };
     if (params.layout_key) body.layout_key = params.layout_key;
+    for (const key of PASSED_ON) {
+      if (params[key]) body[key] = params[key];
+    }
     let response;
     let payload = null;
     try {

@@ -8,6 +8,7 @@ import { DescentPanel } from "./descent.js";
 import { Editor } from "./editor.js";
 import { GraphView } from "./graphview.js";
 import { InputSliders } from "./inputs.js";
+import { comparisonText, ModeSwitch } from "./modes.js";
 import { renderCheck, renderExplanation, renderProblems, Tape } from "./panels.js";
 import { RequestLoop } from "./requests.js";
 import { Stepper } from "./stepper.js";
@@ -47,6 +48,13 @@ const explanation = {
   text: $("step-text"), rule: $("step-formula"), chips: $("step-chips"),
 };
 
+const modes = new ModeSwitch($("opt-mode"), () => {
+  requests.layoutKey = null; // the picture's gradient rows become tangents (or back)
+  address.update();
+  requests.now();
+});
+modes.restore(start.query.get("mode"), start.query.get("forward"));
+
 const descent = new DescentPanel({
   rate: $("descent-rate"), count: $("descent-count"), one: $("descent-one"), run: $("descent-run"),
   reset: $("descent-reset"), apply: $("descent-apply"), curve: $("descent-curve"),
@@ -61,7 +69,8 @@ descent.restore(start.query.get("lr"), start.query.get("updates"));
 // ---- requests -------------------------------------------------------------------------
 
 const requests = new RequestLoop(new GraphClient("api/graph"), {
-  request: () => ({ src: editor.value, dtype: state.dtype, edge_labels: state.edgeLabels }),
+  request: () => ({ src: editor.value, dtype: state.dtype, edge_labels: state.edgeLabels,
+    ...modes.share() }),
   hasPicture: () => !!view.svg,
   onAnswer: apply,
   onError: showError,
@@ -114,8 +123,12 @@ function apply(data, src) {
   tape.render(data);
   renderCheck($("check-body"), $("check-summary"), data.check);
   renderProblems($("problems"), $("problems-list"), data.problems, data.nodes);
+  inputs.cue = data.view === "forward" ? "ṫ" : "∇";
   inputs.render(data);
   $("output-value").textContent = outputLine(data);
+  modes.render(data);
+  $("mode-compare").textContent = comparisonText(data, modes.view, modes.input);
+  document.body.classList.toggle("view-forward", data.view === "forward");
   descent.refresh();
   controls.go(k, { notify: false });
   showStep(k);
@@ -192,7 +205,7 @@ function showStep(k) {
 /** What a link shares: the program as typed (even mid-mistake) and the step on screen. */
 function shareState(src = editor.value) {
   return { src, step: controls.k, dtype: state.dtype, edgeLabels: state.edgeLabels,
-    extra: descent.share() };
+    extra: { ...modes.share(), ...descent.share() } };
 }
 
 const address = new AddressBar(() => shareState(), URL_DELAY_MS);

@@ -9,7 +9,7 @@ import { phaseAt, Stepper, unusedNodes } from "./stepper.js";
 
 const $ = (id) => document.getElementById(id);
 
-const { src, step: startStep, dtype, edgeLabels } = startup();
+const { src, step: startStep, dtype, edgeLabels, query } = startup();
 
 const view = new GraphView($("graph"));
 const stepper = new Stepper();
@@ -37,7 +37,8 @@ function stepText(graph, step) {
 
 async function load() {
   try {
-    const result = await new GraphClient("api/graph").fetch({ src, dtype, edge_labels: edgeLabels });
+    const view = { mode: query.get("mode"), forward: query.get("forward") };
+    const result = await new GraphClient("api/graph").fetch({ src, dtype, edge_labels: edgeLabels, ...view });
     if (!result) return;
     data = result.data;
   } catch (err) {

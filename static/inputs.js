@@ -53,6 +53,7 @@ export class InputSliders {
     this.slideDelay = slideDelay;
     this.typeDelay = typeDelay;
     this.key = "";
+    this.cue = "∇"; // ṫ while the rows hold forward mode's tangents
   }
 
   /** Show the inputs of a new answer: rebuild the rows if the inputs changed, else update them. */
@@ -164,6 +165,6 @@ export class InputSliders {
       }
     }
     const g = node.display && node.display.grad ? node.display.grad.join(" ").trim() : "—";
-    row.querySelector(".input-grad").textContent = `∇ ${g}`;
+    row.querySelector(".input-grad").textContent = `${this.cue} ${g}`;
   }
 }

@@ -101,6 +101,9 @@ export function renderExplanation(parts, data, k) {
     if (unused.length) {
       chips.appendChild(el("span", "chip final unused", unusedText(data, unused, name)));
     }
+  } else if (p === "forward" && data.view === "forward") {
+    show("forward", `Compute the value of ${name} and its tangent`, step.text, formula);
+    return; // the tangent is complete at once: no running totals to mark
   } else if (p === "forward") {
     show("forward", `Compute the value of ${name}`, step.text, formula);
   } else {

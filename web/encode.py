@@ -62,6 +62,7 @@ def graph_json(graph: Graph, check: bool = True) -> dict:
                   for i, s in enumerate(graph.steps)],
         "counts": {"forward": graph.forward_steps, "backward": graph.backward_steps},
         "gradients": {name: array(g) for name, g in graph.gradients.items()},
+        "view": graph.view,
         "problems": [
             {"node": node_ids[p.node], "slot": p.slot, "message": p.message,
              "inputs": list(p.inputs)}

@@ -63,10 +63,14 @@ def options(params: dict) -> Options:
     direction = params.get("direction") or "lr"
     if direction not in DIRECTIONS:
         raise EvaluationError(f"direction must be one of {', '.join(DIRECTIONS)}")
+    view = "forward" if mode(params) == "forward" else "reverse"
+    if view == "forward" and not params.get("forward"):
+        raise EvaluationError("mode=forward needs the input to differentiate by, e.g. forward=x")
     return Options(
         dtype=dtype,
         edge_labels=params.get("edge_labels", "0") in ("1", "true", "on", "yes"),
         forward=params.get("forward") or None,
+        view=view,
         theme=theme(params),
         direction=direction,
     )
@@ -147,8 +151,10 @@ MODES = ("reverse", "forward", "practice")
 
 
 def mode(params: dict) -> str:
-    """`mode`: reverse (the default), forward (with `forward=<input>`) or practice."""
-    found = params.get("mode") or ("forward" if params.get("forward") else "reverse")
+    """`mode`: reverse (the default), forward (with `forward=<input>`: the forward steps with
+    their tangents) or practice. `forward=<input>` alone keeps reverse mode's steps and adds
+    forward mode's derivative to the answer."""
+    found = params.get("mode") or "reverse"
     if found not in MODES:
         raise EvaluationError(f"mode must be one of {', '.join(MODES)}")
     return found

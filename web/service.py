@@ -22,6 +22,7 @@ from autodiff.errors import AutodiffError, EvaluationError
 from autodiff.graph import check_output
 from autodiff.lru import LRU
 from autodiff.model import Graph
+from autodiff.tangents import forward_view
 
 from .encode import descent_json, graph_json
 
@@ -36,6 +37,8 @@ class Options:
     dtype: str = "float64"
     edge_labels: bool = False
     forward: str | None = None
+    view: str = "reverse"
+    """`forward`: the forward steps with their tangents (`autodiff.tangents.forward_view`)."""
     theme: str = draw.DEFAULT_THEME
     """Only the frame's style sheet: never a new layout."""
     direction: str = "lr"
@@ -62,12 +65,17 @@ def normalise(source: str) -> str:
 
 def _cache_key(source: str, options: Options) -> tuple:
     """What an analysis depends on (edge labels change only the drawing)."""
-    return (normalise(source), options.dtype, options.forward)
+    return (normalise(source), options.dtype, options.forward, options.view)
 
 
 def _build(key: tuple) -> Graph:
-    source, dtype, forward = key
-    return build(source, dtype=dtype, forward=forward)
+    source, dtype, forward, view = key
+    return _in_view(build(source, dtype=dtype, forward=forward), view)
+
+
+def _in_view(graph: Graph, view: str) -> Graph:
+    """The graph as the view shows it: reverse mode's steps, or forward mode's tangents."""
+    return forward_view(graph) if view == "forward" else graph
 
 
 def _store(key: tuple, graph: Graph) -> Analysis:
@@ -133,12 +141,12 @@ def _analysis_and_layout(
             known = known_layout == draw.structure_key(graph, labels, direction)
             pending = None if known else draw.start_layout(graph, labels, direction=direction)
             return analysis, pending
-        source, dtype, forward = key
+        source, dtype, forward, view = key
         traced = trace(source, dtype)
         check_output(traced)  # no layout for a program that has no gradients to show
         s = trace_structure(traced, options.edge_labels, options.direction)
         pending = None if known_layout == s.key else draw.start_structure_layout(s)
-        graph = differentiate(traced, forward)
+        graph = _in_view(differentiate(traced, forward), view)
         draw.adopt_structure(graph, s)
         return _store(key, graph), pending
 

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from ..model import Graph
 from .layouts import Layout, structure_key
 from .states import FrameState, class_attr, final_state, frame_state, slot_order, timeline
-from .svg import Slot, escape
+from .svg import CUES, Slot, escape
 from .theme import DEFAULT_THEME, frame_css
 
 
@@ -44,7 +44,8 @@ def start_frame(
     the graph's layout (made for one frame: `render_frame` serves many)."""
     state = final_state(graph) if step is None else frame_state(graph, step)
     texts = state_texts(state, slot_order(graph, bool(edge_labels)))
-    return lambda layout: _checked_layout(layout, graph).fill(texts, frame_css(theme))
+    return lambda layout: _in_view(_checked_layout(layout, graph).fill(texts, frame_css(theme)),
+                                   graph)
 
 
 def render_frame(
@@ -52,7 +53,21 @@ def render_frame(
 ) -> str:
     """SVG text of the graph at `step` (None: the last frame) in `theme`."""
     _checked_layout(layout, graph)
-    return layout.fill(timeline(graph, layout.edge_labels).texts(step), frame_css(theme))
+    texts = timeline(graph, layout.edge_labels).texts(step)
+    return _in_view(layout.fill(texts, frame_css(theme)), graph)
+
+
+TANGENT_CUE = "&#7787;"
+"""ṫ: what a gradient row's cue (∇) reads as when the row holds forward-mode tangents."""
+
+
+def _in_view(svg: str, graph: Graph) -> str:
+    """A frame of a forward-mode view: its gradient rows are tangents (class `tangents` on the
+    root, which the style sheet colours as such, and the cue ṫ instead of ∇)."""
+    if graph.view != "forward":
+        return svg
+    svg = svg.replace('class="adgraph"', 'class="adgraph tangents"', 1)
+    return svg.replace(f'">{CUES["grad"]}</text>', f'">{TANGENT_CUE}</text>')
 
 
 def _checked_layout(layout: Layout, graph: Graph) -> Layout:

@@ -155,6 +155,8 @@ FRAME_CSS_TEMPLATE = """
 .adgraph .edge.active.backward .head {{ visibility: hidden; }}
 .adgraph .edge.active.backward .back-head {{
   visibility: visible; fill: {gradient}; stroke: {gradient}; }}
+.adgraph.tangents .grad, .adgraph.tangents .cue-grad {{ fill: {tangent}; font-style: italic; }}
+.adgraph.tangents .grad-final .slot-grad {{ fill: {value_fill}; }}
 """
 """The look of a frame, embedded in every SVG so a frame stands alone (also in an <img>):
 first every element's own look by its class, then the state classes' changes to it."""

@@ -1,0 +1,145 @@
+"""Forward mode as steps: each operation computes its value and its tangent together.
+
+`forward_view` turns a graph with forward-mode tangents (`Graph.forward`, a scalar input)
+into a graph whose steps are the forward steps alone, each carrying the tangent it computes
+as a contribution to its own node: `ż3 = -sin(z2) · ż2 = -sin(7.5) · 3 = -2.814`. Every view
+of steps (the JSON, the frames, the page's stepper) then shows the tangents in the row where
+reverse mode shows gradients, with nothing of its own to learn.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import replace
+
+import numpy as np
+
+from . import format as fmt
+from .errors import EvaluationError
+from .model import KIND_INPUT, KIND_OP, Contribution, Graph, Node, Step
+from .ops import OPS
+
+Array = np.ndarray
+
+DOT = "\u0307"
+"""The combining dot above: the tutorials' tangent of z3 is ż3."""
+
+LINEAR = {
+    "matmul": ("{da} @ {b}", "{a} @ {db}"),
+    "sum": ("sum({da})",),
+    "mean": ("mean({da})",),
+    "amax": ("{da} at argmax",),
+    "amin": ("{da} at argmin",),
+    "transpose": ("{da}ᵀ",),
+}
+"""Per op that is not elementwise, the tangent's term for each argument whose tangent moves."""
+
+
+def dotted(label: str) -> str:
+    """A value's tangent name: a dot over its first letter (`ż3`, `ẇ1`, `ẋ`), as one character
+    where Unicode has one."""
+    return unicodedata.normalize("NFC", label[:1] + DOT) + label[1:] if label else label
+
+
+def forward_view(graph: Graph) -> Graph:
+    """The graph's forward steps with their tangents, as the steps of a forward-mode view."""
+    mode = graph.forward
+    if mode is None:
+        raise EvaluationError("forward mode needs the input to differentiate by, e.g. forward=x")
+    if mode.tangents is None:
+        raise EvaluationError(
+            f"forward mode on the graph follows one number: '{mode.input}' is an array (its "
+            "derivative comes with reverse mode's answer when mode=forward is left out)")
+    tangents = [_tangent(t, n) for t, n in zip(mode.tangents, graph.nodes)]
+    nodes = tuple(replace(n, grad=None if n.kind not in (KIND_INPUT, KIND_OP) else tangents[i])
+                  for i, n in enumerate(graph.nodes))
+    view = replace(graph, nodes=nodes)
+    contributions: list[Contribution] = []
+    steps: list[Step] = []
+    for s in graph.steps:
+        if s.phase != "forward":
+            continue
+        mine = _seeds(view, mode.input) if not steps else []
+        mine.append(_step_tangent(view, s, tangents))
+        contributions.extend(mine)
+        steps.append(Step("forward", "op", s.node, s.edges,
+                          "\n".join([s.text, *(c.text for c in mine if c.text)]), tuple(mine)))
+    return replace(view, steps=tuple(steps), contributions=tuple(contributions), view="forward")
+
+
+def _tangent(t: Array | None, node: Node) -> Array:
+    return np.zeros_like(node.value) if t is None else np.asarray(t, dtype=node.value.dtype)
+
+
+def _seeds(graph: Graph, name: str) -> list[Contribution]:
+    """The inputs' tangents, given at the first step: 1 for the chosen input, 0 for others
+    (one contribution each, the first explaining them all)."""
+    inputs = [n for n in graph.nodes if n.kind == KIND_INPUT]
+    chosen = next(n for n in inputs if n.name == name)
+    others = ", ".join(dotted(n.label) for n in inputs if n is not chosen)
+    text = f"{dotted(chosen.label)} = 1: forward mode differentiates by {chosen.label}"
+    if others:
+        text += f" ({others} = 0)"
+    edge = graph.edges_into(graph.steps[0].node)[0] if graph.edges else 0
+    seeds = [Contribution(edge, chosen.index, chosen.grad, chosen.grad, 1, True, text)]
+    seeds += [Contribution(edge, n.index, n.grad, n.grad, 1, True, "")
+              for n in inputs if n is not chosen]
+    return seeds
+
+
+def _step_tangent(graph: Graph, step: Step, tangents: list[Array]) -> Contribution:
+    """`ż3 = -sin(z2) · ż2 = -sin(7.5) · 3 = -2.814` for the node a forward step computes."""
+    node = graph.nodes[step.node]
+    name = dotted(node.label)
+    value = fmt.value(tangents[node.index])
+    symbolic, numeric = _rule(graph, node, tangents)
+    if symbolic is None:
+        text = f"{name} = 0: {node.label} does not depend on {graph.forward.input}"
+    elif numeric == value or symbolic == numeric:
+        text = f"{name} = {symbolic} = {value}"
+    else:
+        text = f"{name} = {symbolic} = {numeric} = {value}"
+    edge = step.edges[0] if step.edges else 0
+    t = tangents[node.index]
+    return Contribution(edge, node.index, t, t, 1, True, text)
+
+
+def _rule(graph: Graph, node: Node, tangents: list[Array]) -> tuple[str | None, str]:
+    """The tangent's rule with names and with numbers (None: every argument's tangent is 0)."""
+    op = OPS[node.op]
+    parents = [graph.nodes[p] for p in node.parents]
+    moving = [bool(np.any(tangents[p.index])) for p in parents]
+    if not any(moving):
+        return None, "0"
+    if not op.elementwise:
+        terms = LINEAR.get(op.name, tuple(f"∂{op.name}/∂{k} · {{d{k}}}" for k in "ab"[:op.arity]))
+        labels = _slots([p.label for p in parents], [dotted(p.label) for p in parents])
+        numbers = _slots([fmt.value(p.value) for p in parents],
+                         [fmt.bracket(fmt.value(tangents[p.index])) for p in parents])
+        used = [t for t, moves in zip(terms, moving) if moves]
+        return (" + ".join(fmt.fill(t, labels) for t in used),
+                " + ".join(fmt.fill(t, numbers) for t in used))
+    labels = {k: p.label for k, p in zip("ab", parents)}
+    values = {k: fmt.value(p.value) for k, p in zip("ab", parents)}
+    named, numeric = [], []
+    for arg, (parent, moves) in enumerate(zip(parents, moving)):
+        if not moves:
+            continue
+        local = op.local_text[arg]
+        if " + " in local or " - " in local:
+            local = f"({local})"
+        tangent = dotted(parent.label)
+        amount = fmt.bracket(fmt.value(tangents[parent.index]))
+        if local == "1":
+            named.append(tangent)
+            numeric.append(amount)
+        else:
+            named.append(f"{fmt.fill(local, labels)} · {tangent}")
+            numeric.append(f"{fmt.fill(local, values)} · {amount}")
+    return " + ".join(named), " + ".join(numeric)
+
+
+def _slots(plain: list[str], dots: list[str]) -> dict[str, str]:
+    found = dict(zip("ab", plain))
+    found.update({f"d{k}": d for k, d in zip("ab", dots)})
+    return found
