@@ -124,7 +124,7 @@ def test_dot_that_stops_writing_midway_is_timed_out_and_killed(monkeypatch, tmp_
     started = time.monotonic()
     with pytest.raises(GraphvizUnavailable, match="it did not finish, on a two-node graph too"):
         get_layout(build("x = 1\nf = x * 2"), timeout=0.5)
-    assert time.monotonic() - started < 3
+    assert time.monotonic() - started < 0.5 + graphviz.PROBE_TIMEOUT + 2
     pid = int((tmp_path / "pid").read_text())
     with pytest.raises(ProcessLookupError):
         os.kill(pid, 0)

@@ -50,8 +50,9 @@ class GraphvizUnavailable(LayoutError):
 SMALL_LAYOUT_SIZE = 200
 """`dot.layout_size` below which dot takes milliseconds: running out of time there is the
 server's fault (a hanging dot, a machine overloaded), never the graph's size."""
-PROBE_TIMEOUT = 1.0
-"""Seconds dot may take for the two-node graph that tells whether dot works at all."""
+PROBE_TIMEOUT = 3.0
+"""Seconds dot may take for the two-node graph that tells whether a failure was dot's own
+(generous: on a busy machine a graph's failure must not be taken for the server's)."""
 PROBE_DOT = "digraph { a -> b }"
 
 
