@@ -49,12 +49,17 @@ def start_frame(
 
 
 def render_frame(
-    layout: Layout, graph: Graph, step: int | None = None, theme: str = DEFAULT_THEME
+    layout: Layout,
+    graph: Graph,
+    step: int | None = None,
+    theme: str = DEFAULT_THEME,
+    css: str | None = None,
 ) -> str:
-    """SVG text of the graph at `step` (None: the last frame) in `theme`."""
+    """SVG text of the graph at `step` (None: the last frame) in `theme` (or with the
+    style sheet `css`, e.g. `fade.faded_css` of the theme's for rasterising)."""
     _checked_layout(layout, graph)
     texts = timeline(graph, layout.edge_labels).texts(step)
-    return _in_view(layout.fill(texts, frame_css(theme)), graph)
+    return _in_view(layout.fill(texts, frame_css(theme) if css is None else css), graph)
 
 
 TANGENT_CUE = "&#7787;"

@@ -1,4 +1,5 @@
-"""Rasterising a frame: cairosvg's PNG of the frame's SVG, bounded in pixels, cached."""
+"""Rasterising a frame: cairosvg's PNG of the frame's SVG (faded by colour, not opacity),
+bounded in pixels, cached."""
 
 from __future__ import annotations
 
@@ -8,17 +9,23 @@ import threading
 from collections import OrderedDict
 from dataclasses import replace
 
+from ..errors import LimitError
 from ..model import Graph
 from .decorate import Look, caption_text, decorate
+from .fade import faded_css
 from .frames import render_frame
 from .layouts import Layout
-from .theme import DEFAULT_THEME, THEMES
+from .theme import DEFAULT_THEME, THEMES, frame_css
 
 PNG_SCALE = 2.0
 PX_PER_PT = 96 / 72
 """cairosvg draws the SVG's points at 96 pixels per inch before scaling."""
-MAX_PNG_PIXELS = 40_000_000
-"""A PNG larger than this is drawn at a smaller scale, so memory stays bounded."""
+MAX_PNG_PIXELS = 12_000_000
+"""A PNG larger than this is drawn at a smaller scale: memory, and the time cairo takes to
+write the pixels, stay bounded."""
+MAX_PNG_ELEMENTS = 14_000
+"""SVG elements beyond which a frame is not rasterised: cairosvg takes a fraction of a
+millisecond for each, so this bounds a PNG's CPU time (about 900 values in a graph)."""
 MAX_PNG_SIDE = 30_000
 """Cairo's surfaces stop at 32767 pixels a side."""
 PNG_GLYPHS = {"&#8942;": "&#8758;"}
@@ -40,8 +47,11 @@ def render_png(
     look: Look | None = None,
 ) -> bytes:
     """PNG bytes of the graph at `step` in `theme`, drawn at `scale` (less for very large
-    graphs); `look` adds a caption, drops the background or sets the size."""
-    svg = render_frame(layout, graph, step, theme)
+    graphs); `look` adds a caption, drops the background or sets the size. Faded values are
+    drawn in blended colours (`fade`): cairo's group opacity costs a whole picture each."""
+    background = THEMES[theme].background
+    svg = render_frame(layout, graph, step, css=faded_css(frame_css(theme), background))
+    _check_elements(svg)
     if look is not None:
         scale = look.scale or (look.width / (layout.width * PX_PER_PT) if look.width else scale)
         svg = decorate(svg, replace(look, scale=None, width=None), caption_text(graph, step))
@@ -54,13 +64,24 @@ def render_png(
             _PNGS.move_to_end(key)
             return found
     transparent = look is not None and look.transparent
-    png = _draw_png(layout, svg, scale, None if transparent else THEMES[theme].background)
+    png = _draw_png(layout, svg, scale, None if transparent else background)
     if len(png) <= PNG_CACHE_MAX_BYTES:
         with _PNGS_LOCK:
             _PNGS[key] = png
             while len(_PNGS) > PNG_CACHE_SIZE:
                 _PNGS.popitem(last=False)
     return png
+
+
+def _check_elements(svg: str) -> None:
+    """Refuse, before any drawing, a frame with more elements than a PNG may take."""
+    elements = svg.count("<") - svg.count("</")
+    if elements > MAX_PNG_ELEMENTS:
+        raise LimitError(
+            f"this frame has {elements:,} SVG elements; a PNG is drawn for at most "
+            f"{MAX_PNG_ELEMENTS:,} (about 900 values): take the SVG (/svg) instead, which "
+            "has no such bound, or a smaller program"
+        )
 
 
 def _draw_png(layout: Layout, svg: str, scale: float, background: str | None) -> bytes:
