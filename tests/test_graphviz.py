@@ -119,7 +119,7 @@ def test_a_small_graph_timed_out_is_never_too_large(monkeypatch, tmp_path):
 
 
 def test_dot_that_stops_writing_midway_is_timed_out_and_killed(monkeypatch, tmp_path):
-    stand_in_dot(monkeypatch, tmp_path, START + "echo $$ > pid; exec sleep 30")
+    stand_in_dot(monkeypatch, tmp_path, "echo $$ > pid; " + START + "exec sleep 30")
     monkeypatch.setattr(graphviz, "empty_dir", lambda: str(tmp_path))
     started = time.monotonic()
     with pytest.raises(GraphvizUnavailable, match="it did not finish, on a two-node graph too"):
@@ -132,7 +132,8 @@ def test_dot_that_stops_writing_midway_is_timed_out_and_killed(monkeypatch, tmp_
 
 def test_dot_whose_output_cannot_be_read_is_stopped_at_once(monkeypatch, tmp_path):
     bad_edge = """<g id="e0" class="edge"><title>x</title><path d="M1,1C1,1 1,1 1,1e"/></g>"""
-    script = START + f"printf '{bad_edge}<g id=\"n0\"'; echo $$ > pid; exec sleep 30"
+    # The pid first: dot may be stopped as soon as it has printed the unreadable edge.
+    script = "echo $$ > pid; " + START + f"printf '{bad_edge}<g id=\"n0\"'; exec sleep 30"
     stand_in_dot(monkeypatch, tmp_path, script)
     monkeypatch.setattr(graphviz, "empty_dir", lambda: str(tmp_path))
     started = time.monotonic()
