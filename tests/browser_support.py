@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import os
 import threading
+import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlencode
+from urllib.request import urlopen
 
 from werkzeug.serving import make_server
 
@@ -46,13 +48,9 @@ def launch(playwright):
 
 
 @contextmanager
-def live_server() -> Iterator[str]:
-    """The real app served from a background thread; yields its base URL."""
-    from app import create_app
-
-    app = create_app()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="browser-test-server", daemon=True)
+def serving(server, name: str) -> Iterator[str]:
+    """Run a WSGI or http.server server on a background thread; yields its base URL."""
+    thread = threading.Thread(target=server.serve_forever, name=name, daemon=True)
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_port}"
@@ -60,6 +58,24 @@ def live_server() -> Iterator[str]:
         server.shutdown()
         thread.join(timeout=10)
         server.server_close()
+
+
+@contextmanager
+def live_server() -> Iterator[str]:
+    """The real app served from a background thread; yields its base URL."""
+    from app import create_app
+
+    with serving(make_server("127.0.0.1", 0, create_app(), threaded=True), "browser-test-server") as base:
+        yield base
+
+
+class Console:
+    """Console errors and uncaught exceptions of one page (and the frames in it)."""
+
+    def __init__(self, page):
+        self.errors: list[str] = []
+        page.on("console", lambda m: m.type == "error" and self.errors.append(m.text))
+        page.on("pageerror", lambda e: self.errors.append(f"uncaught: {e}"))
 
 
 def page_url(base: str, src: str | None = None, step: int | None = None, **extra) -> str:
@@ -143,3 +159,55 @@ def text(page, element_id: str) -> str:
         "id => { const e = document.getElementById(id); return e ? e.textContent : null; }",
         element_id,
     )
+
+
+# --- a second origin: slide decks and host pages ------------------------------------------
+
+ROOT = Path(__file__).resolve().parent.parent
+NODE_MODULES = ROOT / "node_modules"
+
+
+@contextmanager
+def other_origin(pages: dict[str, str]) -> Iterator[str]:
+    """A static site on another loopback port (so another origin than the app): `pages` maps
+    a path to its HTML, and /reveal.js/... serves the reveal.js that `make test` installs."""
+    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+    if not (NODE_MODULES / "reveal.js" / "dist" / "reveal.mjs").is_file():
+        raise RuntimeError("reveal.js is not installed: run `make node-deps` (npm ci)")
+
+    class Handler(SimpleHTTPRequestHandler):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, directory=str(NODE_MODULES), **kwargs)
+
+        def do_GET(self):
+            page = pages.get(self.path.split("?", 1)[0])
+            if page is None:
+                return super().do_GET()
+            body = page.encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    with serving(ThreadingHTTPServer(("127.0.0.1", 0), Handler), "other-origin") as base:
+        yield base
+
+
+def server_frame(server: str, src: str, k: int) -> tuple[dict[str, str], dict[str, str]]:
+    """The classes of every node and edge group and the text of every text with an id, in
+    the server's `/svg` frame at step k (what FRAME_CLASSES and FRAME_TEXTS read on a page)."""
+    with urlopen(f"{server}/svg?{urlencode({'src': src, 'step': k})}") as answer:
+        root = ET.fromstring(answer.read())
+    found_classes, found_texts = {}, {}
+    for el in root.iter():
+        ident, tag = el.get("id"), el.tag.rsplit("}", 1)[-1]
+        if ident and tag == "g" and {"node", "edge"} & set(el.get("class", "").split()):
+            found_classes[ident] = " ".join(sorted(el.get("class").split()))
+        elif ident and tag == "text":
+            found_texts[ident] = el.text or ""
+    return found_classes, found_texts

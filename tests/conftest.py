@@ -1,4 +1,5 @@
-"""Fixtures shared by the test files: the Flask app and its test client."""
+"""Fixtures shared by the test files: the Flask app and its test client; for the browser
+tests, the app on a free port, Chromium, and a page that records console errors."""
 
 import pytest
 
@@ -36,3 +37,15 @@ def chromium():
         browser = launch(p)
         yield browser
         browser.close()
+
+
+@pytest.fixture
+def page(chromium):
+    """A fresh 1280×720 page; `page.console.errors` collects its console errors."""
+    from browser_support import VIEWPORT, Console
+
+    context = chromium.new_context(viewport=VIEWPORT)
+    p = context.new_page()
+    p.console = Console(p)
+    yield p
+    context.close()

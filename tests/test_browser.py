@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import re
 import time
-import xml.etree.ElementTree as ET
 from urllib.parse import urlencode
 from urllib.request import urlopen
 
@@ -20,14 +19,13 @@ from browser_support import (
     VIEWPORT,
     classes,
     counter,
-    launch,
-    live_server,
     node_ids,
     page_url,
+    server_frame,
     text,
     wait_for_graph,
 )
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 from autodiff.examples import by_slug
 
@@ -38,35 +36,13 @@ REUSE_STEPS = 9  # 4 forward, the seed, 4 backward
 
 
 @pytest.fixture(scope="module")
-def server():
-    with live_server() as base:
-        yield base
+def server(live_app):
+    return live_app
 
 
 @pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as p:
-        b = launch(p)
-        yield b
-        b.close()
-
-
-class Console:
-    """Console errors and uncaught exceptions of one page."""
-
-    def __init__(self, page):
-        self.errors: list[str] = []
-        page.on("console", lambda m: m.type == "error" and self.errors.append(m.text))
-        page.on("pageerror", lambda e: self.errors.append(f"uncaught: {e}"))
-
-
-@pytest.fixture
-def page(browser):
-    context = browser.new_context(viewport=VIEWPORT)
-    p = context.new_page()
-    p.console = Console(p)
-    yield p
-    context.close()
+def browser(chromium):
+    return chromium
 
 
 def open_reuse(page, server, step=None):
@@ -184,21 +160,6 @@ def test_explanation_tape_and_check(page, server):
 UNUSED = "x = 2.0\nunused = 3.0\nw = unused * 2\nv = [1.0, 2.0]\nu = v * 3\ny = x * x"
 UNUSED_STEPS = 5  # w, u, y forward; the seed; y backward
 UNUSED_SEED = 4
-
-
-def server_frame(server, src, k) -> tuple[dict[str, str], dict[str, str]]:
-    """The classes of every node and edge group and the text of every text with an id, in
-    the server's `/svg` frame at step k (what FRAME_CLASSES and FRAME_TEXTS read on the page)."""
-    with urlopen(f"{server}/svg?{urlencode({'src': src, 'step': k})}") as answer:
-        root = ET.fromstring(answer.read())
-    found_classes, found_texts = {}, {}
-    for el in root.iter():
-        ident, tag = el.get("id"), el.tag.rsplit("}", 1)[-1]
-        if ident and tag == "g" and {"node", "edge"} & set(el.get("class", "").split()):
-            found_classes[ident] = " ".join(sorted(el.get("class").split()))
-        elif ident and tag == "text":
-            found_texts[ident] = el.text or ""
-    return found_classes, found_texts
 
 
 def test_page_frames_equal_the_server_frames_with_unused_values(page, server):
