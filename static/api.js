@@ -20,10 +20,10 @@ export class GraphClient {
   }
 
   /**
-   * Ask for the graph of `params` ({src, dtype, edge_labels, layout_key}). Resolves with
-   * {data} for a graph, rejects with GraphError for a user error (sent as a 200 with
-   * {error}, see `errors=body`), another failed status or a network failure, and resolves
-   * with null when a newer request has superseded this one.
+   * Ask for the graph of `params` ({src, dtype, edge_labels, layout_key} and PASSED_ON).
+   * Resolves with {data} for a graph, rejects with GraphError for a user error (sent as a
+   * 200 with {error}, see `errors=body`), another failed status or a network failure, and
+   * resolves with null when a newer request has superseded this one.
    */
   async fetch(params) {
     const seq = ++this.seq;

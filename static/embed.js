@@ -1,30 +1,66 @@
 // The embeddable stepper: graph, step buttons and the step's text; no editor.
+//
+// A host page (a slide deck, a course page) drives it by messages and hears every step change,
+// the steps' boundaries and the keys it does not use (messages.js, docs/embedding.md).
 
 import { GraphClient, GraphError, shareQuery } from "./api.js";
-import { startup } from "./boot.js";
-import { StepControls } from "./controls.js";
+import { isOn, startup } from "./boot.js";
+import { isTypingTarget, StepControls } from "./controls.js";
 import { GraphView } from "./graphview.js";
+import { isFramed, readMessage, tellHost, tellHostHeight, THEMES } from "./messages.js";
 import { renderProblems, unusedText } from "./panels.js";
 import { phaseAt, Stepper, unusedNodes } from "./stepper.js";
 
+/** Keys a slide deck uses that the embed hands to its host instead of eating them. */
+const HOST_KEYS = new Set(["PageDown", "PageUp", "Escape", "ArrowUp", "ArrowDown"]);
+
 const $ = (id) => document.getElementById(id);
 
-const { src, step: startStep, dtype, edgeLabels, query } = startup();
+const start = startup();
+const theme = start.query.get("theme");
+const direction = start.query.get("direction");
+const settings = {
+  src: start.src,
+  dtype: start.dtype,
+  edgeLabels: start.edgeLabels,
+  theme: THEMES.includes(theme) ? theme : null,
+  direction: ["lr", "tb"].includes(direction) ? direction : null,
+  mode: start.query.get("mode"),
+  forward: start.query.get("forward"),
+};
+/** On reveal.js's slide:start, go back to the URL's step (`restart=1`) or keep the step. */
+const restart = isOn(start.query.get("restart"));
+document.body.classList.toggle("transparent", isOn(start.query.get("transparent")));
 
 const view = new GraphView($("graph"));
 const stepper = new Stepper();
+const client = new GraphClient("api/graph");
 let data = null;
+let told = null; // the step the host last heard of, once it heard `ready`
+let wanted = start.step; // the step to show when the graph arrives
 const controls = new StepControls($("stepbar"), (k) => show(k));
-controls.bindKeys(document);
+
+// ---- the step on screen ---------------------------------------------------------------
 
 function show(k) {
   stepper.show(k);
   const text = $("step-text");
-  const phase = phaseAt(data, k);
-  text.dataset.phase = phase;
+  text.dataset.phase = phaseAt(data, k);
   text.textContent = data && k > 0 ? stepText(data, data.steps[k - 1])
     : "Press → or ▶ to step through the computation.";
-  $("open-app").href = `./?${shareQuery({ src, step: k, dtype, edgeLabels })}`;
+  $("open-app").href = `./?${shareQuery({ ...settings, step: k })}`;
+  if (told !== null && k !== told) {
+    told = k;
+    tellHost({ type: "backprop:stepped", step: k, total: controls.n, phase: phaseName(k) });
+  }
+  tellPreferredHeight();
+}
+
+/** "start", "forward", "seed" or "backward": the seed is the first backward step. */
+function phaseName(k) {
+  if (!data || k <= 0) return "start";
+  const step = data.steps[k - 1];
+  return step.kind === "seed" ? "seed" : step.phase;
 }
 
 /** A step's text; at the seed, also why values the output ignores read 0. */
@@ -35,40 +71,142 @@ function stepText(graph, step) {
   return `${step.text}\n${unusedText(graph, unused, output ? output.name : step.node)}`;
 }
 
+// ---- loading the graph ----------------------------------------------------------------
+
 async function load() {
   try {
-    const view = { mode: query.get("mode"), forward: query.get("forward") };
-    const result = await new GraphClient("api/graph").fetch({ src, dtype, edge_labels: edgeLabels, ...view });
+    const result = await client.fetch({
+      src: settings.src, dtype: settings.dtype, edge_labels: settings.edgeLabels,
+      theme: settings.theme, direction: settings.direction, mode: settings.mode,
+      forward: settings.forward,
+    });
     if (!result) return;
     data = result.data;
   } catch (err) {
     if (!(err instanceof GraphError)) throw err;
-    $("graph-msg").hidden = true;
-    $("error-where").textContent = err.line ? `line ${err.line}, column ${err.col ?? 1}` : "";
-    $("error-message").textContent = err.message;
-    $("error").hidden = false;
+    showError(err);
     return;
   }
-  let svg = null;
-  const layout = data.layout || {};
-  if (layout.svg) {
-    try {
-      svg = view.setSvg(layout.svg);
-      $("graph-msg").hidden = true;
-    } catch (err) {
-      $("graph-msg").textContent = err.message;
-    }
-  } else {
-    $("graph-msg").textContent = data.layout_error
-      ? `The graph could not be drawn: ${data.layout_error}` : "No picture for this program.";
-  }
-  const k = Math.min(startStep, data.steps.length);
+  $("error").hidden = true;
+  showPicture(data);
+  const k = Math.min(wanted, data.steps.length);
   controls.setData(data);
   stepper.k = k;
-  stepper.load(svg && view.container, data);
+  stepper.load(view.svg && view.container, data);
   renderProblems($("problems"), $("problems-list"), data.problems, data.nodes);
   controls.go(k, { notify: false });
+  told = null;
   show(k);
+  told = k;
+  tellHost({ type: "backprop:ready", step: k, total: controls.n });
 }
+
+function showPicture(graph) {
+  const layout = graph.layout || {};
+  const message = $("graph-msg");
+  if (layout.svg) {
+    try {
+      view.setSvg(layout.svg);
+      message.hidden = true;
+    } catch (err) {
+      view.clear();
+      message.textContent = err.message;
+      message.hidden = false;
+    }
+  } else {
+    view.clear();
+    message.textContent = graph.layout_error
+      ? `The graph could not be drawn: ${graph.layout_error}` : "No picture for this program.";
+    message.hidden = false;
+  }
+}
+
+function showError(err) {
+  $("graph-msg").hidden = true;
+  $("error-where").textContent = err.line ? `line ${err.line}, column ${err.col ?? 1}` : "";
+  $("error-message").textContent = err.message;
+  $("error").hidden = false;
+  tellPreferredHeight();
+}
+
+// ---- the host: messages in, keys out, the height it would like -------------------------
+
+const COMMANDS = {
+  step: (c) => go(c.step),
+  next: () => controls.act("next"),
+  prev: () => controls.act("prev"),
+  first: () => controls.act("first"),
+  last: () => controls.act("last"),
+  play: () => { if (!controls.playing) controls.play(); },
+  pause: () => controls.pause(),
+  options: (c) => setOptions(c),
+  "slide:start": () => { if (restart) go(start.step); },
+  "slide:stop": () => controls.pause(),
+};
+
+function go(k) {
+  controls.pause();
+  if (data) controls.go(k);
+  else wanted = k;
+}
+
+function setOptions({ theme: next, edgeLabels }) {
+  const before = JSON.stringify(settings);
+  if (next !== undefined) settings.theme = next;
+  if (edgeLabels !== undefined) settings.edgeLabels = edgeLabels;
+  if (JSON.stringify(settings) === before) return;
+  if (data) wanted = controls.k;
+  load();
+}
+
+window.addEventListener("message", (e) => {
+  if (!isFramed() || e.source !== window.parent) return;
+  const command = readMessage(e.data);
+  if (command) COMMANDS[command.type](command);
+});
+
+// Registered before the step keys, so a key handed to the host does not also step.
+document.addEventListener("keydown", (e) => {
+  if (!isFramed() || e.defaultPrevented || e.altKey || e.ctrlKey || e.metaKey) return;
+  if (isTypingTarget(e.target)) return;
+  if (HOST_KEYS.has(e.key)) {
+    e.preventDefault();
+    tellHost({ type: "backprop:key", key: e.key });
+    return;
+  }
+  const atEnd = e.key === "ArrowRight" && (!data || controls.k >= controls.n);
+  const atStart = e.key === "ArrowLeft" && controls.k <= 0;
+  if (atEnd || atStart) {
+    e.preventDefault();
+    tellHost({ type: "backprop:boundary", direction: atEnd ? "next" : "prev" });
+  }
+});
+controls.bindKeys(document);
+
+let toldHeight = 0;
+
+/** The height that shows the whole picture at this width, with the bar and the text. */
+function tellPreferredHeight() {
+  if (!isFramed()) return;
+  const graph = view.svg ? view.preferredHeight(view.container.clientWidth) : 0;
+  const others = ["problems", "error", "stepbar", "step-text"]
+    .map((id) => $(id))
+    .filter((el) => !el.hidden)
+    .reduce((sum, el) => sum + el.offsetHeight, 0);
+  const height = Math.ceil(Math.max(graph, 120) + others);
+  if (height === toldHeight) return;
+  toldHeight = height;
+  tellHostHeight(height);
+}
+
+new ResizeObserver(() => tellPreferredHeight()).observe(document.body);
+
+// Playing stops when nobody can see it: the tab hidden, or the frame scrolled or slid away.
+document.addEventListener("visibilitychange", () => {
+  if (document.visibilityState === "hidden") controls.pause();
+});
+new IntersectionObserver((entries) => {
+  if (entries.some((entry) => !entry.isIntersecting)) controls.pause();
+}).observe(document.body);
 
 load();

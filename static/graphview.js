@@ -273,6 +273,13 @@ export class GraphView {
     this.layout();
   }
 
+  /** The height in pixels the picture would like at `width`: fitted, never blown up. */
+  preferredHeight(width) {
+    const b = this.base;
+    if (!b || width <= 2 * PAD) return 0;
+    return Math.ceil(b.h * Math.min((width - 2 * PAD) / b.w, MAX_SCALE) + 2 * PAD);
+  }
+
   /** Pixels per viewBox unit at the current zoom. */
   scale() {
     const w = this.container.clientWidth;
