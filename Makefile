@@ -5,6 +5,8 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+# The slide tools the browser tests put the embed into (package.json pins them).
+NODE_STAMP := node_modules/.installed
 
 # Where `make run` serves the development server.
 HOST ?= 127.0.0.1
@@ -12,7 +14,7 @@ PORT ?= 5000
 # Browser binary the Playwright tests launch.
 CHROMIUM_PATH ?= /usr/bin/chromium
 
-.PHONY: help setup system-deps browser-deps run test bench lint clean
+.PHONY: help setup system-deps browser-deps node-deps run test bench lint clean
 
 help:
 	@echo "make setup   create .venv, install Python deps, install Graphviz if missing"
@@ -38,10 +40,16 @@ system-deps:
 browser-deps:
 	@CHROMIUM_PATH="$(CHROMIUM_PATH)" sh scripts/install-system-deps.sh --browser --test
 
+node-deps: browser-deps $(NODE_STAMP)
+
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
 run: setup
 	HOST="$(HOST)" PORT="$(PORT)" $(PY) app.py
 
-test: setup browser-deps
+test: setup browser-deps node-deps
 	CHROMIUM_PATH="$(CHROMIUM_PATH)" $(PY) -m pytest -q
 
 bench: setup
@@ -51,5 +59,5 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 
 clean:
-	rm -rf $(VENV) .pytest_cache .hypothesis .ruff_cache
+	rm -rf $(VENV) node_modules .pytest_cache .hypothesis .ruff_cache
 	find . -path ./.git -prune -o -type d -name __pycache__ -prune -exec rm -rf {} +

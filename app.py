@@ -12,6 +12,7 @@ from werkzeug.exceptions import HTTPException
 from autodiff.draw import GraphvizUnavailable
 from autodiff.errors import AutodiffError
 from autodiff.examples import GALLERY, by_slug
+from web.embed_views import embed_views
 from web.exports_views import exports_views
 from web.look_views import look, page_view
 from web.params import descent, errors_in_body, frame_look, mode, options, params, source
@@ -64,6 +65,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(practice_views)
     app.register_blueprint(look)
     app.register_blueprint(exports_views)
+    app.register_blueprint(embed_views)
     _register_errors(app)
     app.after_request(_after_sending)
     return app

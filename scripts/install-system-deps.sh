@@ -3,7 +3,8 @@
 #
 #   scripts/install-system-deps.sh            Graphviz's `dot` (+ DejaVu fonts), rsvg-convert
 #   scripts/install-system-deps.sh --browser  the above, plus what the tests need besides:
-#                                             Chromium, and zbar's QR reader (zbarimg)
+#                                             Chromium, zbar's QR reader (zbarimg), and npm
+#                                             (for the slide tools the embed is tested in)
 #   scripts/install-system-deps.sh --test     the above, plus poppler's pdftotext (tests)
 #
 # When something is missing and we are root on a Debian/Ubuntu system, it is
@@ -88,6 +89,11 @@ if [ "$want_browser" -eq 1 ] && ! command -v zbarimg >/dev/null 2>&1; then
     required_missing=1
 fi
 
+if [ "$want_browser" -eq 1 ] && ! command -v npm >/dev/null 2>&1; then
+    packages="$packages npm"
+    required_missing=1
+fi
+
 if [ -z "$packages" ]; then
     exit 0
 fi
@@ -151,6 +157,10 @@ if [ "$want_browser" -eq 1 ] && ! have_chromium; then
 fi
 if [ "$want_browser" -eq 1 ] && ! command -v zbarimg >/dev/null 2>&1; then
     say "zbar-tools was installed but zbarimg is still not on PATH."
+    status=1
+fi
+if [ "$want_browser" -eq 1 ] && ! command -v npm >/dev/null 2>&1; then
+    say "npm was installed but is still not on PATH."
     status=1
 fi
 exit "$status"
