@@ -155,6 +155,7 @@ function setOptions({ theme: next, edgeLabels }) {
   if (next !== undefined) settings.theme = next;
   if (edgeLabels !== undefined) settings.edgeLabels = edgeLabels;
   if (JSON.stringify(settings) === before) return;
+  if (settings.theme) document.documentElement.dataset.theme = settings.theme;
   if (data) wanted = controls.k;
   load();
 }

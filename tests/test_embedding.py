@@ -150,6 +150,12 @@ def test_play_stops_when_the_slide_is_hidden_and_options_redraw(page, live_app):
         ready = wait_for_count(page, "ready", 2)[-1]
         assert ready == {"type": "backprop:ready", "step": count, "total": REUSE_STEPS}
         assert frame.locator("[id$='-local']").count() > 0
+        sheet = frame.locator("#graph svg style").first.text_content()
+        page.evaluate("() => window.tell({type: 'backprop:options', theme: 'dark'})")
+        assert wait_for_count(page, "ready", 3)[-1] == ready
+        assert frame.locator("#graph svg style").first.text_content() != sheet  # redrawn dark
+        assert frame.locator("html").get_attribute("data-theme") == "dark"
+        assert frame.locator("[id$='-local']").count() > 0  # the other option stays
     assert not page.console.errors, page.console.errors
 
 
