@@ -27,7 +27,7 @@ for arg in "$@"; do
         --browser) want_browser=1 ;;
         --test) want_test=1 ;;
         -h | --help)
-            sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'
+            sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'
             exit 0
             ;;
         *)
