@@ -44,8 +44,8 @@ def differentiate(traced: Trace, forward: str | None = None) -> Graph:
 
 
 def _function(fname: str):
-    def function(*args) -> Var:
-        return call(fname, *args)
+    def function(*args, **along) -> Var:
+        return call(fname, *args, **along)
 
     function.__name__ = function.__qualname__ = fname
     function.__doc__ = f"`{fname}` of the language, on Vars or numbers."
@@ -58,6 +58,7 @@ sin, cos, tan, exp, log, sqrt, tanh, sigmoid, relu = (
 abs, sum, mean, transpose, max, min, pow = (  # noqa: A001  (the language's own names)
     _function(f) for f in ("abs", "sum", "mean", "transpose", "max", "min", "pow")
 )
+logsumexp, softmax = _function("logsumexp"), _function("softmax")
 
 __all__ = [
     "AutodiffError", "EvaluationError", "LimitError", "ParseError", "ShapeError",
@@ -66,5 +67,5 @@ __all__ = [
     "CONSTANTS", "FUNCTIONS", "OPS", "Op", "parse", "Var", "apply", "call", "build", "DTYPES",
     "trace", "differentiate",
     "sin", "cos", "tan", "exp", "log", "sqrt", "tanh", "sigmoid", "relu",
-    "abs", "sum", "mean", "transpose", "max", "min", "pow",
+    "abs", "sum", "mean", "transpose", "max", "min", "pow", "logsumexp", "softmax",
 ]

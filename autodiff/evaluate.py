@@ -135,11 +135,12 @@ class _Evaluator:
 
     def apply(self, e: Apply) -> int:
         args = [self.entries[self.expr(a)].var for a in e.args]
+        if e.op in _AXIS_LOOKALIKES and args[0].shape != () and _whole_number(e.args[1]):
+            raise EvaluationError(_axis_lookalike_message(e), e.line, e.col)
+        # A value made of written numbers alone (`2 * pi`, `1 + 1`) is a constant too: like
+        # them it needs no gradient, so no rule is run for it (ln of a negative base for
+        # the exponent of `x**(1 + 1)` was NaN, shown where nobody asked for it).
         var = apply_quietly(e.op, *args)
-        # Every computed value gets its gradient, also one made of written numbers alone
-        # (`2 * pi`): its row in the picture would stay empty otherwise. Only the written
-        # numbers themselves have none.
-        var.requires_grad = True
         return self.add(var, KIND_OP, e)
 
     def add(self, var: Var, kind: str, at, constant: str | None = None) -> int:
@@ -153,6 +154,23 @@ class _Evaluator:
         self.entries.append(Traced(var, kind, None, at.line, at.col, constant))
         self.index_of[var.serial] = len(self.entries) - 1
         return len(self.entries) - 1
+
+
+_AXIS_LOOKALIKES = frozenset({"max", "min"})
+"""Elementwise ops whose second argument, a whole number, reads as an axis to a PyTorch user."""
+
+
+def _whole_number(e: Expr) -> bool:
+    return isinstance(e, Num) and e.integer
+
+
+def _axis_lookalike_message(e: Apply) -> str:
+    """`max(v, 1)` of an array: in PyTorch the maximum along dimension 1, here elementwise.
+    Refused rather than guessed; both meanings stay one edit away."""
+    name, k = e.op, int(e.args[1].value)
+    return (f"{name}(a, {k}) with an array a: for the {name}imum along an axis write "
+            f"{name}(a, axis={k}); for the elementwise {name}imum with {k} write "
+            f"{name}(a, {k}.0)")
 
 
 _EXPR_HANDLERS = {

@@ -187,14 +187,20 @@ def _edges(vars_: list[Var], parents: list[tuple[int, ...]]):
 
 
 def _edge_locals(v: Var) -> tuple[Array | None, ...]:
+    """Per argument, ∂v/∂argument where it is one number per element of the argument; None
+    for an argument that needs no gradient (a constant's edge: the exponent of `x**2` at
+    x < 0 would show ln(x)·x² = NaN, a derivative nobody asked for)."""
     if not v.op.elementwise:
         xs = [p.value for p in v.parents]
         with np.errstate(all="ignore"):
-            return v.op.edge_local(*xs, v.value)
-    return tuple(
-        None if p.shape != v.shape else d if d.shape == v.shape else np.broadcast_to(d, v.shape)
-        for p, d in zip(v.parents, v.partials)
-    )
+            found = v.op.edge_local(*xs, v.value)
+    else:
+        found = tuple(
+            None if p.shape != v.shape else d if d.shape == v.shape
+            else np.broadcast_to(d, v.shape)
+            for p, d in zip(v.parents, v.partials)
+        )
+    return tuple(d if p.requires_grad else None for p, d in zip(v.parents, found))
 
 
 def _input_ancestors(graph: Graph, index: int) -> tuple[str, ...]:
@@ -209,8 +215,10 @@ def _value_problems(graph: Graph):
         if all(graph.nodes[p].value_finite for p in n.parents):
             values = {k: fmt.value(graph.nodes[p].value) for k, p in zip("ab", n.parents)}
             written = fmt.fill(OPS[n.op].expr, values)
+            args = [graph.nodes[p].value for p in n.parents]
+            reason = _value_reason(OPS[n.op].base or n.op, args, n.value, graph.dtype)
             yield Problem(n.index, "value",
-                          f"{n.label} = {written} gives {_nonfinite_word(n.value)}",
+                          f"{n.label} = {written} gives {_nonfinite_word(n.value)}{reason}",
                           _input_ancestors(graph, n.index))
 
 
@@ -224,10 +232,48 @@ def _grad_problems(graph: Graph, contributions: tuple[Contribution, ...]):
         if upstream is not None and not all_finite(upstream):
             continue  # inherited, not produced here
         reported.add(c.target)
+        reason = _grad_reason(edge.local, upstream, graph.dtype)
         yield Problem(c.target, "grad",
                       f"{c.text.splitlines()[0]}: the gradient becomes "
-                      f"{_nonfinite_word(c.amount)} here",
+                      f"{_nonfinite_word(c.amount)} here{reason}",
                       _input_ancestors(graph, c.target))
+
+
+def _largest(dtype: str) -> str:
+    return f"{float(np.finfo(dtype).max):.1e}".replace("e+", "e")
+
+
+def _value_reason(op: str, args: list[Array], value: Array, dtype: str) -> str:
+    """Why an op gave NaN or an infinity from finite arguments, in words (or nothing)."""
+    first = np.asarray(args[0])
+    if op == "log" and np.any(first == 0):
+        return ": the log of 0 is -∞"
+    if op in ("log", "sqrt") and np.any(first < 0):
+        return f": {op} of a negative number has no real value"
+    if op == "div" and np.any(np.asarray(args[1]) == 0):
+        return ": division by 0" if not np.any(np.isnan(value)) else ": 0 / 0 has no value"
+    if op == "pow" and np.any((first < 0) & (np.asarray(args[1]) % 1 != 0)):
+        return ": a negative number to a fractional power has no real value"
+    if np.any(np.isinf(value)):
+        return f": overflow, beyond the largest {dtype} number (about {_largest(dtype)})"
+    return ""
+
+
+def _grad_reason(local: Array | None, upstream: Array | None, dtype: str) -> str:
+    """Why `local derivative × upstream gradient` is NaN or infinite, in words (or nothing
+    where the local derivative is not one number per element)."""
+    if local is None or upstream is None:
+        return ""
+    local, upstream = np.broadcast_arrays(np.asarray(local), np.asarray(upstream))
+    wild = ~np.isfinite(local)
+    if np.any(wild & (upstream == 0)):
+        return (", because 0 · ∞ has no value (the gradient arriving is 0, the local "
+                "derivative is not finite)")
+    if np.any(np.isnan(local)):
+        return ", because the local derivative is NaN (outside the rule's domain)"
+    if np.any(wild):
+        return ", because the local derivative is infinite (a vertical slope)"
+    return f", because the product overflows {dtype} (largest about {_largest(dtype)})"
 
 
 def _nonfinite_word(a: Array) -> str:

@@ -18,6 +18,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import reductions as R
+from .limits import MAX_NDIM
+
 Array = np.ndarray
 
 
@@ -42,6 +45,12 @@ class Op:
     edge_local: Callable[..., tuple[Array | None, ...]] | None = None
     vjp_text: tuple[str, ...] = ()
     """Per argument, the contribution `g · local` as text (non-elementwise ops)."""
+    base: str = ""
+    """For an op along an axis, the row it was made from (`sum` for `sum(axis=1)`)."""
+    axis: int | None = None
+    """The axis a reduction or softmax works along; None: over all elements."""
+    keepdims: bool = False
+    """Whether a reduction keeps the reduced axis with size 1 (NumPy's `keepdims`)."""
 
     @property
     def elementwise(self) -> bool:
@@ -73,29 +82,10 @@ def _pow_partials(a: Array, b: Array, out: Array) -> tuple[Array, Array]:
     return da.astype(out.dtype), db.astype(out.dtype)
 
 
-def _sum_vjp(g: Array, a: Array, out: Array) -> tuple[Array]:
-    return (np.broadcast_to(g, a.shape).copy(),)
-
-
-def _mean_vjp(g: Array, a: Array, out: Array) -> tuple[Array]:
-    return (np.broadcast_to(g / max(a.size, 1), a.shape).copy(),)
-
-
-def _pick(a: Array, out: Array, first: Callable[[Array], int]) -> Array:
-    mask = np.zeros_like(a)
-    if a.size:
-        mask.flat[first(a)] = 1
-    return mask
-
-
-def _argmax(a: Array) -> int:
-    return int(np.argmax(a))
-
-
-def _argmin(a: Array) -> int:
-    return int(np.argmin(a))
-
-
+def _div_partials(a: Array, b: Array, out: Array) -> tuple[Array, Array]:
+    # -a/b² as -(a/b)/b: b² underflows to 0 (float32 at b = 1e-23, float64 at 1e-200) where
+    # the derivative is finite, and -a/0 gave ∞ or NaN for it.
+    return 1 / b, -out / b
 def _matmul_vjp(g: Array, a: Array, b: Array, out: Array) -> tuple[Array, Array]:
     # Vectors are promoted as np.matmul does, so one rule covers v·v, M·v, v·M and M·M.
     a2 = a if a.ndim == 2 else a[np.newaxis, :]
@@ -116,7 +106,7 @@ OPS: dict[str, Op] = {
         Op("mul", 2, "×", "{a} · {b}", "∂(a · b)/∂a = b,  ∂(a · b)/∂b = a", np.multiply,
            partials=lambda a, b, out: (b, a), local_text=("{b}", "{a}")),
         Op("div", 2, "÷", "{a} / {b}", "∂(a / b)/∂a = 1/b,  ∂(a / b)/∂b = -a/b²", np.divide,
-           partials=lambda a, b, out: (1 / b, -a / (b * b)),
+           partials=_div_partials,
            local_text=("1/{b}", "-{a}/{b}²")),
         Op("pow", 2, "**", "{a}**{b}", "∂(a**b)/∂a = b·a**(b-1),  ∂(a**b)/∂b = ln(a)·a**b",
            np.power, partials=_pow_partials,
@@ -158,34 +148,91 @@ OPS: dict[str, Op] = {
            jvp=lambda ts, a, b, out: ts[0] @ b + a @ ts[1],
            edge_local=lambda a, b, out: (None, None),
            vjp_text=("{g} @ {b}ᵀ", "{a}ᵀ @ {g}")),
-        Op("sum", 1, "sum", "sum({a})", "∂sum(a)/∂aᵢ = 1", np.sum,
-           vjp=_sum_vjp, jvp=lambda ts, a, out: np.sum(ts[0]),
-           edge_local=lambda a, out: (np.ones_like(a),), vjp_text=("{g}",)),
-        Op("mean", 1, "mean", "mean({a})", "∂mean(a)/∂aᵢ = 1/n", np.mean,
-           vjp=_mean_vjp, jvp=lambda ts, a, out: np.mean(ts[0]),
-           edge_local=lambda a, out: (np.full_like(a, 1 / max(a.size, 1)),),
-           vjp_text=("{g}/size({a})",)),
-        Op("amax", 1, "max", "max({a})", "∂max(a)/∂aᵢ = 1 at the arg-max, else 0", np.max,
-           vjp=lambda g, a, out: (_pick(a, out, _argmax) * g,),
-           jvp=lambda ts, a, out: ts[0].flat[_argmax(a)],
-           edge_local=lambda a, out: (_pick(a, out, _argmax),), vjp_text=("{g} at argmax",)),
-        Op("amin", 1, "min", "min({a})", "∂min(a)/∂aᵢ = 1 at the arg-min, else 0", np.min,
-           vjp=lambda g, a, out: (_pick(a, out, _argmin) * g,),
-           jvp=lambda ts, a, out: ts[0].flat[_argmin(a)],
-           edge_local=lambda a, out: (_pick(a, out, _argmin),), vjp_text=("{g} at argmin",)),
         Op("transpose", 1, "ᵀ", "{a}ᵀ", "∂(Aᵀ)/∂A moves each element back: G ↦ Gᵀ", np.transpose,
            vjp=lambda g, a, out: (np.transpose(g),), jvp=lambda ts, a, out: np.transpose(ts[0]),
            edge_local=lambda a, out: (None,), vjp_text=("{g}ᵀ",)),
     ]
 }
+
+
+@dataclass(frozen=True)
+class Along:
+    """A row of an op along an axis: the table holds it once per axis and `keepdims`."""
+
+    name: str
+    function: str
+    """How it is called in the language (`max` for the op `amax`)."""
+    symbol: str
+    formula: str
+    math: tuple[Callable, ...]
+    """forward, vjp, jvp and local derivative from `reductions`, taking axis and keepdims."""
+    vjp_text: str
+    """The contribution as text; `{along}` stands for `, axis=k` where there is an axis."""
+    each: str = " for each element"
+
+
+ALONG: tuple[Along, ...] = (
+    Along("sum", "sum", "sum", "∂sum(a)/∂aᵢ = 1",
+          (R.sum_forward, R.sum_vjp, R.sum_jvp, R.sum_local), "{g}{each}"),
+    Along("mean", "mean", "mean", "∂mean(a)/∂aᵢ = 1/n, n the number of elements averaged",
+          (R.mean_forward, R.mean_vjp, R.mean_jvp, R.mean_local),
+          "{g}/size({a}{along}){each}"),
+    Along("amax", "max", "max", "∂max(a)/∂aᵢ = 1 at the (first) largest aᵢ, else 0",
+          (R.max_forward, R.max_vjp, R.max_jvp, R.max_local), "{g} at argmax{where}"),
+    Along("amin", "min", "min", "∂min(a)/∂aᵢ = 1 at the (first) smallest aᵢ, else 0",
+          (R.min_forward, R.min_vjp, R.min_jvp, R.min_local), "{g} at argmin{where}"),
+    Along("logsumexp", "logsumexp", "lse", "∂logsumexp(a)/∂aᵢ = exp(aᵢ)/Σⱼ exp(aⱼ) = softmax(a)ᵢ",
+          (R.logsumexp_forward, R.logsumexp_vjp, R.logsumexp_jvp, R.logsumexp_local),
+          "softmax({a}{along}) · {g}"),
+    Along("softmax", "softmax", "softmax", "∂softmax(a)ᵢ/∂aⱼ = sᵢ·(δᵢⱼ - sⱼ), s = softmax(a)",
+          (R.softmax_forward, R.softmax_vjp, R.softmax_jvp, R.softmax_local),
+          "{out} · ({g} - sum({g} · {out}{along}, keepdims=True))"),
+)
+"""The reductions and softmax: over all elements, or along one axis."""
+
+AXES: tuple[int, ...] = tuple(range(-MAX_NDIM, MAX_NDIM))
+"""Every axis an array can have (matrices at most: 0, 1, and -1, -2 counted from the end)."""
+
+
+def along_name(name: str, axis: int | None, keepdims: bool) -> str:
+    """The table's name of op `name` along `axis`: `sum(axis=1)`, `amax(axis=-1, keepdims)`."""
+    params = ([] if axis is None else [f"axis={axis}"]) + (["keepdims"] if keepdims else [])
+    return f"{name}({', '.join(params)})" if params else name
+
+
+def _variant(row: Along, axis: int | None, keepdims: bool) -> Op:
+    forward, vjp, jvp, local = row.math
+    written = ("" if axis is None else f", axis={axis}") + (", keepdims=True" if keepdims else "")
+    along = "" if axis is None else f", axis={axis}"
+    where = "" if axis is None else f" along axis {axis}"
+    each = row.each + where
+    return Op(
+        along_name(row.name, axis, keepdims), 1,
+        row.symbol if axis is None else f"{row.symbol} ax{axis}",
+        f"{row.function}({{a}}{written})", row.formula,
+        lambda a: forward(a, axis, keepdims),
+        vjp=lambda g, a, out: vjp(g, a, out, axis, keepdims),
+        jvp=lambda ts, a, out: jvp(ts, a, out, axis, keepdims),
+        edge_local=lambda a, out: local(a, out, axis, keepdims),
+        vjp_text=(row.vjp_text.format(g="{g}", a="{a}", out="{out}", along=along, each=each,
+                                      where=where),),
+        base=row.name, axis=axis, keepdims=keepdims,
+    )
+
+
+OPS.update(
+    (op.name, op)
+    for row in ALONG for axis in (None, *AXES) for keepdims in (False, True)
+    for op in [_variant(row, axis, keepdims)]
+)
 """Every op, by name. Adding an op is adding a row (its tests are generated from this table)."""
 
 FUNCTIONS: dict[tuple[str, int], str] = {
     **{(name, 1): name for name in
        ("sin", "cos", "tan", "exp", "log", "sqrt", "tanh", "sigmoid", "relu", "abs",
-        "sum", "mean", "transpose")},
+        "transpose")},
+    **{(row.function, 1): row.name for row in ALONG},
     ("max", 2): "max", ("min", 2): "min", ("pow", 2): "pow",
-    ("max", 1): "amax", ("min", 1): "amin",
 }
 """What a call `name(args)` in the language means, by name and number of arguments."""
 

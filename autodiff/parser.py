@@ -17,7 +17,7 @@ import numpy as np
 from .errors import LimitError, ParseError
 from .limits import MAX_DEPTH, MAX_ELEMENTS, MAX_NDIM, MAX_NODES, MAX_SOURCE_CHARS
 from .lru import LRU
-from .ops import FUNCTIONS
+from .ops import ALONG, AXES, FUNCTIONS, along_name
 from .program import Apply, ArrayLit, Assign, Expr, Name, Num, Output, Program, Statement
 
 BINARY_OPS: dict[type, str] = {
@@ -419,7 +419,7 @@ class _Converter:
             raise self.refuse(node, REFUSED_OPERATORS.get(type(node.op), "operator not supported"))
         if isinstance(node.operand, ast.Constant):
             number = self.number(node.operand)  # -2 is the number -2, not neg(2)
-            return Num(-number.value, *self.pos(node))
+            return Num(-number.value, *self.pos(node), integer=number.integer)
         if isinstance(node.operand, ast.List):
             array = self.array(node.operand)  # so -[1, 2] is the array [-1, -2]: an input too
             return ArrayLit(-array.value, *self.pos(node))
@@ -430,13 +430,32 @@ class _Converter:
         if not isinstance(node.func, ast.Name):
             self.expr(node.func)  # refuses attributes and the like with their own message
             raise self.refuse(node.func, "only functions called by name are supported, e.g. sin(x)")
-        if node.keywords:
-            raise self.refuse(node.keywords[0], "keyword arguments are not supported")
         name = self.as_typed(node.func)
+        if node.keywords and not any(row.function == name for row in ALONG):
+            raise self.refuse(node.keywords[0], _keyword_refusal(name, len(node.args)))
         op = FUNCTIONS.get((name, len(node.args)))
         if op is None:
             raise self.refuse(node, _call_message(name, len(node.args)))
+        if node.keywords:
+            op = self.along(node, name, op)
         return Apply(op, tuple(self.expr(a) for a in node.args), *self.pos(node))
+
+    def along(self, node: ast.Call, name: str, op: str) -> str:
+        """The op of a reduction called with `axis=` and/or `keepdims=`: `sum(axis=1)`."""
+        if op not in ALONG_NAMES:
+            raise self.refuse(node.keywords[0], _keyword_refusal(name, len(node.args)))
+        given = {"axis": None, "keepdims": False}
+        for keyword in node.keywords:
+            if keyword.arg not in given:
+                word = "** unpacking" if keyword.arg is None else f"keyword '{keyword.arg}'"
+                raise self.refuse(keyword, f"{word} is not supported: {name}() takes axis= "
+                                           "and keepdims=")
+            reader = _axis_value if keyword.arg == "axis" else _keepdims_value
+            value = reader(keyword.value)
+            if isinstance(value, str):
+                raise self.refuse(keyword.value, value)
+            given[keyword.arg] = value
+        return along_name(op, given["axis"], given["keepdims"])
 
     def name(self, node: ast.Name) -> Name:
         return Name(self.as_typed(node), *self.pos(node))
@@ -468,7 +487,7 @@ class _Converter:
             number = math.inf
         if not math.isfinite(number):
             raise self.refuse(node, "this number is too large for float64 (about 1.8e308 at most)")
-        return Num(number, *self.pos(node))
+        return Num(number, *self.pos(node), integer=isinstance(value, int))
 
     def array(self, node: ast.List) -> ArrayLit:
         self.counted(node)
@@ -512,7 +531,44 @@ def _call_message(name: str, nargs: int) -> str:
         return f"unknown function '{name}'; the functions are: {known}"
     takes = " or ".join(str(a) for a in arities)
     plural = "" if arities == [1] else "s"
-    return f"{name}() takes {takes} argument{plural}, got {nargs}"
+    message = f"{name}() takes {takes} argument{plural}, got {nargs}"
+    if nargs == 2 and FUNCTIONS.get((name, 1)) in ALONG_NAMES:
+        message += f"; along an axis write {name}(a, axis=1)"
+    return message
+
+
+ALONG_NAMES = frozenset(row.name for row in ALONG)
+"""Ops that take `axis=` and `keepdims=`."""
+_AXES_TEXT = ", ".join(map(str, AXES))
+
+
+def _keyword_refusal(name: str, nargs: int) -> str:
+    takers = ", ".join(f"{f}(a, axis=...)" for f in sorted({row.function for row in ALONG}))
+    if nargs != 1 and any(row.function == name for row in ALONG):
+        return f"{name}() with axis= takes one array: {name}(a, axis=1)"
+    return f"{name}() takes no keyword arguments; only the reductions do: {takers}"
+
+
+def _axis_value(node: ast.expr) -> int | None | str:
+    """The axis written in `axis=...` (a whole number in AXES, or None), or why not (text)."""
+    sign = 1
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+        sign, node = -1, node.operand
+    if isinstance(node, ast.Constant) and node.value is None and sign == 1:
+        return None
+    if not isinstance(node, ast.Constant) or type(node.value) is not int:
+        return f"axis= takes a whole number written out: {_AXES_TEXT}"
+    if sign * node.value not in AXES:
+        return (f"axis={sign * node.value} is not an axis: arrays have at most {MAX_NDIM} "
+                f"dimensions, so axis is one of {_AXES_TEXT}")
+    return sign * node.value
+
+
+def _keepdims_value(node: ast.expr) -> bool | str:
+    """True or False written in `keepdims=...`, or why not (text)."""
+    if isinstance(node, ast.Constant) and type(node.value) is bool:
+        return node.value
+    return "keepdims= takes True or False"
 
 
 def _constant_message(value: object) -> str:

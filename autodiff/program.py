@@ -8,7 +8,7 @@ one 0.3 µs (a seventh of the instructions parsing a 1,000-node program takes).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -20,6 +20,8 @@ class Num:
     value: float
     line: int
     col: int
+    integer: bool = field(default=False, compare=False)
+    """Written without a point (`1`, not `1.0`): `max(v, 1)` may mean an axis."""
 
 
 @dataclass(eq=False, slots=True)

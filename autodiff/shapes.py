@@ -8,6 +8,7 @@ import numpy as np
 
 from .errors import LimitError, ShapeError
 from .limits import MAX_ELEMENTS
+from .ops import Op
 
 _VERBS = {
     "add": "add", "sub": "subtract", "mul": "multiply", "div": "divide", "pow": "raise",
@@ -20,18 +21,16 @@ def fmt_shape(shape: tuple[int, ...]) -> str:
     return "scalar ()" if shape == () else str(tuple(shape))
 
 
-def result_shape(op_name: str, elementwise: bool, shapes: list[tuple[int, ...]]) -> tuple:
-    """The shape `op_name` gives for arguments of these shapes, or a ShapeError."""
-    if elementwise:
-        shape = _broadcast(op_name, shapes)
-    elif op_name == "matmul":
+def result_shape(op: Op, shapes: list[tuple[int, ...]]) -> tuple:
+    """The shape `op` gives for arguments of these shapes, or a ShapeError."""
+    if op.elementwise:
+        shape = _broadcast(op.name, shapes)
+    elif op.name == "matmul":
         shape = _matmul(*shapes)
-    elif op_name == "transpose":
+    elif op.name == "transpose":
         shape = tuple(reversed(shapes[0]))
-    else:  # reductions over all elements
-        if math.prod(shapes[0]) == 0:
-            raise ShapeError(f"{op_name.removeprefix('a')}() of an empty array has no value")
-        shape = ()
+    else:
+        shape = _along(op, shapes[0])
     size = math.prod(shape)
     if size > MAX_ELEMENTS:
         raise LimitError(
@@ -39,6 +38,29 @@ def result_shape(op_name: str, elementwise: bool, shapes: list[tuple[int, ...]])
             f"the limit is {MAX_ELEMENTS} per array"
         )
     return shape
+
+
+def _along(op: Op, shape: tuple[int, ...]) -> tuple[int, ...]:
+    """The shape of a reduction (or softmax) of an array of `shape` along `op.axis`."""
+    written = op.expr.format(a="a")
+    if math.prod(shape) == 0:
+        raise ShapeError(f"{written} of an empty array has no value")
+    if op.axis is not None and not -len(shape) <= op.axis < len(shape):
+        if shape == ():
+            raise ShapeError(f"{written}: a is a scalar (), it has no axis {op.axis}; "
+                             "leave out axis=")
+        axes = ", ".join(map(str, range(len(shape))))
+        raise ShapeError(f"{written}: a has shape {fmt_shape(shape)}, which has no axis "
+                         f"{op.axis} (its axes are {axes}, or counted from the end "
+                         f"{', '.join(str(k - len(shape)) for k in range(len(shape)))})")
+    if op.base == "softmax":
+        return shape
+    if op.axis is None:
+        return (1,) * len(shape) if op.keepdims else ()
+    axis = op.axis % len(shape)
+    if op.keepdims:
+        return shape[:axis] + (1,) + shape[axis + 1:]
+    return shape[:axis] + shape[axis + 1:]
 
 
 def _broadcast(op_name: str, shapes: list[tuple[int, ...]]) -> tuple[int, ...]:

@@ -16,7 +16,7 @@ import numpy as np
 
 from .errors import EvaluationError, ShapeError
 from .limits import MAX_NDIM
-from .ops import FUNCTIONS, OPS, Op
+from .ops import ALONG, AXES, FUNCTIONS, OPS, Op, along_name
 from .shapes import fmt_shape, result_shape
 
 Array = np.ndarray
@@ -118,8 +118,8 @@ class Var:
 
 
 def _method(fname: str, op_name: str) -> Callable[..., Var]:
-    def method(self: Var, *args) -> Var:
-        return apply(op_name, self, *args)
+    def method(self: Var, **along) -> Var:
+        return call(fname, self, **along)
 
     method.__name__ = fname
     method.__doc__ = f"{fname}(self) as in the language: the `{op_name}` op."
@@ -131,12 +131,28 @@ for (_fname, _arity), _op_name in FUNCTIONS.items():
         setattr(Var, _fname, _method(_fname, _op_name))
 
 
-def call(fname: str, *args) -> Var:
-    """Call a function of the language by name, e.g. `call("max", a, b)`."""
+def call(fname: str, *args, axis: int | None = None, keepdims: bool = False) -> Var:
+    """Call a function of the language by name, e.g. `call("max", a, b)`,
+    `call("sum", A, axis=1)`."""
     op_name = FUNCTIONS.get((fname, len(args)))
     if op_name is None:
         raise EvaluationError(f"{fname}() does not take {len(args)} argument(s)")
+    if axis is not None or keepdims:
+        along = along_name(op_name, axis, keepdims)
+        if along not in OPS:
+            raise EvaluationError(_along_message(fname, axis))
+        op_name = along
     return apply(op_name, *args)
+
+
+def _along_message(fname: str, axis) -> str:
+    """Why `fname(..., axis=axis)` has no op: a function that works elementwise, or an axis
+    no array here has."""
+    if not any(row.function == fname for row in ALONG):
+        takers = ", ".join(row.function for row in ALONG)
+        return f"{fname}() has no axis: axis= and keepdims= go with {takers}"
+    return (f"axis={axis} is not an axis: arrays have at most {MAX_NDIM} dimensions "
+            f"(axis {', '.join(map(str, AXES))})")
 
 
 def apply(op_name: str, *args) -> Var:
@@ -155,7 +171,7 @@ def apply_quietly(op_name: str, *args) -> Var:
     else:
         dtype = next((a.dtype for a in args if isinstance(a, Var)), _FLOAT64)
         parents = tuple(a if isinstance(a, Var) else Var(a, dtype=dtype) for a in args)
-    shape = result_shape(op.name, op.elementwise, [p.value.shape for p in parents])
+    shape = result_shape(op, [p.value.shape for p in parents])
     var = run_op(op, parents, dtype, shape)
     var.requires_grad = any(p.requires_grad for p in parents)
     return var
@@ -209,7 +225,7 @@ def contributions(v: Var, g: Array) -> tuple[Array | None, ...]:
     """
     if v.op.elementwise:
         return tuple(
-            unbroadcast(g * d, p.shape) if p.requires_grad else None
+            unbroadcast(zero_wins(d, g, d), p.shape) if p.requires_grad else None
             for p, d in zip(v.parents, v.partials)
         )
     xs = [p.value for p in v.parents]
@@ -218,6 +234,23 @@ def contributions(v: Var, g: Array) -> tuple[Array | None, ...]:
         np.asarray(c, dtype=v.dtype) if p.requires_grad else None
         for p, c in zip(v.parents, out)
     )
+
+
+def zero_wins(a: Array, b: Array, zero: Array) -> Array:
+    """`a · b`, but exactly 0 wherever `zero` (one of the two) is 0, even against ∞ or NaN.
+
+    Reverse mode passes `zero` = the local derivative, forward mode the tangent. Along a
+    route the product of local derivatives is then 0 whenever a zero factor stands nearer
+    the output than the non-finite one, in both modes, so they agree: a value that does not
+    move passes nothing on (`sum(sqrt(v))` at v = [0, 4] has gradient [∞, 0.25] either way),
+    while a zero after a non-finite factor is NaN (1 / exp(x) at an overflowed exp(x)).
+    """
+    product = a * b
+    if product.ndim == 0:
+        return product if math.isfinite(product) or zero != 0 else np.zeros((), product.dtype)
+    if np.isfinite(product).all():
+        return product
+    return np.where(zero == 0, np.zeros((), product.dtype), product)
 
 
 Recorder = Callable[[Var, int, Array, Array], None]
@@ -256,7 +289,7 @@ def tangent(v: Var, parent_tangents: Sequence[Array | None]) -> Array | None:
             total = np.zeros(v.shape, dtype=v.dtype)
             for d, t in zip(v.partials, parent_tangents):
                 if t is not None:
-                    total = total + d * t
+                    total = total + zero_wins(d, t, t)
             return total
         ts = [np.zeros_like(p.value) if t is None else t for p, t in zip(v.parents, parent_tangents)]
         xs = [p.value for p in v.parents]

@@ -126,3 +126,65 @@ def test_forward_mode_agrees_with_reverse_mode_and_with_differences():
 def test_forward_mode_needs_an_input_name():
     with pytest.raises(EvaluationError, match=r"'q' is not one \(inputs: w1, w2\)"):
         autodiff.build("w1 = 2.0\nw2 = 1.5\ny = w1 * w2", forward="q")
+
+
+# --- no NaN where nobody asked, finite rules where the derivative is finite ---------------
+
+FINITE_EVERYWHERE = [
+    "x = 2\ny = -4\nf = (x + y)**2 + 2*x*y",  # the seed tutorial: the exponent 2 at a base -2
+    "x = -3\nf = x**3",
+    "x = -3\nf = pow(x, 2)",
+    "p = 1.5\nt = 4\nf = (p - t)**2",  # a squared error at a negative residual
+    "x = 2\ny = -4\na = (x + y)**2\nb = 2*x*y\nf = a + b",
+    "x = -2\nf = x**(1 + 1)",  # an exponent computed from numbers alone
+    "x = 3\nf = x * sqrt(0)",
+    "x = -2\nf = x * log(0 + 1) + x**2",
+]
+
+
+@pytest.mark.parametrize("source", FINITE_EVERYWHERE)
+def test_no_nan_where_every_value_and_gradient_is_finite(source):
+    """A constant's edge has no local derivative to show (None), so ln(-2)·(-2)² = NaN on
+    the edge into the exponent, or 1/(2·sqrt(0)) = ∞ into sqrt(0), never appears."""
+    graph = autodiff.build(source)
+    assert all(n.value_finite for n in graph.nodes)
+    assert all(np.all(np.isfinite(g)) for g in graph.gradients.values())
+    for edge in graph.edges:
+        if edge.local is not None:
+            assert np.all(np.isfinite(edge.local)), (edge, source)
+        if graph.nodes[edge.src].kind == "const":
+            assert edge.local is None
+    assert graph.problems == ()
+    for step in graph.steps:
+        assert "NaN" not in step.text and "∞" not in step.text, step.text
+
+
+def test_division_by_a_tiny_number_keeps_its_finite_gradient_in_float32():
+    """-x/y² underflows (y² = 1e-46 is 0 in float32); -(x/y)/y does not: gy ≈ -1e16."""
+    graph = autodiff.build("x = 1e-30\ny = 1e-23\nf = x/y", dtype="float32")
+    assert float(graph.gradients["y"]) == pytest.approx(-1e-30 / 1e-46, rel=1e-5)
+    assert float(graph.gradients["x"]) == pytest.approx(1e23, rel=1e-5)
+    assert graph.problems == ()
+
+
+def test_zero_over_a_tiny_number_has_gradient_zero():
+    graph = autodiff.build("x = 0\ny = 1e-200\nf = x/y")
+    assert graph.gradients["y"] == 0 and graph.gradients["x"] == pytest.approx(1e200)
+    assert graph.problems == ()
+
+
+def test_zero_times_sqrt_at_zero_is_nan_and_says_why():
+    """0 · sqrt(x) is 0 everywhere, but its rule meets sqrt'(0) = ∞ behind a zero upstream:
+    0 · ∞ has no value. The tool shows that NaN (as PyTorch and JAX do) and names it, rather
+    than guessing 0 in a rule that is wrong at that point."""
+    graph = autodiff.build("x = 0\nf = 0 * sqrt(x)")
+    assert math.isnan(graph.gradients["x"])
+    (problem,) = graph.problems
+    assert problem.slot == "grad" and "0 · ∞" in problem.message, problem.message
+
+
+def test_a_route_through_a_zero_local_derivative_carries_nothing():
+    """relu is flat at -1, so sqrt's infinite slope at relu(-1) = 0 never reaches x."""
+    graph = autodiff.build("x = -1\nf = sqrt(relu(x))")
+    assert graph.gradients["x"] == 0
+    assert autodiff.build("x = -1\nf = sqrt(relu(x))", forward="x").forward.derivative == 0

@@ -16,8 +16,8 @@ import numpy as np
 import pytest
 
 from autodiff import Var, apply
-from autodiff.ops import CONSTANTS, FUNCTIONS, OPS, get
-from autodiff.parser import BINARY_OPS
+from autodiff.ops import AXES, CONSTANTS, FUNCTIONS, OPS, along_name, get
+from autodiff.parser import ALONG_NAMES, BINARY_OPS
 from autodiff.var import tangent
 
 OP_NAMES = sorted(OPS)
@@ -39,9 +39,12 @@ DOMAINS: dict[str, tuple] = {
 """Per argument, where the op is smooth; ops not listed take DEFAULT_RANGE everywhere."""
 
 
-def _gap(a: np.ndarray) -> float:
-    top = np.sort(a.ravel())[::-1]
-    return math.inf if top.size < 2 else float(top[0] - top[1])
+def _gap(a: np.ndarray, axis: int | None = None) -> float:
+    """The smallest distance between the largest and the second largest, slice by slice."""
+    slices = [a.ravel()] if axis is None else list(np.moveaxis(a, axis, -1).reshape(
+        -1, a.shape[axis]))
+    gaps = [math.inf if s.size < 2 else float(np.sort(s)[-1] - np.sort(s)[-2]) for s in slices]
+    return min(gaps)
 
 
 KINK_MARGIN = 0.2
@@ -50,8 +53,10 @@ SMOOTH = {
     "abs": lambda a: np.all(np.abs(a) > KINK_MARGIN),
     "max": lambda a, b: np.all(np.abs(a - b) > KINK_MARGIN),
     "min": lambda a, b: np.all(np.abs(a - b) > KINK_MARGIN),
-    "amax": lambda a: _gap(a) > KINK_MARGIN,
-    "amin": lambda a: _gap(-a) > KINK_MARGIN,
+    **{op.name: (lambda axis: lambda a: _gap(a, axis) > KINK_MARGIN)(op.axis)
+       for op in OPS.values() if op.base == "amax"},
+    **{op.name: (lambda axis: lambda a: _gap(-a, axis) > KINK_MARGIN)(op.axis)
+       for op in OPS.values() if op.base == "amin"},
 }
 """Where an op has a kink, samples stay a margin away (finite differences straddle no kink)."""
 
@@ -74,6 +79,9 @@ SHAPES: dict[str, list] = {
 def shapes_for(name: str) -> list[tuple[tuple[int, ...], ...]]:
     if name in SHAPES:
         return SHAPES[name]
+    axis = OPS[name].axis
+    if axis is not None:  # the shapes that have that axis
+        return [(s,) for s in UNARY_SHAPES if -len(s) <= axis < len(s)]
     return [(s,) for s in UNARY_SHAPES] if OPS[name].arity == 1 else BINARY_SHAPES
 
 
@@ -136,6 +144,60 @@ def _matmul(a, b):
     return np.array(out).reshape(shape)
 
 
+def _slices(a: np.ndarray, axis: int | None) -> list[list[float]]:
+    """The numbers each result of a reduction along `axis` comes from, in result order."""
+    if axis is None:
+        return [[float(x) for x in a.ravel()]]
+    moved = np.moveaxis(a, axis, -1)
+    return [[float(x) for x in row] for row in moved.reshape(-1, a.shape[axis])]
+
+
+def _logsumexp(xs: list[float]) -> float:
+    return math.log(math.fsum(math.exp(x) for x in xs))
+
+
+def _reduction(fn):
+    """A reduction along an op's axis, one slice at a time with `fn` (a list to a float)."""
+
+    def reference(op):
+        def run(a):
+            out = np.array([fn(xs) for xs in _slices(a, op.axis)])
+            if op.axis is None:
+                shape = (1,) * a.ndim if op.keepdims else ()
+            else:
+                axis = op.axis % a.ndim
+                kept = a.shape[:axis] + (1,) + a.shape[axis + 1:]
+                shape = kept if op.keepdims else a.shape[:axis] + a.shape[axis + 1:]
+            return out.reshape(shape)
+
+        return run
+
+    return reference
+
+
+def _softmax(op):
+    def run(a):
+        rows = [[math.exp(x) / math.fsum(math.exp(y) for y in xs) for x in xs]
+                for xs in _slices(a, op.axis)]
+        if op.axis is None:
+            return np.array(rows[0]).reshape(a.shape)
+        axis = op.axis % a.ndim
+        moved = np.moveaxis(a, axis, -1).shape
+        return np.moveaxis(np.array(rows).reshape(moved), -1, axis)
+
+    return run
+
+
+ALONG_REFERENCE = {
+    "sum": _reduction(math.fsum),
+    "mean": _reduction(lambda xs: math.fsum(xs) / len(xs)),
+    "amax": _reduction(max),
+    "amin": _reduction(min),
+    "logsumexp": _reduction(_logsumexp),
+    "softmax": _softmax,
+}
+"""Per row of ops along an axis, the reference of one variant (axis, keepdims)."""
+
 REFERENCE = {
     "add": _elementwise(lambda a, b: a + b),
     "sub": _elementwise(lambda a, b: a - b),
@@ -156,10 +218,7 @@ REFERENCE = {
     "max": _elementwise(max),
     "min": _elementwise(min),
     "matmul": _matmul,
-    "sum": lambda a: np.array(math.fsum(a.ravel())),
-    "mean": lambda a: np.array(math.fsum(a.ravel()) / a.size),
-    "amax": lambda a: np.array(max(a.ravel())),
-    "amin": lambda a: np.array(min(a.ravel())),
+    **{op.name: ALONG_REFERENCE[op.base](op) for op in OPS.values() if op.base},
     "transpose": lambda a: np.array([list(col) for col in zip(*a)]) if a.ndim == 2 else a.copy(),
 }
 """Each op's value computed without NumPy's version of it."""
@@ -197,7 +256,9 @@ def test_reference_covers_every_op():
 
 def test_every_op_is_reachable_from_the_language():
     spelled = set(FUNCTIONS.values()) | set(BINARY_OPS.values()) | {"neg"}
-    assert spelled == set(OPS)
+    along = {along_name(op, axis, keepdims) for op in spelled if op in ALONG_NAMES
+             for axis in (None, *AXES) for keepdims in (False, True)}
+    assert spelled | along == set(OPS)
     for (fname, arity), op_name in FUNCTIONS.items():
         assert OPS[op_name].arity == arity, fname
 
@@ -232,7 +293,7 @@ def test_op_row_is_complete(name):
         assert len(op.vjp_text) == op.arity
         for text in op.vjp_text:
             assert "{g}" in text, text
-            assert set(re.findall(r"\{(\w+)\}", text)) <= args | {"g"}, text
+            assert set(re.findall(r"\{(\w+)\}", text)) <= args | {"g", "out"}, text
 
 
 # --- values --------------------------------------------------------------------------------
@@ -316,9 +377,10 @@ def test_op_vjp_and_edge_local(name, shapes, rng):
     for i in range(op.arity):
         expected = numeric_gradient(lambda *a: float(np.sum(g * forward(name, *a))), args, i)
         close(vjps[i], expected)
-        if locals_[i] is not None:  # a local derivative of args[i]'s shape: d out / d args[i]
-            assert out.shape == () and locals_[i].shape == args[i].shape
-            close(locals_[i], numeric_gradient(lambda *a: float(forward(name, *a)), args, i))
+        if locals_[i] is not None:  # of args[i]'s shape: d out / d args[i] for the one out
+            assert locals_[i].shape == args[i].shape  # element each args[i] element reaches
+            close(locals_[i],
+                  numeric_gradient(lambda *a: float(np.sum(forward(name, *a))), args, i))
 
 
 @pytest.mark.parametrize("name, shapes", CASES)
@@ -431,3 +493,47 @@ def test_matmul_vjp_by_hand(a_shape, b_shape):
     got_a, got_b = OPS["matmul"].vjp(g2.reshape(out_shape), a, b, None)
     np.testing.assert_array_equal(got_a, da.reshape(a_shape))
     np.testing.assert_array_equal(got_b, db.reshape(b_shape))
+
+
+def test_reductions_along_an_axis_by_hand():
+    a = np.array([[1.0, 5.0, 2.0], [4.0, -3.0, 0.0]])
+    np.testing.assert_array_equal(OPS["sum(axis=0)"].forward(a), [5, 2, 2])
+    np.testing.assert_array_equal(OPS["sum(axis=1, keepdims)"].forward(a), [[8], [1]])
+    np.testing.assert_array_equal(OPS["mean(axis=-1)"].forward(a), [8 / 3, 1 / 3])
+    np.testing.assert_array_equal(OPS["mean(axis=-1)"].vjp(np.array([3.0, 6.0]), a, None)[0],
+                                  [[1, 1, 1], [2, 2, 2]])
+    np.testing.assert_array_equal(OPS["amax(axis=0)"].forward(a), [4, 5, 2])
+    np.testing.assert_array_equal(OPS["amax(axis=0)"].vjp(np.array([1.0, 2.0, 3.0]), a, None)[0],
+                                  [[0, 2, 3], [1, 0, 0]])
+    np.testing.assert_array_equal(
+        OPS["amin(axis=1, keepdims)"].vjp(np.array([[1.0], [2.0]]), a, None)[0],
+        [[1, 0, 0], [0, 2, 0]])
+    tie = np.array([[2.0, 2.0]])  # a tie goes to the first, as max(a) over all elements does
+    np.testing.assert_array_equal(OPS["amax(axis=1)"].vjp(np.array([1.0]), tie, None)[0],
+                                  [[1, 0]])
+
+
+def test_logsumexp_and_softmax_by_hand():
+    a = np.array([0.0, math.log(3.0)])
+    assert OPS["logsumexp"].forward(a) == pytest.approx(math.log(4.0), rel=1e-15)
+    np.testing.assert_allclose(OPS["softmax(axis=0)"].forward(a), [0.25, 0.75], rtol=1e-15)
+    out = OPS["logsumexp"].forward(a)
+    np.testing.assert_allclose(OPS["logsumexp"].edge_local(a, out)[0], [0.25, 0.75], rtol=1e-15)
+    # Large numbers do not overflow: exp(1000) is never formed.
+    big = np.array([[1000.0, 1000.0], [-1000.0, 0.0]])
+    np.testing.assert_allclose(OPS["logsumexp(axis=1)"].forward(big),
+                               [1000 + math.log(2), 0.0], rtol=1e-15)
+    np.testing.assert_allclose(OPS["softmax(axis=-1)"].forward(big), [[0.5, 0.5], [0.0, 1.0]])
+    with np.errstate(all="ignore"):  # every element -∞: log(0) = -∞, not NaN
+        assert OPS["logsumexp"].forward(np.array([-np.inf, -np.inf])) == -np.inf
+
+
+def test_softmax_keeps_its_shape_and_rows_sum_to_one():
+    a = np.array([[1.0, 2.0, 3.0], [0.5, -1.0, 4.0]])
+    for name in ("softmax", "softmax(axis=1)", "softmax(axis=0, keepdims)"):
+        s = OPS[name].forward(a)
+        assert s.shape == a.shape
+    np.testing.assert_allclose(OPS["softmax(axis=1)"].forward(a).sum(axis=1), [1, 1], rtol=1e-15)
+    np.testing.assert_allclose(OPS["softmax(axis=0)"].forward(a).sum(axis=0), [1, 1, 1],
+                               rtol=1e-15)
+    assert OPS["softmax"].forward(a).sum() == pytest.approx(1.0, rel=1e-15)

@@ -97,6 +97,20 @@ OTHER_REFUSALS = [
     ("x = 2\nx ^= 2", ParseError, "**", 2, 1),
     ("x = 2; x //= 2", ParseError, "//", 1, 8),
     ("f = sin(x=1)", ParseError, "keyword arguments", 1, 9),
+    ("v = [1, 2]\nf = sin(v, axis=0)", ParseError, "only the reductions do", 2, 12),
+    ("v = [1, 2]\nf = sum(v, axes=0)", ParseError, "keyword 'axes' is not supported", 2, 12),
+    ("v = [1, 2]\nf = sum(v, axis=2)", ParseError, "axis=2 is not an axis", 2, 17),
+    ("v = [1, 2]\nf = sum(v, axis=v)", ParseError, "a whole number written out", 2, 17),
+    ("v = [1, 2]\nf = sum(v, axis=0.0)", ParseError, "a whole number written out", 2, 17),
+    ("v = [1, 2]\nf = sum(v, keepdims=1)", ParseError, "True or False", 2, 21),
+    ("v = [1, 2]\nf = max(v, v, axis=0)", ParseError, "max() with axis= takes one array", 2, 15),
+    ("v = [1, 2]\nf = sum(v, 1)", ParseError, "along an axis write sum(a, axis=1)", 2, 5),
+    ("v = [1, 2]\nf = sum(max(v, 1))", EvaluationError, "write max(a, axis=1)", 2, 9),
+    ("v = [1, 2]\nf = sum(min(v, -1))", EvaluationError, "min(a, -1.0)", 2, 9),
+    ("A = [[1, 2]]\nf = sum(sum(A, axis=-3))", ParseError, "axis=-3 is not an axis", 2, 21),
+    ("v = [1, 2]\nf = sum(sum(v, axis=1))", ShapeError,
+     "a has shape (2,), which has no axis 1 (its axes are 0, or counted from the end -1)", 2, 9),
+    ("x = 1\nf = sum(x, axis=0)", ShapeError, "a is a scalar (), it has no axis 0", 2, 5),
     ("f = sin(**{'x': 1})", ParseError, "keyword arguments", 1, 9),
     ("f = foo(1)", ParseError, "unknown function 'foo'", 1, 5),
     ("f = __import__('os')", ParseError, "unknown function '__import__'", 1, 5),
@@ -226,6 +240,19 @@ def test_comments_and_blank_lines_are_ignored():
 def test_every_newline_convention_counts_lines(newline):
     error = error_of(newline.join(["x = 2", "y = 3", "f = x * q"]))
     assert (error.line, error.col) == (3, 9)
+
+
+@pytest.mark.parametrize("source, value, grad", [
+    ("v = [1, 3]\nf = sum(max(v, 2.0))", 5.0, [0, 1]),  # elementwise, with a point
+    ("x = 1\nf = max(x, 2)", 2.0, 0),  # a scalar's max(x, 2) is never an axis
+    ("A = [[1, 5], [4, 2]]\nf = sum(max(A, axis=1))", 9.0, [[0, 1], [1, 0]]),
+    ("A = [[1, 5], [4, 2]]\nf = sum(mean(A, axis=0, keepdims=True))", 6.0, [[0.5, 0.5]] * 2),
+    ("A = [[1, 5], [4, 2]]\nf = sum(sum(A, axis=-1) * [1, 2])", 18.0, [[1, 1], [2, 2]]),
+])
+def test_reductions_along_an_axis_in_the_language(source, value, grad):
+    graph = autodiff.build(source)
+    assert graph.value == value
+    np.testing.assert_array_equal(graph.gradients[graph.inputs[0]], grad)
 
 
 def test_negative_numbers_are_numbers():

@@ -27,7 +27,10 @@ from autodiff.parser import BINARY_OPS, KNOWN_LINE_CHARS
 from autodiff.shapes import result_shape
 from web import encode
 
-OP_NAMES = sorted(OPS)
+ROWS = sorted({op.base or op.name for op in OPS.values()})
+VARIANTS = {row: sorted(name for name, op in OPS.items() if (op.base or name) == row)
+            for row in ROWS}
+"""Each row of the op table with its variants along an axis (one for the others)."""
 SYMBOLS = {
     op: symbol
     for symbol, op in {
@@ -54,6 +57,8 @@ def spell(op: str, args: list[str]) -> str:
         return f"({args[0]} {SYMBOLS[op]} {args[1]})"
     if op == "neg":
         return f"(-{args[0]})"
+    if OPS[op].base:  # along an axis: `max({a}, axis=1)` is also how it is written
+        return OPS[op].expr.format(a=args[0])
     return f"{NAMES[op]}({', '.join(args)})"
 
 
@@ -80,9 +85,11 @@ def squashed(arg: Arg) -> Arg:
     return f"tanh({text})", np.tanh(v)
 
 
-def _gap(v: np.ndarray) -> float:
-    top = np.sort(v.ravel())[::-1]
-    return np.inf if top.size < 2 else float(top[0] - top[1])
+def _gap(v: np.ndarray, axis: int | None) -> float:
+    """The smallest distance from the largest to the second largest, slice by slice."""
+    rows = [v.ravel()] if axis is None else np.moveaxis(v, axis, -1).reshape(-1, v.shape[axis])
+    return min((np.inf if r.size < 2 else float(np.sort(r)[-1] - np.sort(r)[-2]) for r in rows),
+               default=np.inf)
 
 
 def make_safe(op: str, args: list[Arg]) -> list[Arg] | None:
@@ -109,7 +116,10 @@ def make_safe(op: str, args: list[Arg]) -> list[Arg] | None:
                 break
         else:
             return None
-    if op == "amax" and _gap(values[0]) < MARGIN or op == "amin" and _gap(-values[0]) < MARGIN:
+    base, axis = OPS[op].base, OPS[op].axis
+    if base == "amax" and _gap(values[0], axis) < MARGIN:
+        return None
+    if base == "amin" and _gap(-values[0], axis) < MARGIN:
         return None
     return args
 
@@ -117,7 +127,7 @@ def make_safe(op: str, args: list[Arg]) -> list[Arg] | None:
 def fits(op: str, args) -> bool:
     """Whether the op takes arguments of these shapes."""
     try:
-        result_shape(op, OPS[op].elementwise, [v.shape for _, v in args])
+        result_shape(OPS[op], [v.shape for _, v in args])
     except AutodiffError:
         return False
     return True
@@ -154,7 +164,7 @@ def programs(draw, shapes=((),), max_lines=6) -> Generated:
         env.append((name, value))
     for k in range(draw(st.integers(1, max_lines))):
         for _ in range(30):
-            op = draw(st.sampled_from(OP_NAMES))
+            op = draw(st.sampled_from(VARIANTS[draw(st.sampled_from(ROWS))]))
             choices = [
                 list(args)
                 for args in itertools.product(env, repeat=OPS[op].arity)
@@ -373,7 +383,7 @@ def test_the_generator_reaches_every_op():
     seen: set[str] = set()
 
     @settings(
-        max_examples=300,
+        max_examples=400,
         deadline=None,
         database=None,
         derandomize=True,
@@ -385,7 +395,10 @@ def test_the_generator_reaches_every_op():
         seen.update(n.op for n in graph.nodes if n.kind == "op")
 
     collect()
-    assert set(OPS) <= seen
+    rows = {op.base or op.name for op in OPS.values()}
+    assert rows <= {OPS[name].base or name for name in seen}
+    assert {op.axis for op in OPS.values()} <= {OPS[name].axis for name in seen}
+    assert {True, False} <= {OPS[name].keepdims for name in seen}
 
 
 # --- only the package's errors, whatever the text -----------------------------------------------
@@ -455,6 +468,11 @@ TOKENS = [
     "min",
     "pow",
     "transpose",
+    "logsumexp",
+    "softmax",
+    "axis=",
+    "axis=-1",
+    "keepdims=True",
     "pi",
     "e",
     "lambda",
