@@ -13,6 +13,8 @@ class Example:
     title: str
     teaches: str
     source: str
+    dtype: str = "float64"
+    """The precision the example is meant for (`float32` to watch overflow happen)."""
 
 
 GALLERY: tuple[Example, ...] = (
@@ -33,13 +35,33 @@ GALLERY: tuple[Example, ...] = (
     Example("gates", "The three gate patterns together", "add, mul and max in one circuit",
             "x = 3\ny = -4\nz = 2\nw = -1\nf = 2 * (x*y + max(z, w))"),
     Example("instability", "Numerical instability", "in float32 exp(100) overflows: NaN",
-            "x = 100\nf = 1 / exp(x)"),
+            "x = 100\nf = 1 / exp(x)", dtype="float32"),
+    Example("stable", "The same function, written stably",
+            "exp(-x) never forms exp(100): in float32 the value and gradient stay finite",
+            "x = 100\nf = exp(-x)", dtype="float32"),
     Example("matvec", "A matrix-vector product", "gradients of A @ b have A's and b's shapes",
             "A = [[1, 2], [3, 4]]\nb = [1, -1]\nf = sum(A @ b)"),
     Example("dense", "A dense layer with a sin activation", "a small layer, checked numerically",
             "X = [[-1, 0, 1], [2, 3, 4], [-1, -5, 2]]\n"
             "W = [[0.1, -0.2], [0.3, 0.4], [-0.5, 0.6]]\n"
             "loss = sum(sin(X @ W)**2)"),
+    Example("softmax", "Softmax and cross-entropy on a batch",
+            "the loss's gradient in the scores is (softmax − labels) / batch size",
+            "X = [[2.0, 1.0, 0.1], [0.5, 2.5, -1.0]]\n"
+            "Y = [[1, 0, 0], [0, 0, 1]]\n"
+            "P = softmax(X, axis=1)\n"
+            "loss = -mean(sum(Y * log(P), axis=1))"),
+    Example("mlp", "A two-layer network with a ReLU",
+            "relu passes gradient where it was positive, and stops it elsewhere",
+            "X = [[1.0, 2.0, 0.5], [0.3, 0.8, 1.0]]\n"
+            "Y = [[1, 0], [0, 1]]\n"
+            "W1 = [[0.2, -0.5], [0.4, 0.1], [-0.3, 0.6]]\n"
+            "b1 = [0.1, -0.2]\n"
+            "W2 = [[0.5, -1.0], [0.7, 0.3]]\n"
+            "b2 = [0.0, 0.1]\n"
+            "h = relu(X @ W1 + b1)\n"
+            "s = h @ W2 + b2\n"
+            "loss = mean(logsumexp(s, axis=1) - sum(Y * s, axis=1))"),
 )
 """In tutorial order; the first entries are the scalar circuits."""
 

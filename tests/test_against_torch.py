@@ -15,6 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from test_properties import SHAPES, programs
 
 import autodiff
+from autodiff import examples
 from autodiff.ops import AXES, OPS
 from autodiff.program import Apply, ArrayLit, Assign, Name, Num, Output
 
@@ -146,6 +147,10 @@ def test_softmax_cross_entropy_on_a_batch_agrees_with_torch(loss):
     assert float(graph.value) == pytest.approx(expected.item(), rel=TOLERANCE)
     np.testing.assert_allclose(graph.gradients["X"], x.grad.numpy(), rtol=TOLERANCE,
                                atol=TOLERANCE)
+
+
+def test_a_two_layer_network_agrees_with_torch():
+    assert_agrees(examples.by_slug("mlp").source)
 
 
 @settings(max_examples=60, deadline=None,

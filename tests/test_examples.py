@@ -1,5 +1,7 @@
 """Every gallery example reproduces the tutorials' exact values (relative 1e-12)."""
 
+import math
+
 import numpy as np
 import pytest
 
@@ -52,5 +54,38 @@ def test_float32_overflow_is_flagged():
     assert any(p.slot == "value" and "Infinity" in p.message for p in graph.problems)
 
 
+def test_softmax_cross_entropy_by_hand():
+    """loss = mean over rows of log Σ exp(x) - x[label]; ∂loss/∂X = (softmax(X) - Y) / 2."""
+    rows = [[2.0, 1.0, 0.1], [0.5, 2.5, -1.0]]
+    labels = [0, 2]
+    sums = [math.fsum(math.exp(x) for x in row) for row in rows]
+    loss = math.fsum(math.log(s) - row[k] for row, s, k in zip(rows, sums, labels)) / 2
+    softmax = [[math.exp(x) / s for x in row] for row, s in zip(rows, sums)]
+    onehot = [[1.0 if j == k else 0.0 for j in range(3)] for k in labels]
+    graph = autodiff.build(by_slug("softmax").source)
+    np.testing.assert_allclose(graph.value, loss, rtol=1e-13)
+    np.testing.assert_allclose(graph.gradients["X"], (np.array(softmax) - onehot) / 2, rtol=1e-12)
+    np.testing.assert_allclose(graph.gradients["Y"], -np.log(softmax) / 2, rtol=1e-12)
+
+
+def test_two_layer_network_against_finite_differences():
+    graph = autodiff.build(by_slug("mlp").source)
+    h = next(n for n in graph.nodes if n.name == "h")
+    assert np.count_nonzero(h.value) == 3  # one unit stopped by the ReLU: its gradient is 0
+    rows, total = autodiff.gradient_check(graph)
+    assert total == len(rows) == 6 + 4 + 6 + 2 + 4 + 2
+    assert all(r.ok for r in rows), [(r.label, r.autodiff, r.numeric) for r in rows]
+
+
+def test_the_stable_rewrite_stays_finite_in_float32():
+    unstable = autodiff.build(by_slug("instability").source, dtype=by_slug("instability").dtype)
+    stable = autodiff.build(by_slug("stable").source, dtype=by_slug("stable").dtype)
+    assert unstable.problems and np.isnan(unstable.gradients["x"])
+    assert stable.problems == ()
+    # 3.7e-44 is subnormal in float32: steps of 1.4e-45, so a few per cent apart
+    np.testing.assert_allclose(stable.value, math.exp(-100), rtol=0.05)
+    np.testing.assert_allclose(stable.gradients["x"], -math.exp(-100), rtol=0.05)
+
+
 def test_gallery_is_complete():
-    assert {e.slug for e in GALLERY} == set(EXPECTED) | {"dense"}
+    assert {e.slug for e in GALLERY} == set(EXPECTED) | {"dense", "softmax", "mlp", "stable"}
