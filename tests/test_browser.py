@@ -381,7 +381,8 @@ def test_edge_labels_toggle(page, server):
     page.wait_for_function("() => document.querySelectorAll('#graph text.local').length === 7")
     assert counter(page) == f"step 2 / {REUSE_STEPS} · forward"
     labels = page.evaluate(FRAME_TEXTS)
-    assert labels["e0-local"].strip() == "2"  # into z1, computed at step 1
+    assert labels["e0-local"].strip() == "—"  # from the constant 3: needs no derivative
+    assert labels["e1-local"].strip() == "3"  # from w1 into z1 = 3 · w1, computed at step 1
     assert labels["e6-local"].strip() == "·"  # into y, still pending
 
 
