@@ -93,4 +93,4 @@ def test_nonfinite_values_reach_the_body_as_words():
     body = graph_json(autodiff.build("x = 0\nf = log(x) * 2"), check=False)
     assert body["value"] == "-Infinity"
     assert body["nodes"][0]["grad"] == "Infinity"  # d/dx 2 log(x) = 2/x, at 0
-    assert body["problems"][0]["message"] == "z1 = log(0) gives -Infinity"
+    assert body["problems"][0]["message"] == "z1 = log(0) gives -Infinity: the log of 0 is -∞"

@@ -95,7 +95,7 @@ def test_a_nonfinite_value_is_reported_where_it_first_arises():
     assert len(values) == 1  # only where it arises, not at l * 2 or f downstream
     problem = values[0]
     assert graph.nodes[problem.node].label == "l" and problem.slot == "value"
-    assert problem.message == "l = log(0) gives -Infinity"
+    assert problem.message == "l = log(0) gives -Infinity: the log of 0 is -∞"
     assert problem.inputs == ("x",)
 
 
