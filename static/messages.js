@@ -62,10 +62,11 @@ export function tellHost(message) {
 }
 
 /**
- * Tell the host the height this page would like, in this protocol's form and in the one
- * Canvas (LTI) listens for, so a host can size the iframe to its content.
+ * Tell the host the height this page would like, in this protocol's form and in the ones
+ * Canvas (LTI) and H5P's iframe resizer listen for, so a host can size the iframe to it.
  */
 export function tellHostHeight(height) {
   tellHost({ type: "backprop:resize", height });
   tellHost(JSON.stringify({ subject: "lti.frameResize", height }));
+  tellHost({ context: "h5p", action: "resize", scrollHeight: height });
 }

@@ -3,6 +3,7 @@ by messages, and a real reveal.js deck (installed by `make test`) steps it with 
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -46,7 +47,7 @@ MALFORMED = [
     {"type": "backprop:options"}, {"type": "backprop:options", "theme": "</style><script>"},
     {"type": "backprop:options", "edge_labels": "yes"}, {"type": "BACKPROP:NEXT"},
     {"type": "eval", "code": "document.body.remove()"}, {"type": ["backprop:next"]},
-    "slide:start ", "javascript:alert(1)",
+    "slide:start ", "javascript:alert(1)", {"context": "h5p", "action": "hello"},
 ]
 
 
@@ -111,8 +112,10 @@ def test_a_host_on_another_origin_steps_the_embed_through_by_messages(page, live
         assert received(page, "stepped")[-1]["step"] == 0  # Home stepped, ← at 0 did not
         heights = received(page, "resize")
         assert heights and all(m["height"] > 200 for m in heights)
-        assert page.evaluate("() => window.received.some((m) => typeof m === 'string' "
-                             "&& JSON.parse(m).subject === 'lti.frameResize')")
+        canvas = page.evaluate("() => window.received.filter((m) => typeof m === 'string')")
+        assert canvas and all(json.loads(m)["subject"] == "lti.frameResize" for m in canvas)
+        h5p = page.evaluate("() => window.received.filter((m) => m && m.context === 'h5p')")
+        assert [m["scrollHeight"] for m in h5p] == [m["height"] for m in heights]
     assert not page.console.errors, page.console.errors
 
 
@@ -127,7 +130,9 @@ def test_malformed_messages_are_ignored_without_a_console_error(page, live_app):
         wait_for_count(page, "stepped", 1)
         page.wait_for_timeout(200)
         news = page.evaluate("n => window.received.slice(n)", before)
-        assert [m for m in news if isinstance(m, dict) and m["type"] != "backprop:resize"] == [
+        told = [m for m in news if isinstance(m, dict)
+                and str(m.get("type")).startswith("backprop:") and m["type"] != "backprop:resize"]
+        assert told == [
             {"type": "backprop:stepped", "step": 6, "total": REUSE_STEPS, "phase": "backward"}]
         assert embed_counter(page) == f"step 6 / {REUSE_STEPS} · backward"
     assert not page.console.errors, page.console.errors
