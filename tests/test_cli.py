@@ -49,6 +49,7 @@ EXPECTED = {"pdf": STEPS + 1, "pptx": STEPS + 1, "gif": STEPS + 1, "zip": STEPS 
             "html": STEPS + 1, "svg": 1, "png": 1}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", list(EXPECTED))
 @pytest.mark.parametrize("where", ["file", "stdin"])
 def test_export_makes_each_format_from_a_file_and_from_stdin(kind, where, tmp_path):
@@ -100,6 +101,7 @@ def test_help_and_bad_arguments():
     assert run("export", "/nonexistent/program.txt").returncode == 2
 
 
+@pytest.mark.slow
 def test_an_export_beyond_the_bound_exits_4(tmp_path):
     big = "x = 0.5\n" + "\n".join(f"x{i} = sin(x) * {i}" for i in range(400)) + "\ny = x399"
     done = run("export", "-", "-f", "pdf", "-o", str(tmp_path / "x.pdf"), stdin=big)

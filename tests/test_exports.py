@@ -99,6 +99,7 @@ def test_pptx_has_a_slide_per_step_with_notes(client):
                    for s in slide.shapes if s.has_text_frame)
 
 
+@pytest.mark.slow
 def test_gif_has_a_frame_per_step_with_the_delay(client):
     r = client.get(url("/gif", delay=700))
     image = Image.open(io.BytesIO(r.data))
@@ -112,6 +113,7 @@ def test_gif_has_a_frame_per_step_with_the_delay(client):
     assert len(firsts) == STEPS + 1, "every step looks different"
 
 
+@pytest.mark.slow
 def test_zip_manifest_lists_every_frame_and_its_files(client):
     archive = zipfile.ZipFile(io.BytesIO(client.get(url("/zip")).data))
     manifest = json.loads(archive.read("manifest.json"))
@@ -197,6 +199,7 @@ def renderer_runs():
     raise RuntimeError("the renderer ran")
 
 
+@pytest.mark.slow
 def test_exports_are_cached_by_program_and_options(client, monkeypatch):
     first = client.get(url("/gif")).data
     monkeypatch.setattr("autodiff.draw.export.rsvg.rsvg_binary", renderer_runs)
