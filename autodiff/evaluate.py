@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
 
+from . import reuse
 from .errors import AutodiffError, EvaluationError, LimitError
 from .limits import MAX_NODES, MAX_TOTAL_ELEMENTS
-from .lru import LRU
 from .model import KIND_CONST, KIND_INPUT, KIND_OP, all_finite
 from .ops import CONSTANTS, function_arities
 from .program import Apply, ArrayLit, Assign, Expr, Name, Num, Output, Program, is_literal
@@ -39,12 +39,6 @@ class Trace:
     output: int
     output_line: int
     output_col: int
-    labels: list[str] | None = field(default=None, repr=False, compare=False)
-    """What the picture calls each entry, once `graph.trace_labels` has worked it out (the
-    layout and the graph both need them, and a trace is labelled once)."""
-    structures: dict = field(default_factory=dict, repr=False, compare=False)
-    """`dot.trace_structure` by its edge-label option, worked out once: shared by every trace
-    replayed from this one (see `evaluate`), as their structure is the same."""
 
     @cached_property
     def parents(self) -> list[tuple[int, ...]]:
@@ -197,56 +191,44 @@ def _number_text(value: float) -> str:
     return repr(value)
 
 
-KNOWN_TRACES = 16
-"""Traces kept to be replayed when a program comes back with only its inputs changed: each
-holds at most `MAX_TOTAL_ELEMENTS` numbers a few times (values and local derivatives),
-mostly shared with the analyses `service.py` keeps."""
-_TRACES = LRU(KNOWN_TRACES)
-"""(statements, trace) by `_skeleton`."""
-
-
 def evaluate(program: Program, dtype: str = "float64") -> Trace:
     """Run the program forward, tracing every value it computes.
 
-    While a slider moves, the same program comes back with one input's number changed. Its
-    trace then has the same entries, names and ops: it is replayed from the kept one, the
-    ops applied again to the new numbers, without walking the program or working out the
-    structure again (what it changes is checked in tests against evaluating afresh).
+    With `reuse` on, a program back with only input numbers changed (a slider moving) is
+    replayed from the kept trace: the same entries, names and ops, the ops applied again to
+    the new numbers (checked in tests against evaluating afresh).
     """
     dtype = np.dtype(dtype)
-    key = _skeleton(program, dtype)
+    key = skeleton(program, dtype) if reuse.is_on() else None
     with np.errstate(all="ignore"):  # NaN and infinities are values to show, not warnings
-        kept = _TRACES.get(key)
-        if kept is not None and _same_skeleton(kept[0], program.statements):
-            replayed = _replay(kept[1], program, dtype)
+        kept = None if key is None else reuse.traces.get(key)
+        if kept is not None:
+            replayed = _replay(kept, program, dtype)
             if replayed is not None:
                 return replayed
         trace = _Evaluator(program, dtype).run()
-    _TRACES.put(key, (program.statements, trace))
+    if key is not None:
+        reuse.traces.put(key, trace)
     return trace
 
 
-def _skeleton(program: Program, dtype: np.dtype) -> tuple:
-    """What a trace's structure depends on: each statement itself (the parser hands back
-    the very same object for a line it has seen), except that an input's number counts only
-    by its shape. The kept statements stay alive with the trace, so no `id` is reused."""
-    return (dtype, *(
-        (s.target, s.line, s.col, np.shape(s.expr.value)) if _is_input(s) else id(s)
-        for s in program.statements
-    ))
+def skeleton(program: Program, dtype: np.dtype) -> tuple | None:
+    """What a trace's structure depends on: each statement's text and position, except that
+    an input's number counts only by its shape. None for a program not read from text."""
+    key = []
+    for s in program.statements:
+        if _is_input(s):
+            key.append((s.target, s.line, s.col, np.shape(s.expr.value)))
+        elif s.text:
+            key.append((s.line, s.col, s.text))
+        else:
+            return None
+    return (dtype, *key)
 
 
 def _is_input(s: Assign | Output) -> bool:
     """Whether a statement assigns a written number to a name: an input."""
     return isinstance(s, Assign) and is_literal(s.expr)
-
-
-def _same_skeleton(kept: tuple, statements: tuple) -> bool:
-    """Whether statements match kept ones: the same objects, or inputs in the same place."""
-    return len(kept) == len(statements) and all(
-        a is b or (_is_input(a) and _is_input(b) and a.target == b.target)
-        for a, b in zip(kept, statements)
-    )
 
 
 def _replay(kept: Trace, program: Program, dtype: np.dtype) -> Trace | None:
@@ -272,9 +254,9 @@ def _replay(kept: Trace, program: Program, dtype: np.dtype) -> Trace | None:
     except AutodiffError:
         return None
     return Trace(entries, {t.var.serial: i for i, t in enumerate(entries)}, kept.output,
-                 kept.output_line, kept.output_col, kept.labels, kept.structures)
+                 kept.output_line, kept.output_col)
 
 
 def clear_known_traces() -> None:
-    """Forget every kept trace (benchmarks of programs never seen)."""
-    _TRACES.clear()
+    """Forget every kept trace (see `reuse`)."""
+    reuse.traces.clear()

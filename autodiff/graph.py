@@ -122,14 +122,7 @@ def _ancestors(parents: list[tuple[int, ...]], root: int) -> set[int]:
 
 
 def trace_labels(trace: Trace) -> list[str]:
-    """Names as given (primed when a name is reused), numbers for constants, z1.. otherwise
-    (worked out once per trace)."""
-    if trace.labels is None:
-        trace.labels = _labels(trace)
-    return trace.labels
-
-
-def _labels(trace: Trace) -> list[str]:
+    """Names as given (primed when a name is reused), numbers for constants, z1.. otherwise."""
     taken = {t.name for t in trace.entries if t.name}
     labels: list[str] = []
     uses: dict[str, int] = {}  # earlier labels made from each name: one prime per reuse

@@ -14,9 +14,9 @@ import warnings
 
 import numpy as np
 
+from . import reuse
 from .errors import LimitError, ParseError
 from .limits import MAX_DEPTH, MAX_ELEMENTS, MAX_NDIM, MAX_NODES, MAX_SOURCE_CHARS
-from .lru import LRU
 from .ops import ALONG, AXES, FUNCTIONS, along_name
 from .program import Apply, ArrayLit, Assign, Expr, Name, Num, Output, Program, Statement
 
@@ -123,35 +123,30 @@ def parse(source: str) -> Program:
     return Program(statements)
 
 
-KNOWN_STATEMENTS = 1024
-"""One-line statements kept converted, by their line (see `_statement`)."""
 KNOWN_LINE_CHARS = 200
-"""Longer lines are not kept: the memory they could hold stays small (1,024 short lines)."""
-_KNOWN = LRU(KNOWN_STATEMENTS)
-"""(statement, values it counts) by (line text, line number, start and end column)."""
-_LINE_NODES = LRU(KNOWN_STATEMENTS)
-"""Python's syntax nodes of a line by its text and number; None: it does not parse alone."""
+"""Longer lines are not kept: the memory they could hold stays small (see `reuse`)."""
 _UNSEEN = object()
 NEW_LINES_PARSED_ALONE = 4
 """Up to this many new lines are parsed one by one; more, and the whole text is parsed."""
 
 
 def _syntax_nodes(source: str, lines: list[str]) -> list[ast.stmt]:
-    """The program's statements as Python's parser reads them, mostly from kept lines.
+    """The program's statements as Python's parser reads them; with `reuse` on, mostly
+    from kept lines.
 
-    While a number is typed only its line is new, and parsing the whole text was most of
-    the time of `parse`: each line's syntax nodes are kept by its text and number. When
+    While a number is typed only its line is new, so each line's syntax nodes are kept by
+    its text and number. When
     every line parses on its own, the program is those lines in a row and reads exactly as
     the whole text would. Else (a bracket open across lines, an indented line, a mistake,
     or many new lines) the whole text is parsed, which also words any error, and its
     one-line statements are kept for the next time.
     """
-    kept = _kept_lines(lines)
+    kept = _kept_lines(lines) if reuse.is_on() else []
     new = [number for number, nodes in enumerate(kept, start=1) if nodes is _UNSEEN]
     if kept and len(new) <= NEW_LINES_PARSED_ALONE and None not in kept:
         for number in new:
             kept[number - 1] = _line_nodes(lines[number - 1], number)
-            _LINE_NODES.put((lines[number - 1], number), kept[number - 1])
+            reuse.line_syntax.put((lines[number - 1], number), kept[number - 1])
         if None not in kept:
             return [node for nodes in kept for node in nodes]
     body = _python_ast(source).body
@@ -163,9 +158,9 @@ def _syntax_nodes(source: str, lines: list[str]) -> list[ast.stmt]:
 def _kept_lines(lines: list[str]) -> list:
     """Per line its kept syntax nodes, None, or _UNSEEN; [] when lines are not kept at all
     (too many, or one too long: the memory kept stays small)."""
-    if len(lines) > KNOWN_STATEMENTS or any(len(line) > KNOWN_LINE_CHARS for line in lines):
+    if len(lines) > reuse.KNOWN_LINES or any(len(line) > KNOWN_LINE_CHARS for line in lines):
         return []
-    return [_LINE_NODES.get((line, number), _UNSEEN) for number, line in enumerate(lines, start=1)]
+    return [reuse.line_syntax.get((line, number), _UNSEEN) for number, line in enumerate(lines, start=1)]
 
 
 def _line_nodes(line: str, number: int) -> list[ast.stmt] | None:
@@ -197,7 +192,7 @@ def _keep_whole(lines: list[str], body: list[ast.stmt]) -> None:
         else:
             by_line.setdefault(node.lineno, []).append(node)
     for number, line in enumerate(lines, start=1):
-        _LINE_NODES.put((line, number), None if number in spanned else by_line.get(number, []))
+        reuse.line_syntax.put((line, number), None if number in spanned else by_line.get(number, []))
 
 
 def _statement(converter: _Converter, node: ast.stmt) -> Statement:
@@ -208,23 +203,23 @@ def _statement(converter: _Converter, node: ast.stmt) -> Statement:
     depends only on that line's text and where it stands.
     """
     line = converter.lines[node.lineno - 1]
-    if node.end_lineno != node.lineno or len(line) > KNOWN_LINE_CHARS:
+    if not reuse.is_on() or node.end_lineno != node.lineno or len(line) > KNOWN_LINE_CHARS:
         return converter.statement(node)
     key = (line, node.lineno, node.col_offset, node.end_col_offset)
-    found = _KNOWN.get(key)
+    found = reuse.statements.get(key)
     if found is not None and converter.values + found[1] <= 2 * MAX_NODES:
         converter.values += found[1]
         return found[0]
     before = converter.values  # (over the limit, converting again says where it was crossed)
     statement = converter.statement(node)
-    _KNOWN.put(key, (statement, converter.values - before))
+    reuse.statements.put(key, (statement, converter.values - before))
     return statement
 
 
 def clear_known_statements() -> None:
-    """Forget every converted statement (benchmarks of programs never seen)."""
-    _KNOWN.clear()
-    _LINE_NODES.clear()
+    """Forget every line kept parsed and converted (see `reuse`)."""
+    reuse.line_syntax.clear()
+    reuse.statements.clear()
 
 
 SOURCE_NAME = "<program>"
@@ -368,7 +363,16 @@ class _Converter:
         if handler is None:
             message = STATEMENTS.get(type(node), f"'{type(node).__name__}' is not supported")
             raise self.refuse(node, message)
-        return handler(self, node)
+        statement = handler(self, node)
+        statement.text = self.written(node)
+        return statement
+
+    def written(self, node: ast.stmt) -> str:
+        """A statement's text as typed, from its first character to its last."""
+        lines = [line.encode("utf-8") for line in self.lines[node.lineno - 1:node.end_lineno]]
+        lines[-1] = lines[-1][: node.end_col_offset]
+        lines[0] = lines[0][node.col_offset:]
+        return b"\n".join(lines).decode("utf-8", "replace")
 
     def assign(self, node: ast.Assign) -> Assign:
         if len(node.targets) != 1:

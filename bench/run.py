@@ -29,10 +29,9 @@ from programs import layered, product, with_nodes  # noqa: E402
 
 import autodiff  # noqa: E402
 from app import create_app, tune_gc  # noqa: E402
-from autodiff import draw, parser  # noqa: E402
+from autodiff import draw, reuse  # noqa: E402
 from autodiff.draw import graphviz, layouts, svg  # noqa: E402
 from autodiff.draw.dot import dot_source  # noqa: E402
-from autodiff.evaluate import clear_known_traces  # noqa: E402
 from web import service  # noqa: E402
 
 
@@ -94,8 +93,7 @@ def clear_caches() -> None:
     """Forget analyses, converted statements, kept traces, layouts and node drawings, as
     for a program never seen."""
     service._analyses.clear()
-    parser.clear_known_statements()
-    clear_known_traces()
+    reuse.clear()
     draw.clear_caches()
     svg.node_template.cache_clear()
     svg.node_body.cache_clear()

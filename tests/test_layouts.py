@@ -52,7 +52,7 @@ def test_cache_is_keyed_by_structure_and_bounded(monkeypatch):
     calls = []
     real = layouts.start_build
     monkeypatch.setattr(layouts, "start_build", lambda s, t: calls.append(s) or real(s, t))
-    monkeypatch.setattr(layouts, "CACHE_SIZE", 2)
+    monkeypatch.setattr(layouts._LAYOUTS, "size", 2)
     a = build("x = 2\nf = x + 1")
     assert get_layout(a) is get_layout(build("x = 2.5\nf = x + 1"))
     assert get_layout(a, edge_labels=True) is not get_layout(a)

@@ -11,11 +11,18 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import autodiff
-from autodiff import limits, parser
+from autodiff import limits, parser, reuse
 from autodiff.errors import EvaluationError, LimitError, ParseError, ShapeError
 from autodiff.model import KIND_CONST, KIND_INPUT
 from autodiff.parser import BINARY_OPS, CONSTRUCTS, REFUSED_OPERATORS, STATEMENTS, parse
 from autodiff.program import Apply, ArrayLit, Assign, Name, Num, Output
+
+
+@pytest.fixture(autouse=True, scope="module")
+def reuse_on():
+    """Lines kept between programs, as the web service keeps them: parsing must read the same."""
+    with reuse.switched_on():
+        yield
 
 
 def error_of(source: str, **options) -> autodiff.AutodiffError:
@@ -653,7 +660,7 @@ def test_long_lines_are_not_kept():
     assert again.statements[0] is first.statements[0]
     assert again.statements[1] is not first.statements[1]
     assert again.statements[1] == first.statements[1]
-    assert len(parser._KNOWN) == 1
+    assert len(reuse.statements) == 1
 
 
 # --- reading line by line -------------------------------------------------------------------
@@ -736,13 +743,13 @@ def test_a_kept_line_keeps_its_place():
 
 def test_kept_lines_stay_within_their_bound(monkeypatch):
     # Every program a user types adds its lines: the oldest are dropped past the bound.
-    monkeypatch.setattr(parser._KNOWN, "size", 8)
-    monkeypatch.setattr(parser._LINE_NODES, "size", 8)
+    monkeypatch.setattr(reuse.statements, "size", 8)
+    monkeypatch.setattr(reuse.line_syntax, "size", 8)
     parser.clear_known_statements()
     for k in range(30):
         parse(f"x = {k}\ny = x * {k + 1}\nf = y + x")  # new lines one by one
         parse("\n".join(f"a{i} = {k}" for i in range(12)) + "\nf = a0")  # parsed whole
-        assert len(parser._LINE_NODES) <= 8 and len(parser._KNOWN) <= 8
+        assert len(reuse.line_syntax) <= 8 and len(reuse.statements) <= 8
     program = parse("x = 29\ny = x * 30\nf = y + x")  # the newest are still read correctly
     assert [s.line for s in program.statements] == [1, 2, 3]
 

@@ -8,6 +8,7 @@ text must only ever raise the package's own errors.
 
 from __future__ import annotations
 
+import importlib
 import itertools
 from dataclasses import dataclass
 
@@ -18,14 +19,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import autodiff
-from autodiff import gradcheck, parser
+from autodiff import gradcheck, reuse
 from autodiff.draw import dot, states
 from autodiff.errors import AutodiffError
-from autodiff.evaluate import clear_known_traces
 from autodiff.ops import FUNCTIONS, OPS
-from autodiff.parser import BINARY_OPS, KNOWN_LINE_CHARS
+from autodiff.parser import BINARY_OPS
 from autodiff.shapes import result_shape
 from web import encode
+
+evaluating = importlib.import_module("autodiff.evaluate")  # `autodiff.evaluate` is the function
 
 ROWS = sorted({op.base or op.name for op in OPS.values()})
 VARIANTS = {row: sorted(name for name, op in OPS.items() if (op.base or name) == row)
@@ -309,13 +311,16 @@ def test_new_input_numbers_replay_as_evaluated_afresh(program, data, dtype):
         for name, v in program.inputs.items()
     }
     first, second = program.source(), program.source(**numbers)
-    clear_known_traces()
-    kept = autodiff.trace(first, dtype)
-    outcome = _answer(second, dtype)
-    if not isinstance(outcome, str) and max(map(len, second.split("\n"))) <= KNOWN_LINE_CHARS:
-        assert autodiff.trace(second, dtype).structures is kept.structures  # it was replayed
-    clear_known_traces()
-    parser.clear_known_statements()
+    with reuse.switched_on(), pytest.MonkeyPatch.context() as mp:
+        reuse.clear()
+        autodiff.trace(first, dtype)
+        replays = []
+        real = evaluating._replay
+        mp.setattr(evaluating, "_replay", lambda *args: replays.append(real(*args)) or replays[-1])
+        outcome = _answer(second, dtype)
+        if not isinstance(outcome, str):
+            assert replays and replays[0] is not None  # it was replayed
+        reuse.clear()
     assert outcome == _answer(second, dtype)
 
 

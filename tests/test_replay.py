@@ -1,17 +1,33 @@
 """A program that comes back with only its inputs' numbers changed is replayed from its kept
-trace (`evaluate`): everything it answers must be what evaluating afresh answers."""
+trace (`evaluate`, with `reuse` on): everything it answers must be what evaluating afresh
+answers."""
+
+import contextlib
+import importlib
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import orjson
 import pytest
 
 import autodiff
-from autodiff import parser
+from autodiff import parser, reuse
 from autodiff.draw import dot
 from autodiff.errors import EvaluationError
 from autodiff.evaluate import clear_known_traces
 from autodiff.examples import GALLERY
 from web.encode import graph_json
+
+ROOT = Path(__file__).resolve().parent.parent
+evaluating = importlib.import_module("autodiff.evaluate")  # `autodiff.evaluate` is the function
+
+
+@pytest.fixture(autouse=True)
+def reuse_on():
+    with reuse.switched_on():
+        yield
 
 
 def answer(source: str, dtype: str = "float64", forward: str | None = None) -> tuple:
@@ -30,9 +46,26 @@ def afresh(source: str, dtype: str = "float64", forward: str | None = None) -> t
 def replayed(first: str, second: str, dtype: str = "float64", forward=None) -> tuple:
     """The answer for `second` right after `first`, and whether it was replayed."""
     clear_known_traces()
-    _, _, kept = answer(first, dtype, forward)
-    body, structure, traced = answer(second, dtype, forward)
-    return (body, structure, traced), traced.structures is kept.structures
+    answer(first, dtype, forward)
+    with watching_replays() as replays:
+        body, structure, traced = answer(second, dtype, forward)
+    return (body, structure, traced), replays == [True]
+
+
+@contextlib.contextmanager
+def watching_replays():
+    """Per call of `evaluate._replay` in the block, whether it replayed (not None)."""
+    replays = []
+    real = evaluating._replay
+
+    def watched(*args):
+        found = real(*args)
+        replays.append(found is not None)
+        return found
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(evaluating, "_replay", watched)
+        yield replays
 
 
 def change_inputs(source: str, value) -> str:
@@ -131,3 +164,36 @@ def test_nan_from_a_new_number_is_reported_as_afresh():
     assert body == afresh(second)[0]
     assert orjson.loads(body)["problems"][0]["message"] == (
         "f = log(-1) gives NaN: log of a negative number has no real value")
+
+
+
+@pytest.mark.parametrize(("second", "replays"), [
+    ("x = 3\nf = x * x * 2.5", False),  # a written constant is part of its statement
+    ("x = 3\nf = x *  x * 1.5", False),  # the same meaning typed otherwise: keyed by text
+    ("x = 3\nf = x * x * 1.5  # a comment", True),  # a comment is no part of the statement
+    ("x = 3;  f = x * x * 1.5", False),  # the same text elsewhere
+])
+def test_replay_is_keyed_by_each_statements_text_and_place(second, replays):
+    (body, structure, _), was_replayed = replayed("x = 2\nf = x * x * 1.5", second)
+    assert was_replayed == replays
+    assert (body, structure) == afresh(second)[:2]
+
+
+def test_without_reuse_nothing_is_kept_between_programs():
+    reuse.switch_off()
+    with watching_replays() as replays:
+        first = autodiff.parse("x = 2\nf = x * x")
+        autodiff.trace("x = 2\nf = x * x")
+        second = autodiff.parse("x = 3\nf = x * x")
+        autodiff.trace("x = 3\nf = x * x")
+    assert replays == []
+    assert first.statements[1] is not second.statements[1]
+    assert len(reuse.traces) == len(reuse.statements) == len(reuse.line_syntax) == 0
+
+
+def test_reuse_is_off_until_the_web_service_switches_it_on():
+    """`autodiff.build` is a pure function of its arguments unless asked otherwise."""
+    check = ("from autodiff import build, reuse; build('x = 1\\nf = 2 * x'); "
+             "assert not reuse.is_on() and len(reuse.traces) == 0; "
+             "import web.service; assert reuse.is_on()")
+    subprocess.run([sys.executable, "-c", check], check=True, cwd=ROOT)

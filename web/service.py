@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import orjson
 
-from autodiff import build, differentiate, draw, parse, trace
+from autodiff import build, differentiate, draw, parse, reuse, trace
 from autodiff.descent import descend
 from autodiff.draw import trace_structure
 from autodiff.draw.decorate import Look, caption_text, decorate
@@ -55,6 +55,9 @@ class Analysis:
 
 
 _analyses = LRU(ANALYSIS_CACHE_SIZE)
+"""Analyses by `_cache_key`."""
+
+reuse.switch_on()  # a slider's next value re-parses one line and replays the kept trace
 
 
 def normalise(source: str) -> str:

@@ -150,16 +150,7 @@ def structure(graph: Graph, edge_labels: bool = False, direction: str = "lr") ->
 
 def trace_structure(trace: Trace, edge_labels: bool = False, direction: str = "lr") -> Structure:
     """`structure` of the graph a trace will become, known before reverse mode runs: the
-    layout can start while the gradients and step texts are worked out (once for a trace
-    and the traces replayed from it)."""
-    key = (bool(edge_labels), direction)
-    found = trace.structures.get(key)
-    if found is None:
-        found = trace.structures[key] = _trace_structure(trace, edge_labels, direction)
-    return found
-
-
-def _trace_structure(trace: Trace, edge_labels: bool, direction: str) -> Structure:
+    layout can start while the gradients and step texts are worked out."""
     labels, parents = trace_labels(trace), trace.parents
     return Structure(
         tuple(

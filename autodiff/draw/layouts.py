@@ -10,11 +10,11 @@ from __future__ import annotations
 import threading
 import time
 import weakref
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 
+from ..lru import LRU
 from ..model import Graph
 from .dot import Structure, structure, structure_dot
 from .graphviz import (
@@ -115,36 +115,26 @@ def make_layout(s: Structure, place: Placement, template: Template) -> Layout:
 
 
 
-_CACHE: OrderedDict[str, Layout | LayoutError] = OrderedDict()
-_CACHE_LOCK = threading.Lock()
-_FAILED_AT: weakref.WeakKeyDictionary[LayoutError, float] = weakref.WeakKeyDictionary()
-"""When each cached failure happened (`time.monotonic()`): they expire."""
+_LAYOUTS = LRU(CACHE_SIZE)
+"""(A layout or why there is none, when it was made) by structure key."""
 
 
 def _cached(key: str) -> Layout | LayoutError | None:
-    with _CACHE_LOCK:
-        found = _CACHE.get(key)
-        if isinstance(found, LayoutError) and (
-            time.monotonic() - _FAILED_AT.get(found, 0.0) > RETRY_FAILURE_AFTER
-        ):
-            del _CACHE[key]
-            return None
-        if found is not None:
-            _CACHE.move_to_end(key)
-    return found
+    found = _LAYOUTS.get(key)
+    if found is None:
+        return None
+    layout, made = found
+    if isinstance(layout, LayoutError) and time.monotonic() - made > RETRY_FAILURE_AFTER:
+        _LAYOUTS.discard(key)  # failures expire: the next request tries dot again
+        return None
+    return layout
 
 
 def _remember(key: str, found: Layout | LayoutError) -> None:
     # A graph that failed once fails again for a while: do not run dot on every request.
     # A server fault is not the graph's: the next request tries again.
-    if isinstance(found, GraphvizUnavailable):
-        return
-    with _CACHE_LOCK:
-        if isinstance(found, LayoutError):
-            _FAILED_AT[found] = time.monotonic()
-        _CACHE[key] = found
-        while len(_CACHE) > CACHE_SIZE:
-            _CACHE.popitem(last=False)
+    if not isinstance(found, GraphvizUnavailable):
+        _LAYOUTS.put(key, (found, time.monotonic()))
 
 
 class PendingLayout:
@@ -232,30 +222,31 @@ def get_layout(
 
 
 _STRUCTURES: weakref.WeakKeyDictionary[Graph, dict[tuple[bool, str], Structure]] = weakref.WeakKeyDictionary()
+"""Each graph's structures, for as long as the graph lives (the app asks for every frame)."""
+_STRUCTURES_LOCK = threading.Lock()
 
 
 def _structure(graph: Graph, edge_labels: bool, direction: str = "lr") -> Structure:
     """`dot.structure`, remembered per graph: the app asks again for every frame."""
-    with _CACHE_LOCK:
+    with _STRUCTURES_LOCK:
         known = _STRUCTURES.setdefault(graph, {})
         found = known.get((edge_labels, direction))
     if found is None:
         found = structure(graph, edge_labels, direction)
-        with _CACHE_LOCK:
+        with _STRUCTURES_LOCK:
             known[(edge_labels, direction)] = found
     return found
 
 
 def adopt_structure(graph: Graph, s: Structure) -> None:
     """Remember that `s` is the graph's structure (made from its trace): not worked out again."""
-    with _CACHE_LOCK:
+    with _STRUCTURES_LOCK:
         _STRUCTURES.setdefault(graph, {})[(s.edge_labels, s.direction)] = s
 
 
 def clear_cache() -> None:
     """Forget every layout (and any dot run others would wait for)."""
-    with _CACHE_LOCK:
-        _CACHE.clear()
+    _LAYOUTS.clear()
     with _STARTING:
         _RUNNING.clear()
 

@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import hashlib
 import math
-import threading
-from collections import OrderedDict
 from dataclasses import replace
 
 from ..errors import LimitError
+from ..lru import LRU
 from ..model import Graph
 from .decorate import Look, caption_text, decorate
 from .fade import faded_css
@@ -32,10 +31,10 @@ PNG_GLYPHS = {"&#8942;": "&#8758;"}
 """Stand-ins (`⋮` by `∶`) for glyphs DejaVu Sans Mono lacks: cairo has no fallback font."""
 PNG_CACHE_SIZE = 32
 """PNG frames kept (a 2,000-node frame takes cairo seconds), least recently used dropped."""
-PNG_CACHE_MAX_BYTES = 16_000_000
-"""Larger PNGs are not kept."""
-_PNGS: OrderedDict[tuple[bytes, float], bytes] = OrderedDict()
-_PNGS_LOCK = threading.Lock()
+PNG_CACHE_MAX_BYTES = 64_000_000
+"""What the PNGs kept weigh in all; a larger one is not kept."""
+_PNGS = LRU(PNG_CACHE_SIZE, max_bytes=PNG_CACHE_MAX_BYTES, weigh=len)
+"""PNG bytes by the frame's SVG digest and the scale."""
 
 
 def render_png(
@@ -58,18 +57,11 @@ def render_png(
     for glyph, stand_in in PNG_GLYPHS.items():
         svg = svg.replace(glyph, stand_in)
     key = (hashlib.sha256(svg.encode()).digest(), scale)
-    with _PNGS_LOCK:
-        found = _PNGS.get(key)
-        if found is not None:
-            _PNGS.move_to_end(key)
-            return found
-    transparent = look is not None and look.transparent
-    png = _draw_png(layout, svg, scale, None if transparent else background)
-    if len(png) <= PNG_CACHE_MAX_BYTES:
-        with _PNGS_LOCK:
-            _PNGS[key] = png
-            while len(_PNGS) > PNG_CACHE_SIZE:
-                _PNGS.popitem(last=False)
+    png = _PNGS.get(key)
+    if png is None:
+        transparent = look is not None and look.transparent
+        png = _draw_png(layout, svg, scale, None if transparent else background)
+        _PNGS.put(key, png)
     return png
 
 
@@ -98,5 +90,4 @@ def _draw_png(layout: Layout, svg: str, scale: float, background: str | None) ->
 
 def clear_cache() -> None:
     """Forget every PNG kept."""
-    with _PNGS_LOCK:
-        _PNGS.clear()
+    _PNGS.clear()
