@@ -231,3 +231,17 @@ def test_a_reveal_deck_steps_the_embed_with_fragments_and_moves_on(page, live_ap
         page.keyboard.press("ArrowRight")  # and the deck keeps its keys
         page.wait_for_function("() => window.deck.getIndices().h === 3")
     assert not page.console.errors, page.console.errors
+
+
+def test_slide_start_goes_back_to_the_urls_step_only_with_restart(page, live_app):
+    for restart, expected in (("1", 2), ("0", 5)):
+        with other_origin({"/host.html": fill(HOST, live_app, step=2, restart=restart)}) as site:
+            page.goto(f"{site}/host.html")
+            assert wait_for_count(page, "ready", 1)[-1]["step"] == 2
+            page.evaluate("() => window.tell({type: 'backprop:step', step: 5})")
+            wait_for_count(page, "stepped", 1)
+            page.evaluate("() => window.tell('slide:start')")  # the slide is shown again
+            page.wait_for_timeout(300)
+            assert received(page, "stepped")[-1]["step"] == expected, restart
+            assert embed_counter(page).startswith(f"step {expected} /")
+    assert not page.console.errors, page.console.errors
