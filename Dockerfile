@@ -1,14 +1,18 @@
-# Production image: the app behind gunicorn, with Graphviz for drawing graphs.
+# Production image: nginx in front of gunicorn (scripts/serve.py, as `make serve`), with
+# Graphviz for drawing graphs.
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    HOST=0.0.0.0 \
     PORT=8000
 
-# Graphviz's `dot` renders the graphs; DejaVu gives labels a predictable font.
+# Graphviz's `dot` renders the graphs; DejaVu gives labels a predictable font; nginx holds
+# the clients' connections and buffers requests and answers for gunicorn.
 RUN apt-get update \
     && apt-get install -y --no-install-recommends graphviz fonts-dejavu-core librsvg2-bin \
+       nginx \
     && rm -rf /var/lib/apt/lists/* \
     && dot -V
 
@@ -34,4 +38,4 @@ EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=15s --retries=3 \
     CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:%s/healthz' % os.environ.get('PORT', '8000'), timeout=4)"]
 
-CMD ["gunicorn", "-c", "gunicorn.conf.py", "app:create_app()"]
+CMD ["python", "scripts/serve.py"]

@@ -14,11 +14,12 @@ PORT ?= 5000
 # Browser binary the Playwright tests launch.
 CHROMIUM_PATH ?= /usr/bin/chromium
 
-.PHONY: help setup system-deps browser-deps node-deps run test bench lint clean
+.PHONY: help setup system-deps browser-deps node-deps serve-deps run serve test bench lint clean
 
 help:
 	@echo "make setup   create .venv, install Python deps, install Graphviz if missing"
 	@echo "make run     serve the app on http://\$$HOST:\$$PORT (default $(HOST):$(PORT))"
+	@echo "make serve   the production stack (nginx + gunicorn, as in the Dockerfile) on \$$HOST:\$$PORT"
 	@echo "make test    set up (Chromium too), then run every test, browser and slow ones included"
 	@echo "make bench   print the speed figures (docs/performance.md)"
 	@echo "make lint    ruff check"
@@ -45,6 +46,13 @@ node-deps: browser-deps $(NODE_STAMP)
 $(NODE_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
+
+serve-deps:
+	@sh scripts/install-system-deps.sh --serve
+
+# What the Dockerfile runs: nginx on HOST:PORT in front of gunicorn (scripts/serve.py).
+serve: setup serve-deps
+	HOST="$(HOST)" PORT="$(PORT)" $(PY) scripts/serve.py
 
 run: setup
 	HOST="$(HOST)" PORT="$(PORT)" $(PY) app.py

@@ -5,7 +5,8 @@ import os
 import threading
 
 # Listen on all interfaces so the container's published port reaches us; PORT as on most PaaS.
-bind = f"0.0.0.0:{os.environ.get('PORT', '8000')}"
+# BIND overrides it: scripts/serve.py puts gunicorn on a unix socket behind nginx.
+bind = os.environ.get("BIND") or f"0.0.0.0:{os.environ.get('PORT', '8000')}"
 
 # Drawing graphs is CPU-bound in `dot`, so scale with cores, but cap memory use on big hosts.
 workers = int(os.environ.get("WEB_CONCURRENCY", min(2 * multiprocessing.cpu_count() + 1, 8)))
@@ -57,7 +58,8 @@ if os.path.isdir("/dev/shm"):
 control_socket_disable = True
 
 # Access and error logs to stdout/stderr, where container runtimes collect them.
-accesslog = "-"
+# ACCESS_LOG="" turns gunicorn's off (scripts/serve.py: nginx in front logs each request).
+accesslog = os.environ.get("ACCESS_LOG", "-") or None
 errorlog = "-"
 
 # The path without its query, and no referer: a query (and a permalink in a referer) holds a

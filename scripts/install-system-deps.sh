@@ -6,6 +6,8 @@
 #                                             Chromium, zbar's QR reader (zbarimg), and npm
 #                                             (for the slide tools the embed is tested in)
 #   scripts/install-system-deps.sh --test     the above, plus poppler's pdftotext (tests)
+#   scripts/install-system-deps.sh --serve    Graphviz and the like, plus nginx (make serve;
+#                                             --test installs it too, for the stack's tests)
 #
 # When something is missing and we are root on a Debian/Ubuntu system, it is
 # installed with apt-get. Otherwise the script says what to install and fails.
@@ -22,12 +24,14 @@ DEJAVU_FONT=/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf
 
 want_browser=0
 want_test=0
+want_serve=0
 for arg in "$@"; do
     case "$arg" in
         --browser) want_browser=1 ;;
-        --test) want_test=1 ;;
+        --test) want_test=1; want_serve=1 ;;
+        --serve) want_serve=1 ;;
         -h | --help)
-            sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'
+            sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'
             exit 0
             ;;
         *)
@@ -44,6 +48,8 @@ is_root() { [ "$(id -u)" -eq 0 ]; }
 have_apt() { command -v apt-get >/dev/null 2>&1; }
 
 have_chromium() { [ -x "$CHROMIUM_PATH" ]; }
+
+have_nginx() { command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ]; }
 
 # Packages apt must install, and whether any of them is strictly required.
 packages=""
@@ -67,6 +73,12 @@ fi
 # The export tests read PDFs with poppler's pdfinfo and pdftotext.
 if [ "$want_test" -eq 1 ] && ! command -v pdftotext >/dev/null 2>&1; then
     packages="$packages poppler-utils"
+    required_missing=1
+fi
+
+# The production stack (scripts/serve.py) puts nginx in front of gunicorn.
+if [ "$want_serve" -eq 1 ] && ! have_nginx; then
+    packages="$packages nginx"
     required_missing=1
 fi
 
@@ -149,6 +161,10 @@ if ! command -v dot >/dev/null 2>&1; then
 fi
 if ! command -v rsvg-convert >/dev/null 2>&1; then
     say "librsvg2-bin was installed but \`rsvg-convert\` is still not on PATH."
+    status=1
+fi
+if [ "$want_serve" -eq 1 ] && ! have_nginx; then
+    say "nginx was installed but is still not found."
     status=1
 fi
 if [ "$want_browser" -eq 1 ] && ! have_chromium; then

@@ -1,0 +1,225 @@
+"""The production stack of `make serve` and the Dockerfile (scripts/serve.py: nginx in front
+of gunicorn) under idle, slow and broken clients, and through Graphviz outages. Loopback
+only; every loop is bounded in count and time."""
+
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+REAL_DOT = "/usr/bin/dot"
+pytestmark = pytest.mark.slow
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def get(url: str, timeout: float) -> tuple[int, dict, bytes]:
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as res:
+            return res.status, dict(res.headers), res.read()
+    except urllib.error.HTTPError as err:
+        return err.code, dict(err.headers), err.read()
+
+
+class Stack:
+    """scripts/serve.py on a free port, with a stand-in `dot` first on PATH."""
+
+    def __init__(self, tmp: Path):
+        self.bin = tmp / "bin"
+        self.bin.mkdir()
+        self.dot = self.bin / "dot"
+        self.become("restored")
+        self.log = tmp / "log.txt"
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        env = {
+            **os.environ, "HOST": "127.0.0.1", "PORT": str(self.port), "WEB_CONCURRENCY": "2",
+            "PATH": f"{self.bin}:{os.environ['PATH']}",
+        }
+        with self.log.open("w") as out:
+            self.process = subprocess.Popen(
+                [sys.executable, "scripts/serve.py"], cwd=ROOT, env=env, stdout=out,
+                stderr=subprocess.STDOUT,
+            )
+
+    def become(self, state: str) -> None:
+        """The stand-in dot: missing, crashing, hanging, or the real one (restored)."""
+        scripts = {
+            "crashing": "cat > /dev/null; kill -SEGV $$",
+            "hanging": "exec sleep 60",
+            "restored": f'exec {REAL_DOT} "$@"',
+        }
+        if state == "missing":
+            self.dot.unlink(missing_ok=True)
+            return
+        staged = self.bin / "dot.new"
+        staged.write_text("#!/bin/sh\n" + scripts[state] + "\n")
+        staged.chmod(0o755)
+        staged.replace(self.dot)
+
+    def wait_healthy(self, within: float = 40) -> None:
+        deadline = time.monotonic() + within
+        while time.monotonic() < deadline:
+            assert self.process.poll() is None, self.log.read_text()[-2000:]
+            try:
+                if get(f"{self.base}/healthz", 2)[0] == 200:
+                    return
+            except OSError:
+                pass
+            time.sleep(0.2)
+        pytest.fail("the stack did not become healthy:\n" + self.log.read_text()[-2000:])
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory):
+    served = Stack(tmp_path_factory.mktemp("stack"))
+    try:
+        served.wait_healthy()
+        yield served
+    finally:
+        served.stop()
+
+
+def health_times(base: str, probes: int, every: float) -> list[tuple[int, float]]:
+    """(status, seconds) of /healthz probes, each allowed 1 s."""
+    out = []
+    for _ in range(probes):
+        started = time.monotonic()
+        try:
+            status = get(f"{base}/healthz", 1.0)[0]
+        except OSError:
+            status = 0
+        out.append((status, time.monotonic() - started))
+        time.sleep(every)
+    return out
+
+
+def test_idle_and_slow_clients_leave_healthz_answering_within_a_second(stack):
+    """800 connections that send nothing and 25 that send a header byte every 5 s (gunicorn
+    alone failed every probe): nginx holds them, and times the slow ones out."""
+    idle = [socket.create_connection(("127.0.0.1", stack.port)) for _ in range(800)]
+    done = threading.Event()
+    closed_by_server = []
+
+    def slow_sender() -> None:
+        with socket.create_connection(("127.0.0.1", stack.port)) as s:
+            s.settimeout(0.1)
+            for byte in b"GET /healthz HTTP/1.1\r\nHost: x\r\n":
+                try:
+                    s.sendall(bytes([byte]))
+                    if s.recv(1024) or True:  # an answer (408) or the server closed it
+                        closed_by_server.append(True)
+                        return
+                except TimeoutError:
+                    pass
+                except OSError:
+                    closed_by_server.append(True)
+                    return
+                if done.wait(5):
+                    return
+
+    senders = [threading.Thread(target=slow_sender) for _ in range(25)]
+    for t in senders:
+        t.start()
+    try:
+        probes = health_times(stack.base, 24, 0.5)
+    finally:
+        done.set()
+        for t in senders:
+            t.join(10)
+        for s in idle:
+            s.close()
+    assert [p for p in probes if p[0] != 200 or p[1] > 1.0] == []
+    assert len(closed_by_server) == 25  # nginx's 10 s header timeout ended each slow sender
+
+
+def test_gunicorns_own_error_pages_carry_the_policy_headers(stack):
+    for request in (
+        "GET /?src=" + "a" * 9000 + " HTTP/1.1\r\nHost: x\r\n\r\n",
+        "GET / HTTP/1.1\r\nHost: x\r\n" + "".join(f"X-{i}: 1\r\n" for i in range(60)) + "\r\n",
+    ):
+        with socket.create_connection(("127.0.0.1", stack.port), timeout=10) as s:
+            s.sendall(request.encode())
+            head = b""
+            while b"\r\n\r\n" not in head:
+                chunk = s.recv(4096)
+                assert chunk, head
+                head += chunk
+        text = head.decode().lower()
+        assert text.split()[1] in ("414", "431")
+        assert "x-content-type-options: nosniff" in text
+        assert "content-security-policy: default-src 'none'" in text
+
+
+def test_the_access_log_keeps_no_program(stack):
+    assert get(f"{stack.base}/svg?src={quote('secret_name_7 = 2.0')}", 20)[0] == 200
+    time.sleep(0.5)
+    text = stack.log.read_text()
+    assert '"GET /svg HTTP/1.1" 200' in text
+    assert "secret_name_7" not in text
+
+
+def program(k: int) -> str:
+    """A small program of its own structure for each k (no layout of it is cached)."""
+    return "x = 1.0\ny = " + " + ".join(["x"] * (k % 40 + 2)) + f" * {k + 1}"
+
+
+@pytest.mark.parametrize("state", ["missing", "crashing", "hanging"])
+def test_a_graphviz_outage_is_told_truly_and_recovered_from(stack, state):
+    """Through the outage and after it, only 200 or 503 (never a user's 4xx); /healthz
+    says 503 within a second or two, and all is well within 15 s of dot coming back."""
+    k0 = {"missing": 0, "crashing": 100, "hanging": 200}[state]
+    stack.become(state)
+    try:
+        started = time.monotonic()
+        while get(f"{stack.base}/healthz", 5)[0] != 503:
+            assert time.monotonic() - started < 3, "healthz did not notice the outage"
+            time.sleep(0.1)
+        statuses = set()
+        for k in range(3):
+            status, headers, _ = get(f"{stack.base}/svg?src={quote(program(k0 + k))}", 30)
+            statuses.add(status)
+            if status == 503:
+                assert int(headers["Retry-After"]) > 0
+        assert statuses <= {200, 503} and 503 in statuses
+    finally:
+        stack.become("restored")
+    restored = time.monotonic()
+    ok = False
+    while time.monotonic() - restored < 15 and not ok:
+        health = get(f"{stack.base}/healthz", 5)[0]
+        svg = get(f"{stack.base}/svg?src={quote(program(k0))}", 20)[0]
+        assert health in (200, 503) and svg in (200, 503)
+        ok = health == 200 and svg == 200
+        time.sleep(0.2)
+    assert ok, "not recovered within 15 s"
+
+
+def test_make_serve_the_dockerfile_and_compose_run_the_same_stack():
+    makefile = (ROOT / "Makefile").read_text()
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert "$(PY) scripts/serve.py" in makefile.split("\nserve:")[1].split("\n\n")[0]
+    assert 'CMD ["python", "scripts/serve.py"]' in dockerfile
+    assert "nginx" in dockerfile.split("apt-get install")[1].split("&&")[0]
+    assert "build: ." in (ROOT / "compose.yaml").read_text()
