@@ -20,8 +20,8 @@ def _number(a: np.ndarray | None) -> str:
     return f"{float(a):.4f}" if a.ndim == 0 else f"array{a.shape}"
 
 
-def draw_frame(graph: Graph, step: int) -> str:
-    """One frame as SVG, rebuilt and laid out from nothing."""
+def draw_frame(graph: Graph, step: int, fmt: str = "svg") -> str | bytes:
+    """One frame as SVG (or `fmt`: pdf, png, as bytes), rebuilt and laid out from nothing."""
     shown_values, shown_grads = _visible(graph, step)
     dot = graphviz.Digraph(format="svg", graph_attr={"rankdir": "LR"})
     for n in graph.nodes:
@@ -34,7 +34,8 @@ def draw_frame(graph: Graph, step: int) -> str:
     for e in graph.edges:
         dst = graph.nodes[e.dst]
         dot.edge(graph.nodes[e.src].id, dst.id + dst.op)
-    return dot.pipe(format="svg").decode("utf-8")
+    out = dot.pipe(format=fmt)
+    return out.decode("utf-8") if fmt == "svg" else out
 
 
 def _visible(graph: Graph, step: int) -> tuple[set[int], dict[int, np.ndarray]]:

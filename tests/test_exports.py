@@ -15,7 +15,7 @@ from pptx import Presentation
 import autodiff
 from autodiff import draw
 from autodiff.draw.decorate import caption_text
-from autodiff.draw.export import WORK_PER_SECOND, ExportOptions, frames
+from autodiff.draw.export import COST, ExportOptions, frames
 from autodiff.examples import by_slug
 from web.exports import clear_cache
 
@@ -188,7 +188,7 @@ def test_bad_export_options_answer_400(client, params):
 
 def test_an_export_beyond_the_bound_is_refused_up_front(client, monkeypatch):
     """413 with what to do, before anything is drawn (the renderer is never started)."""
-    monkeypatch.setitem(WORK_PER_SECOND, "pdf", 1)
+    monkeypatch.setitem(COST, "pdf", (1.0, 1))
     monkeypatch.setattr("autodiff.draw.export.rsvg.rsvg_binary", renderer_runs)
     r = client.get(url("/pdf"))
     assert r.status_code == 413
@@ -205,3 +205,14 @@ def test_exports_are_cached_by_program_and_options(client, monkeypatch):
     monkeypatch.setattr("autodiff.draw.export.rsvg.rsvg_binary", renderer_runs)
     assert client.get(url("/gif")).data == first
     assert client.get(url("/gif", delay=300)).status_code == 500
+
+
+def test_a_long_pdf_drawn_in_pieces_keeps_page_p_as_step_p_minus_1(client, tmp_path):
+    """More pages than one renderer draws: the pieces are joined in order."""
+    src = "x = 0.5\n" + "\n".join(f"x = sin(x) + {k}" for k in range(8)) + "\ny = x * x"
+    graph = autodiff.build(src)
+    assert len(graph.steps) + 1 > 2 * 16
+    pages = pdf_pages(client.get(url("/pdf", src=src)).data, tmp_path)
+    assert len(pages) == len(graph.steps) + 1
+    for p, text in enumerate(pages, start=1):
+        assert squeeze(caption_text(graph, p - 1)) in squeeze(text), p

@@ -2,6 +2,7 @@
 frame, each picture and explanation the server's own for that step."""
 
 import pytest
+from browser_support import ARTIFACTS, launch
 from playwright.sync_api import sync_playwright
 
 import autodiff
@@ -10,7 +11,6 @@ from autodiff.draw.decorate import caption_text
 from autodiff.draw.export import ExportOptions, steps_of
 from autodiff.draw.export.html import page
 from autodiff.examples import by_slug
-from browser_support import ARTIFACTS, launch
 
 pytestmark = pytest.mark.browser
 

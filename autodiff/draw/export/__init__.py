@@ -24,7 +24,7 @@ from ..frames import render_frame
 from ..layouts import Layout
 from ..states import timeline
 from ..theme import DEFAULT_THEME, frame_css
-from .rsvg import ExportTimeout, ExportTooLarge, RendererMissing
+from .rsvg import RENDERERS, ExportTimeout, ExportTooLarge, RendererMissing
 
 FORMATS = ("pdf", "pptx", "gif", "zip", "html")
 EXPORT_SECONDS = 8.0
@@ -32,10 +32,10 @@ EXPORT_SECONDS = 8.0
 DEADLINE_SECONDS = 20.0
 """Time an export may take on a busy machine before rsvg-convert is stopped (503): below the
 server's timeout (gunicorn.conf.py, 30 s), so no worker is held past it."""
-WORK_PER_SECOND = {"pdf": 900, "handout": 900, "pptx": 600, "gif": 600, "zip": 400,
-                   "html": 400_000}
-"""Frame elements (nodes and edges in one frame) each format draws per second on one core of
-the test machine, measured by bench/exports.py with a margin."""
+COST = {"pdf": (0.005, 3000), "handout": (0.005, 2000), "pptx": (0.07, 2500),
+        "gif": (0.07, 2500), "zip": (0.07, 2500), "html": (0.0, 10**7)}
+"""Per format, CPU seconds a frame costs: a fixed part (a process per PNG) and elements (nodes
+and edges) drawn per second, measured on the test machine (bench/exports.py) with a margin."""
 MAX_BYTES = 64 * 1024 * 1024
 """An export larger than this is refused (413)."""
 
@@ -98,12 +98,22 @@ def frames(graph: Graph, layout: Layout, options: ExportOptions,
     return out
 
 
+def frame_seconds(layout: Layout, kind: str) -> float:
+    """CPU seconds one frame of this layout costs in the export `kind`."""
+    fixed, per_second = COST[kind]
+    return fixed + (layout.nodes + layout.edges) / per_second
+
+
+def most_frames(layout: Layout, kind: str) -> int:
+    """The most frames of this layout the export `kind` makes."""
+    return max(int(EXPORT_SECONDS * RENDERERS / frame_seconds(layout, kind)), 1)
+
+
 def check_work(layout: Layout, count: int, kind: str) -> float:
     """Refuse an export that would take longer than `EXPORT_SECONDS`; else its deadline."""
-    work = count * (layout.nodes + layout.edges)
-    seconds = work / WORK_PER_SECOND[kind]
+    seconds = count * frame_seconds(layout, kind) / RENDERERS
     if seconds > EXPORT_SECONDS:
-        most = max(int(EXPORT_SECONDS * WORK_PER_SECOND[kind] / (layout.nodes + layout.edges)), 1)
+        most = most_frames(layout, kind)
         raise ExportTooLarge(
             f"this export would draw {count} frames of {layout.nodes} nodes, more than the "
             f"app draws at once ({kind}: at most {most} frames of this graph); "
@@ -119,5 +129,5 @@ def checked_size(data: bytes) -> bytes:
 
 
 __all__ = ["EXPORT_SECONDS", "FORMATS", "ExportOptions", "ExportTimeout", "ExportTooLarge",
-           "Frame", "RendererMissing", "check_work", "checked_size", "frames", "phase_of",
+           "Frame", "RendererMissing", "check_work", "most_frames", "checked_size", "frames", "phase_of",
            "render_frame", "steps_of"]

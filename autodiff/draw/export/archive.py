@@ -8,7 +8,7 @@ import zipfile
 
 from ...model import Graph
 from ..layouts import Layout
-from . import ExportOptions, check_work, checked_size, frames
+from . import ExportOptions, check_work, checked_size, frames, steps_of
 from .raster import pngs
 from .rsvg import Progress
 
@@ -18,8 +18,8 @@ ZIP_PX = 1600
 def frames_zip(graph: Graph, layout: Layout, options: ExportOptions,
                progress: Progress = None) -> bytes:
     """frames/step-NNN.svg and .png for each step of the range, and manifest.json."""
+    deadline = check_work(layout, len(steps_of(graph, options)), "zip")
     shown = frames(graph, layout, options)
-    deadline = check_work(layout, len(shown), "zip")
     pictures = pngs(shown, layout.width, ZIP_PX, deadline, options.transparent, progress)
     width = len(str(shown[-1].step))
     manifest = {"steps": len(graph.steps), "frames": []}

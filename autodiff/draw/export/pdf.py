@@ -13,7 +13,7 @@ from ...model import Graph
 from ..decorate import Look, nested
 from ..layouts import Layout
 from ..svg import SVG_NS, escape
-from . import ExportOptions, check_work, checked_size, frames
+from . import ExportOptions, check_work, checked_size, frames, steps_of
 from .rsvg import Progress, render_pdf
 
 PAPER = {"a4": (595.28, 841.89), "letter": (612.0, 792.0)}
@@ -29,16 +29,16 @@ TEXT_LINES = 4
 def slides_pdf(graph: Graph, layout: Layout, options: ExportOptions,
                progress: Progress = None) -> bytes:
     """A page per step, each the frame with its caption under it."""
+    deadline = check_work(layout, len(steps_of(graph, options)), "pdf")
     shown = frames(graph, layout, options)
-    deadline = check_work(layout, len(shown), "pdf")
     return checked_size(render_pdf([f.svg for f in shown], deadline, progress))
 
 
 def handout_pdf(graph: Graph, layout: Layout, options: ExportOptions,
                 progress: Progress = None) -> bytes:
     """`PER_PAGE` steps a page of A4 or Letter, each with its explanation beside its number."""
+    deadline = check_work(layout, len(steps_of(graph, options)), "handout")
     shown = frames(graph, layout, options, Look())
-    deadline = check_work(layout, len(shown), "handout")
     paper = PAPER[options.paper]
     pages = [_page([f.svg for f in shown[i:i + PER_PAGE]], [f.text for f in shown[i:i + PER_PAGE]],
                    layout, paper, i // PER_PAGE + 1)

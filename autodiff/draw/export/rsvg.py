@@ -15,7 +15,8 @@ import signal
 import subprocess
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 
 from ...errors import AutodiffError, LimitError
@@ -47,43 +48,62 @@ def rsvg_binary() -> str | None:
 
 Progress = Callable[[int], None] | None
 """Told how many more frames are drawn (the command line's progress bar), or None."""
+RENDERERS = 2
+"""rsvg-convert processes drawing one export at once (the machine's two cores)."""
 PDF_CHUNK = 16
-"""Pages drawn by one rsvg-convert when progress is shown; pypdf joins the pieces."""
+"""Pages one rsvg-convert draws when a PDF is cut in pieces; pypdf joins them."""
 
 
 def render_pdf(svgs: Sequence[str], deadline: float, progress: Progress = None) -> bytes:
-    """One PDF, a page per SVG (each page the size of its SVG), text kept as text."""
-    if progress is None:
-        return _run(svgs, ["-f", "pdf", "-o", "out.pdf"], deadline, ["out.pdf"])[0]
-    from pypdf import PdfWriter  # only a progress bar needs the pieces joined
+    """One PDF, a page per SVG (each page the size of its SVG), text kept as text: drawn in
+    pieces by `RENDERERS` processes at once, then joined."""
+    if len(svgs) <= PDF_CHUNK:
+        found = _pdf(svgs, deadline)
+        if progress is not None:
+            progress(len(svgs))
+        return found
+    from pypdf import PdfWriter
 
+    size = PDF_CHUNK if progress is not None else -(-len(svgs) // RENDERERS)
+    pieces = [svgs[i:i + size] for i in range(0, len(svgs), size)]
     joined = PdfWriter()
-    for start in range(0, len(svgs), PDF_CHUNK):
-        piece = _run(svgs[start:start + PDF_CHUNK], ["-f", "pdf", "-o", "out.pdf"], deadline,
-                     ["out.pdf"])[0]
-        joined.append(io.BytesIO(piece))
-        progress(len(svgs[start:start + PDF_CHUNK]))
+    for piece, found in zip(pieces, _parallel(lambda p: _pdf(p, deadline), pieces)):
+        joined.append(io.BytesIO(found))
+        if progress is not None:
+            progress(len(piece))
     out = io.BytesIO()
     joined.write(out)
     return out.getvalue()
 
 
+def _pdf(svgs: Sequence[str], deadline: float) -> bytes:
+    return _run(svgs, ["-f", "pdf", "-o", "out.pdf"], deadline, ["out.pdf"])[0]
+
+
+def _parallel(work: Callable, items: list) -> Iterator:
+    """`work` of each item, `RENDERERS` at once, in order."""
+    with ThreadPoolExecutor(RENDERERS) as pool:
+        yield from pool.map(work, items)
+
+
 def render_pngs(svgs: Sequence[str], zoom: float, deadline: float,
                 background: str | None = "white", progress: Progress = None) -> list[bytes]:
     """A PNG per SVG at `zoom` pixels per CSS pixel (transparent where `background` is None)."""
-    outs = [f"{i:05d}.png" for i in range(len(svgs))]
     colour = ["-b", background] if background else []
     files = []
     with tempfile.TemporaryDirectory(prefix="autodiff-rsvg-") as folder:
-        _write(folder, svgs)
-        for i, out in enumerate(outs):
-            _call([*colour, "-f", "png", "-z", f"{zoom:.4f}", "-o", out, f"{i:05d}.svg"],
-                  folder, deadline)
+        names = _write(folder, svgs)
+
+        def draw(name: str) -> bytes:
+            out = name.replace(".svg", ".png")
+            _call([*colour, "-f", "png", "-z", f"{zoom:.4f}", "-o", out, name], folder, deadline)
+            with open(os.path.join(folder, out), "rb") as f:
+                return f.read()
+
+        for png in _parallel(draw, names):
+            files.append(png)
             if progress is not None:
                 progress(1)
-        for out in outs:
-            with open(os.path.join(folder, out), "rb") as f:
-                files.append(f.read())
     return files
 
 
