@@ -6,6 +6,7 @@ import { startup } from "./boot.js";
 import { isTypingTarget, StepControls } from "./controls.js";
 import { DescentPanel } from "./descent.js";
 import { Editor } from "./editor.js";
+import { updateExportLinks } from "./exports.js";
 import { GraphView } from "./graphview.js";
 import { InputSliders } from "./inputs.js";
 import { comparisonText, ModeSwitch } from "./modes.js";
@@ -215,6 +216,7 @@ function updateLinks() {
   const frame = shareQuery(shareState(state.data ? state.src : editor.value));
   $("download-svg").href = `svg?${frame}`;
   $("download-png").href = `png?${frame}`;
+  updateExportLinks($("export-menu"), frame);
   address.update();
 }
 

@@ -67,3 +67,32 @@ def test_offline_page_steps_through_every_frame_with_the_network_off(tmp_path):
         browser.close()
     assert asked == []
     assert errors == []
+
+
+def test_the_export_menu_links_to_every_export_of_the_program_on_screen():
+    """The page's Export menu opens, and each entry asks for its export with the page's
+    program and options; the PDF it links to is a PDF."""
+    from urllib.parse import parse_qs, quote, urlsplit
+
+    from browser_support import live_server
+
+    with live_server() as base, sync_playwright() as p:
+        browser = launch(p)
+        tab = browser.new_page()
+        tab.goto(f"{base}/?src={quote(REUSE)}&step=3")
+        tab.wait_for_function("() => document.querySelectorAll('#graph g.node').length > 0")
+        tab.wait_for_function("() => document.querySelector('[data-export=pdf]').href"
+                              ".includes('src=')")
+        tab.click("#export-menu summary")
+        hrefs = tab.eval_on_selector_all("[data-export]", "els => els.map(e => e.href)")
+        assert [urlsplit(h).path for h in hrefs] == ["/pdf", "/pdf", "/pptx", "/gif", "/zip",
+                                                     "/standalone"]
+        for href in hrefs:
+            query = parse_qs(urlsplit(href).query)
+            assert query["src"] == [REUSE] and "step" not in query
+        assert parse_qs(urlsplit(hrefs[1]).query)["layout"] == ["handout"]
+        answer = tab.request.get(hrefs[0])
+        assert answer.status == 200 and answer.body().startswith(b"%PDF")
+        ARTIFACTS.mkdir(exist_ok=True)
+        tab.screenshot(path=str(ARTIFACTS / "export-menu.png"))
+        browser.close()
