@@ -32,3 +32,23 @@ def node_count(source: str) -> int:
 def product(factors: int) -> str:
     """`x*x*...*x`: one value used `factors` times (a hard case for Graphviz 2.43)."""
     return "x = 1.001\nf = " + "*".join(["x"] * factors)
+
+
+def rnn(steps: int, inputs: bool = False) -> str:
+    """Backpropagation through time: `h{i} = tanh(h{i-1} * w + 0.1)` with one shared `w`
+    (with `inputs`, an input per step: `tanh(h{i-1} * w + x{i} * u)`)."""
+    lines = ["w = 0.5", "u = 0.3", "h0 = 0.1"] if inputs else ["w = 0.5", "h0 = 0.1"]
+    for i in range(1, steps + 1):
+        if inputs:
+            lines += [f"x{i} = {0.01 * i:g}", f"h{i} = tanh(h{i - 1} * w + x{i} * u)"]
+        else:
+            lines.append(f"h{i} = tanh(h{i - 1} * w + 0.1)")
+    return "\n".join(lines + [f"f = h{steps}"])
+
+
+def chain(nodes: int) -> str:
+    """A plain chain of about `nodes` values, nothing shared: `h{i} = tanh(h{i-1}) * 0.5`."""
+    lines = ["h0 = 0.1"]
+    for i in range(1, max(1, (nodes - 1) // 3) + 1):
+        lines.append(f"h{i} = tanh(h{i - 1}) * 0.5")
+    return "\n".join(lines)

@@ -4,7 +4,7 @@
     .venv/bin/python bench/run.py --only steps,input
 
 Sections: new program vs bare `dot`; a step vs the naive redraw; changing an input; scale;
-the browser (Playwright, key press to painted frame); load on gunicorn over loopback.
+shared weights (an unrolled RNN vs a plain chain); the browser (Playwright, key press to painted frame); load on gunicorn over loopback.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 
 import naive  # noqa: E402
-from programs import layered, product, with_nodes  # noqa: E402
+from programs import chain, layered, product, rnn, with_nodes  # noqa: E402
 
 import autodiff  # noqa: E402
 from app import create_app, tune_gc  # noqa: E402
@@ -258,12 +258,27 @@ def section_effort(repeat: int) -> None:
           ["nodes", "default effort", "bounded effort", "gain"], rows)
 
 
+def section_shared(repeat: int) -> None:
+    rows = []
+    for steps, inputs in ((100, False), (300, False), (100, True), (300, True)):
+        graph = autodiff.build(rnn(steps, inputs))
+        plain = autodiff.build(chain(len(graph.nodes)))
+        t_rnn = median_time(lambda g=graph: draw.build_layout(draw.dot.structure(g)), repeat)
+        t_chain = median_time(lambda g=plain: draw.build_layout(draw.dot.structure(g)), repeat)
+        name = f"{steps} steps" + (", an input per step" if inputs else "")
+        rows.append([name, f"{len(graph.nodes)} / {len(plain.nodes)}", ms(t_rnn), ms(t_chain),
+                     f"{t_rnn / t_chain:.2f}×"])
+    table("Shared weights: an unrolled RNN (w on every line) against a plain chain, layout time",
+          ["program", "values (RNN / chain)", "RNN", "chain", "ratio (target ≤ 2×)"], rows)
+
+
 SECTIONS = {
     "new": lambda c, r: section_new_program(c, r),
     "steps": lambda c, r: section_steps(c, r),
     "input": lambda c, r: section_input(c, r),
     "scale": lambda c, r: section_scale(c, r),
     "effort": lambda c, r: section_effort(r),
+    "shared": lambda c, r: section_shared(r),
 }
 
 

@@ -2,6 +2,7 @@
 
 import re
 
+import pytest
 from drawing_support import REUSE, build, by_id, frame, relabel, text
 
 from autodiff.draw import dot, get_layout, render_frame, structure_key
@@ -90,9 +91,9 @@ def test_effort_grows_with_size():
 def test_bounded_effort_with_edge_labels_draws_straight_edges():
     """Routing around label nodes after the bounded network simplex took dot 5 s for this
     120-node chain; straight edges take a fraction of a second."""
-    chain = "x = 0.5\ny = 1.5\n" + "\n".join(
-        f"z{i} = tanh(z{i - 1}) * y + 0.1" if i else "z0 = x * y" for i in range(30))
-    graph = build(chain + "\nf = z29 * x")
+    chain = "x = 0.5\ny = 1.5\na = x * y\n" + "\n".join(  # a is used all along the chain
+        f"z{i} = tanh(z{i - 1}) * a + 0.1" if i else "z0 = x * a" for i in range(40))
+    graph = build(chain + "\nf = z39 * x")
     assert "splines=polyline" in dot.dot_source(graph, edge_labels=False)
     assert "splines=line" in dot.dot_source(graph, edge_labels=True)
     assert dot.effort(10, edge_labels=True) == {}
@@ -101,5 +102,41 @@ def test_bounded_effort_with_edge_labels_draws_straight_edges():
 def test_layout_size_counts_the_ranks_edges_cross():
     deep = build("x = 1\nf = sin(sin(sin(x)))")
     assert dot.layout_size(dot.structure(deep)) == len(deep.nodes)
-    fan = build("x = 1\nf = " + " + ".join(["sin(x)"] * 20))
+    fan = build("x = 1\na = 2 * x\nf = " + " + ".join(["sin(a)"] * 20))
     assert dot.layout_size(dot.structure(fan)) > 4 * len(fan.nodes)
+
+
+def rnn(steps: int, inputs: bool = False) -> str:
+    """Backpropagation through time as taught: one weight `w` (and `u`) used on every line."""
+    lines = ["w = 0.5", "u = 0.3", "h0 = 0.1"]
+    for i in range(1, steps + 1):
+        step = f"tanh(h{i - 1} * w + x{i} * u)" if inputs else f"tanh(h{i - 1} * w + 0.1)"
+        lines += [f"x{i} = {0.01 * i}"] if inputs else []
+        lines.append(f"h{i} = {step}")
+    return "\n".join(lines + [f"f = h{steps}" + (" + u" if not inputs else "")])
+
+
+@pytest.mark.parametrize("inputs", [False, True])
+def test_a_leaf_used_on_every_line_is_drawn_once_with_a_copy_beside_each_use(inputs):
+    graph = build(rnn(300, inputs))
+    s = dot.structure(graph)
+    w = graph.input_node("w").index
+    uses = [k for k, e in enumerate(graph.edges) if e.src == w]
+    assert len(uses) == 300 and set(uses) <= s.copied
+    text = dot.structure_dot(s)
+    assert f"n{w} -> " not in text  # the weight itself stands alone, where it is defined
+    for k in uses[:5]:
+        dst = graph.edges[k].dst
+        assert f"u{k} -> n{dst} [id=e{k}]" in text and f"\nu{k} [width=" in text
+    # Only copies and short edges left: about as much for dot as a plain chain of this size.
+    assert s.size < 1.5 * (len(s.nodes) + len(s.copied))
+
+
+def test_a_leaf_used_a_few_times_keeps_its_edges():
+    """The tutorials' reused input (w1 used twice) is drawn with both its edges."""
+    graph = build("w1 = 2.0\nw2 = 1.5\ny = w1 * cos(3*w1 + w2)")
+    s = dot.structure(graph)
+    assert not s.copied and " u" not in dot.structure_dot(s)
+    shared = dot.structure(build("x = 2\nf = " + " * ".join(["x"] * (dot.SHARED_USES + 1))))
+    assert len(shared.copied) == dot.SHARED_USES + 1
+    assert shared.key != dot.structure(build("x = 2\nf = " + " * ".join(["x"] * 4))).key

@@ -5,11 +5,28 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from drawing_support import PRODUCT_600, REUSE, REUSE_LINES, SLOW, build, counted_builds
+from drawing_support import (
+    PRODUCT_600,
+    REUSE,
+    REUSE_LINES,
+    SLOW,
+    build,
+    counted_builds,
+    svg_root,
+    text,
+)
 
 import autodiff
 from autodiff import draw
-from autodiff.draw import GraphvizUnavailable, LayoutError, dot, get_layout, graphviz, layouts
+from autodiff.draw import (
+    GraphvizUnavailable,
+    LayoutError,
+    dot,
+    get_layout,
+    graphviz,
+    layouts,
+    render_frame,
+)
 from autodiff.examples import by_slug
 
 
@@ -42,9 +59,32 @@ def test_too_large_graphs_are_refused_without_running_dot(monkeypatch):
         raise AssertionError("dot was run")
 
     monkeypatch.setattr(layouts, "DotRun", no_dot)
-    graph = build("x = 1\nf = " + " + ".join(["sin(x)"] * 400))
+    # A computed value (not a leaf, which would be drawn with copies) used all along the sum.
+    graph = build("x = 1\na = 2 * x\nf = " + " + ".join(["sin(a)"] * 400))
     with pytest.raises(LayoutError, match="too large"):
         layouts.build_layout(dot.structure(graph))
+
+
+def test_shared_leaves_are_drawn_once_and_their_copies_beside_each_use():
+    """An unrolled network: `w` on every line. Its numbers are drawn once; every use has a
+    copy of its label nearby, and the gradient arriving from all uses sums on `w` itself."""
+    steps = 8
+    source = "w = 0.5\nh0 = 0.1\n" + "\n".join(
+        f"h{i} = tanh(h{i - 1} * w + 0.1)" for i in range(1, steps + 1)) + f"\nf = h{steps}"
+    graph = build(source)
+    layout = get_layout(graph)
+    root = svg_root(render_frame(layout, graph))
+    w = graph.input_node("w")
+    copies = [g for g in root.iter("{http://www.w3.org/2000/svg}g")
+              if "copy" in g.get("class", "").split()]
+    assert len(copies) == steps
+    for g in copies:
+        assert g.get("id").endswith("-copy") and "w ↗" in "".join(g.itertext())
+        assert g.find("{http://www.w3.org/2000/svg}text").get("id") is None  # no number slots
+    h = 1e-6
+    up, down = (build(source.replace("w = 0.5", f"w = {0.5 + d}")).value for d in (h, -h))
+    shown = float(text(root, f"n{w.index}-g0"))
+    assert shown == pytest.approx(float((up - down) / (2 * h)), rel=1e-4)
 
 
 def test_cache_is_keyed_by_structure_and_bounded(monkeypatch):

@@ -10,6 +10,7 @@ layout.
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from typing import NamedTuple
@@ -18,7 +19,7 @@ from ..evaluate import Trace
 from ..graph import trace_labels
 from ..model import KIND_CONST, KIND_OP, Graph
 from ..ops import OPS
-from .geometry import LOCAL_HEIGHT, LOCAL_WIDTH, Box, cell_size, node_box, shorten
+from .geometry import LOCAL_HEIGHT, LOCAL_WIDTH, Box, cell_size, copy_box, node_box, shorten
 
 PLACEHOLDER = "·"
 """What a number line holds before its number is known."""
@@ -80,6 +81,12 @@ __all__ = [
 ]
 
 
+SHARED_USES = 4
+"""A leaf (input or constant) used more often than this is drawn once where it is defined,
+with a small copy beside each use: edges from one box to every line of an unrolled network
+are what makes Graphviz slow, and they cross everything on the way."""
+
+
 class NodeSpec(NamedTuple):
     """What of a node the drawing depends on (a NamedTuple: one is made per node of every
     answer, and a frozen dataclass takes three times as long to build)."""
@@ -129,12 +136,21 @@ class Structure:
         )
         edges = " ".join(f"{src},{dst},{arg}" for src, dst, arg in self.edges)
         text = f"{nodes}\n{edges}\n{self.output} {self.edge_labels} {self.direction}"
+        if self.copied:  # a layout of shared leaves drawn once, with copies
+            text += f"\ncopies {SHARED_USES}"
         return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
     @cached_property
     def size(self) -> int:
         """`layout_size`: what dot's work grows with."""
         return layout_size(self)
+
+    @cached_property
+    def copied(self) -> frozenset[int]:
+        """The edges that leave from a copy of a shared leaf rather than from the leaf."""
+        uses = Counter(src for src, _, _ in self.edges)
+        shared = {i for i, n in uses.items() if n > SHARED_USES and self.nodes[i].kind != KIND_OP}
+        return frozenset(k for k, (src, _, _) in enumerate(self.edges) if src in shared)
 
 
 def structure(graph: Graph, edge_labels: bool = False, direction: str = "lr") -> Structure:
@@ -169,18 +185,25 @@ def trace_structure(trace: Trace, edge_labels: bool = False, direction: str = "l
 
 
 def layout_size(s: Structure) -> int:
-    """Nodes plus the virtual nodes dot adds along edges that span ranks (an estimate)."""
+    """Nodes plus the virtual nodes dot adds along edges that span ranks (an estimate).
+
+    Ranks as early as the edges allow; then, from the last node back, every node whose
+    arguments are all free to move with it (inputs, constants, copies) is pulled next to its
+    first use, as dot does to shorten the edges."""
+    drawn = [(src, dst) for k, (src, dst, _) in enumerate(s.edges) if k not in s.copied]
     rank = [0] * len(s.nodes)
-    first_use: dict[int, int] = {}
-    for src, dst, _ in s.edges:  # sources come before their uses, in evaluation order
+    uses: list[list[int]] = [[] for _ in s.nodes]
+    pinned = [False] * len(s.nodes)  # fed by another op: stays where its arguments put it
+    for src, dst in drawn:  # sources come before their uses, in evaluation order
         rank[dst] = max(rank[dst], rank[src] + 1)
-    for src, dst, _ in s.edges:
-        first_use[src] = min(first_use.get(src, rank[dst]), rank[dst])
-    for index, spec in enumerate(s.nodes):
-        if spec.kind != KIND_OP and index in first_use:
-            rank[index] = first_use[index] - 1  # dot pulls a source next to its first use
+        uses[src].append(dst)
+        pinned[dst] = pinned[dst] or s.nodes[src].kind == KIND_OP
+    for index in range(len(s.nodes) - 1, -1, -1):
+        if uses[index] and not pinned[index]:
+            rank[index] = max(rank[index], min(rank[d] for d in uses[index]) - 1)
     stretch = 2 if s.edge_labels else 1  # a labelled edge spans twice the ranks
-    return len(s.nodes) + sum(stretch * (rank[dst] - rank[src]) - 1 for src, dst, _ in s.edges)
+    spans = sum(stretch * (rank[dst] - rank[src]) - 1 for src, dst in drawn)
+    return len(s.nodes) + len(s.copied) + spans  # a copy stands next to its use
 
 
 def dot_source(graph: Graph, edge_labels: bool = False, direction: str = "lr") -> str:
@@ -198,7 +221,10 @@ def structure_dot(s: Structure) -> str:
         f"edge [{attributes(edge_attrs)}]",
     ]
     lines += [node_line(index, spec.box) for index, spec in enumerate(s.nodes)]
-    lines += [f"n{src} -> n{dst} [id=e{k}]" for k, (src, dst, _) in enumerate(s.edges)]
+    copies = [(k, s.nodes[src]) for k, (src, _, _) in enumerate(s.edges) if k in s.copied]
+    lines += [copy_line(k, copy_box(spec.kind, spec.label)) for k, spec in copies]
+    lines += [f"{'u' if k in s.copied else 'n'}{src if k not in s.copied else k} -> n{dst} "
+              f"[id=e{k}]" for k, (src, dst, _) in enumerate(s.edges)]
     lines.append("}\n")
     return "\n".join(lines)
 
@@ -216,6 +242,11 @@ def attributes(attrs: dict[str, str]) -> str:
 def node_line(index: int, box: Box) -> str:
     """One node: its size in inches, exact to a point (Graphviz rounds sizes to points)."""
     return f"n{index} [{_size(box.width, box.height)}]"
+
+
+def copy_line(edge: int, box: Box) -> str:
+    """The copy of a shared leaf that edge `edge` leaves from (`u<edge>`)."""
+    return f"u{edge} [{_size(box.width, box.height)}]"
 
 
 @lru_cache(maxsize=4096)  # boxes come in few sizes: formatting floats was most of the DOT text

@@ -158,6 +158,17 @@ def node_box(kind: str, label: str, shape: tuple[int, ...], symbol: str) -> Box:
     return box if width <= box.width else widened(box, width)
 
 
+COPY_MARK = " ↗"
+"""After a copy's label: the value itself is drawn once, elsewhere."""
+
+
+def copy_box(kind: str, label: str) -> Box:
+    """The box of a shared leaf's copy beside one of its uses: its label alone."""
+    inset = INSETS[kind]
+    width = math.ceil(2 * inset + 2 * PAD + label_width(kind, label + COPY_MARK))
+    return Box(width, 2 * inset + HEADER_HEIGHT, inset, (), 0, 2 * PAD)
+
+
 @lru_cache(maxsize=1024)
 def bare_box(kind: str, shape: tuple[int, ...], symbol: str) -> Box:
     """The box of a node with an empty label: all nodes of a kind and shape share it."""

@@ -22,6 +22,7 @@ from .dot import NodeSpec, Structure
 from .geometry import (
     ARROW_LENGTH,
     BASELINE,
+    COPY_MARK,
     CUE_DROP,
     LINE_HEIGHT,
     LOCAL_HEIGHT,
@@ -32,6 +33,7 @@ from .geometry import (
     Point,
     arrow,
     bare_box,
+    copy_box,
     label_width,
     shorten,
     toward,
@@ -98,6 +100,9 @@ class _Writer:
 
     def add(self, parts: list[str], slots: list[Slot]) -> None:
         """Static parts with `slots` between them; the first joins what came before."""
+        if not slots:
+            self.carry += "".join(parts)
+            return
         self.parts.append(self.carry + parts[0])
         self.parts += parts[1:-1]
         self.carry = parts[-1]
@@ -140,11 +145,17 @@ class Drawer:
         self.s, self.pieces = s, pieces
         self.nodes: dict[int, list[str]] = {}
         self.edges: dict[int, tuple[list[str], list[Slot]]] = {}
+        self.copies: dict[int, str] = {}
 
     def node(self, index: int, corner: Point) -> None:
         """Node `index`, its box's top-left corner at `corner`."""
         parts, (x, y) = self.pieces.nodes[index][0], corner
         self.nodes[index] = [parts[0], parts[1].replace(AT, f"{x:.2f},{y:.2f}"), *parts[2:]]
+
+    def copy(self, edge: int, corner: Point) -> None:
+        """The copy of a shared leaf that edge `edge` leaves from, its corner at `corner`."""
+        src = self.s.edges[edge][0]
+        self.copies[edge] = copy_group(edge, self.s.nodes[src], corner)
 
     def edge(self, index: int, way: Route) -> None:
         """Edge `index` along `way`."""
@@ -156,6 +167,8 @@ class Drawer:
         out = _Writer(root_open(box, css))
         for index, (_, slots) in enumerate(self.pieces.nodes):
             out.add(self.nodes[index], slots)
+        for edge in sorted(self.s.copied):
+            out.add([self.copies[edge]], [])
         for index in range(len(self.s.edges)):
             out.add(*self.edges[index])
         return out.close("</svg>\n")
@@ -223,6 +236,19 @@ def node_body(
             pending = "</text>\n"
     parts.append(pending + "</g>\n")
     return tuple(parts), tuple(kinds)
+
+
+def copy_group(edge: int, spec: NodeSpec, corner: Point) -> str:
+    """A shared leaf's copy beside one use: its label, no numbers (those are drawn once)."""
+    box = copy_box(spec.kind, spec.label)
+    x, y = corner
+    return (
+        f'<g id="e{edge}-copy" class="copy kind-{spec.kind}" transform="translate({x:.2f},{y:.2f})">\n'
+        f"<title>{escape(spec.label)}: a copy; the value and its gradient are drawn once</title>\n"
+        f"{outline(spec.kind, box.width, box.height)}"
+        f'<text class="label" x="{num(box.inset + PAD)}" y="{num(box.inset + BASELINE)}">'
+        f"{escape(shorten(spec.label) + COPY_MARK)}</text>\n</g>\n"
+    )
 
 
 @lru_cache(maxsize=1024)

@@ -157,6 +157,8 @@ FRAME_CSS_TEMPLATE = """
   visibility: visible; fill: {gradient}; stroke: {gradient}; }}
 .adgraph.tangents .grad, .adgraph.tangents .cue-grad {{ fill: {tangent}; font-style: italic; }}
 .adgraph.tangents .grad-final .slot-grad {{ fill: {value_fill}; }}
+.adgraph .copy .outline {{ stroke-dasharray: 4 2; stroke-width: {outline_width}; }}
+.adgraph .copy .label {{ font-style: italic; }}
 """
 """The look of a frame, embedded in every SVG so a frame stands alone (also in an <img>):
 first every element's own look by its class, then the state classes' changes to it."""
