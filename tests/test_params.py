@@ -72,7 +72,9 @@ def test_descent_parameters():
 
 
 def test_modes():
-    assert mode({}) == "reverse" and mode({"forward": "w1"}) == "forward"
+    assert mode({}) == "reverse" and mode({"mode": "forward", "forward": "w1"}) == "forward"
+    # forward= alone keeps reverse mode's steps and adds forward mode's derivative
+    assert mode({"forward": "w1"}) == "reverse"
     assert mode({"mode": "practice"}) == "practice"
     with pytest.raises(EvaluationError, match="mode must be one of reverse, forward, practice"):
         mode({"mode": "exam"})
