@@ -1,4 +1,4 @@
-"""The steps, worked out from the graph and its reverse sweep.
+"""The schedule: the list of steps a learner walks through, from the graph and its reverse sweep.
 
 Forward steps, one per operation in evaluation order; the seed `g<output> = 1`; then one
 backward step per operation in reverse order, each pushing `upstream gradient × local

@@ -56,13 +56,13 @@ def relabel(graph, labels: dict[int, str]):
 def counted_builds(monkeypatch) -> list[str]:
     """The keys of every dot run started from now on."""
     runs: list[str] = []
-    real = layouts.start_build
+    real = layouts.start_job
 
-    def start_build(s, timeout=graphviz.LAYOUT_TIMEOUT):
+    def start_job(s, timeout=graphviz.LAYOUT_TIMEOUT):
         runs.append(s.key)
         return real(s, timeout)
 
-    monkeypatch.setattr(layouts, "start_build", start_build)
+    monkeypatch.setattr(layouts, "start_job", start_job)
     return runs
 
 

@@ -62,7 +62,7 @@ def test_too_large_graphs_are_refused_without_running_dot(monkeypatch):
     # A computed value (not a leaf, which would be drawn with copies) used all along the sum.
     graph = build("x = 1\na = 2 * x\nf = " + " + ".join(["sin(a)"] * 400))
     with pytest.raises(LayoutError, match="too large"):
-        layouts.build_layout(dot.structure(graph))
+        layouts.lay_out(dot.structure(graph))
 
 
 def test_shared_leaves_are_drawn_once_and_their_copies_beside_each_use():
@@ -90,8 +90,8 @@ def test_shared_leaves_are_drawn_once_and_their_copies_beside_each_use():
 def test_cache_is_keyed_by_structure_and_bounded(monkeypatch):
     draw.clear_caches()
     calls = []
-    real = layouts.start_build
-    monkeypatch.setattr(layouts, "start_build", lambda s, t: calls.append(s) or real(s, t))
+    real = layouts.start_job
+    monkeypatch.setattr(layouts, "start_job", lambda s, t: calls.append(s) or real(s, t))
     monkeypatch.setattr(layouts._LAYOUTS, "size", 2)
     a = build("x = 2\nf = x + 1")
     assert get_layout(a) is get_layout(build("x = 2.5\nf = x + 1"))
@@ -137,7 +137,7 @@ def test_failures_are_cached(monkeypatch):
         calls.append(s)
         return fail
 
-    monkeypatch.setattr(layouts, "start_build", failing)
+    monkeypatch.setattr(layouts, "start_job", failing)
     graph = build(REUSE)
     for _ in range(2):
         with pytest.raises(LayoutError, match="no"):
@@ -196,7 +196,7 @@ def test_a_graphs_own_failure_expires(monkeypatch):
         runs.append(s)
         raise LayoutError("Graphviz failed: no")
 
-    monkeypatch.setattr(layouts, "start_build", failing)
+    monkeypatch.setattr(layouts, "start_job", failing)
     graph = build(REUSE)
     for _ in range(2):
         with pytest.raises(LayoutError):

@@ -48,8 +48,8 @@ def test_themes_differ_only_in_their_style_sheet(client):
 def test_a_new_theme_does_not_run_dot_again(client, monkeypatch):
     draw.clear_caches()
     builds = []
-    real = layouts.start_build
-    monkeypatch.setattr(layouts, "start_build", lambda s, *a: builds.append(s.key) or real(s, *a))
+    real = layouts.start_job
+    monkeypatch.setattr(layouts, "start_job", lambda s, *a: builds.append(s.key) or real(s, *a))
     for name in THEMES:
         assert client.get(url("/svg", theme=name)).status_code == 200
         assert client.get(url("/png", theme=name)).status_code == 200

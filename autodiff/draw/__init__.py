@@ -64,8 +64,8 @@ from .layouts import (
     Layout,
     PendingLayout,
     adopt_structure,
-    build_layout,
     get_layout,
+    lay_out,
     start_layout,
     start_structure_layout,
     structure_key,
@@ -84,7 +84,7 @@ def clear_caches() -> None:
 __all__ = [
     "DEFAULT_THEME", "DIRECTIONS", "FRAME_CSS", "GraphvizUnavailable", "LAYOUT_TIMEOUT",
     "THEMES", "frame_css", "palettes", "theme_name", "Layout", "LayoutError", "LayoutTimeout",
-    "PendingLayout", "adopt_structure", "build_layout", "clear_caches", "dot_source", "dot_works",
+    "PendingLayout", "adopt_structure", "lay_out", "clear_caches", "dot_source", "dot_works",
     "frame_state",
     "get_layout", "layout", "refill_spare", "render_frame", "render_png", "render_state",
     "start_frame", "start_layout", "start_structure_layout", "structure_key",

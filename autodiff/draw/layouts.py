@@ -64,7 +64,7 @@ class Layout:
 
 
 @dataclass(frozen=True)
-class Build:
+class LayoutJob:
     """A layout being made: dot runs; calling waits for it and draws the Layout."""
 
     s: Structure
@@ -87,16 +87,16 @@ class Build:
         return make_layout(self.s, place, drawer.template(place.box, STYLE))
 
 
-def start_build(s: Structure, timeout: float = LAYOUT_TIMEOUT) -> Build:
+def start_job(s: Structure, timeout: float = LAYOUT_TIMEOUT) -> LayoutJob:
     """Start dot on a structure now; calling the result waits for it and makes the Layout."""
     if s.size > MAX_LAYOUT_SIZE:
         raise LayoutError(too_large(timeout))
-    return Build(s, DotRun(structure_dot(s), "svg", timeout, size=s.size))
+    return LayoutJob(s, DotRun(structure_dot(s), "svg", timeout, size=s.size))
 
 
-def build_layout(s: Structure, timeout: float = LAYOUT_TIMEOUT) -> Layout:
+def lay_out(s: Structure, timeout: float = LAYOUT_TIMEOUT) -> Layout:
     """Run dot on a structure and draw the frame template."""
-    return start_build(s, timeout)()
+    return start_job(s, timeout)()
 
 
 def make_layout(s: Structure, place: Placement, template: Template) -> Layout:
@@ -148,7 +148,7 @@ class PendingLayout:
 
     def prepare(self) -> None:
         """Draw now what can be drawn before dot is done (call while doing other work)."""
-        if isinstance(self._finish, Build):
+        if isinstance(self._finish, LayoutJob):
             self._finish.pieces  # noqa: B018  (made and kept for `result`)
 
     def result(self) -> Layout:
@@ -202,7 +202,7 @@ def start_structure_layout(s: Structure, timeout: float = LAYOUT_TIMEOUT) -> Pen
         if found is not None:
             return PendingLayout(s.key, found)
         try:
-            pending = PendingLayout(s.key, finish=start_build(s, timeout))
+            pending = PendingLayout(s.key, finish=start_job(s, timeout))
         except LayoutError as err:
             _remember(s.key, err)
             return PendingLayout(s.key, err)

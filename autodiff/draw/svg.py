@@ -42,9 +42,10 @@ from .geometry import (
 from .placement import Route
 
 Slot = tuple[str, int, int]
-"""What fills one gap of the template: (kind, node or edge index, line)."""
-Kind = tuple[str, int]
-"""A slot of some node: (kind, line)."""
+"""What fills one gap of the template: (what it shows: `node` for the state classes, `val`,
+`grad`, ...; node or edge index; line)."""
+NodeSlot = tuple[str, int]
+"""A slot of a node template, before the node's index is known: (what it shows, line)."""
 
 SVG_NS = "http://www.w3.org/2000/svg"
 CUES = {"val": "=", "grad": "&#8711;"}
@@ -128,10 +129,10 @@ def prepare(s: Structure) -> Pieces:
     """The coordinate-free pieces of a structure's drawing."""
     nodes = []
     for index, spec in enumerate(s.nodes):
-        parts, kinds = node_template(spec, index == s.output)
+        parts, slots = node_template(spec, index == s.output)
         nid = f"n{index}"
         nodes.append(([part.replace(ID, nid) for part in parts],
-                      [(kind, index, line) for kind, line in kinds]))
+                      [(shows, index, line) for shows, line in slots]))
     titles = tuple(escape(f"{s.nodes[src].label} → {s.nodes[dst].label}")
                    for src, dst, _ in s.edges)
     return Pieces(tuple(nodes), titles)
@@ -189,8 +190,8 @@ def root_open(box: tuple[float, float, float, float], css: str) -> str:
 
 
 @lru_cache(maxsize=4096)
-def node_template(spec: NodeSpec, output: bool) -> tuple[tuple[str, ...], tuple[Kind, ...]]:
-    """A node's parts (its id as ID, its corner as AT) and (slot kind, line) between them."""
+def node_template(spec: NodeSpec, output: bool) -> tuple[tuple[str, ...], tuple[NodeSlot, ...]]:
+    """A node's parts (its id as ID, its corner as AT) and the slots between them."""
     box = spec.box
     y = num(box.inset + BASELINE)
     label = (
@@ -204,14 +205,14 @@ def node_template(spec: NodeSpec, output: bool) -> tuple[tuple[str, ...], tuple[
         shape = "⟨" + "×".join(str(n) for n in spec.shape) + "⟩"
         label += f'<text id="{ID}-shape" class="shape" x="{num(x)}" y="{y}">{escape(shape)}'
         label += "</text>\n"
-    parts, kinds = node_body(spec.kind, spec.shape, spec.symbol, box.width, output)
-    return (parts[0], label + parts[1], *parts[2:]), kinds
+    parts, slots = node_body(spec.kind, spec.shape, spec.symbol, box.width, output)
+    return (parts[0], label + parts[1], *parts[2:]), slots
 
 
 @lru_cache(maxsize=4096)
 def node_body(
     kind: str, shape: tuple[int, ...], symbol: str, width: int, output: bool
-) -> tuple[tuple[str, ...], tuple[Kind, ...]]:
+) -> tuple[tuple[str, ...], tuple[NodeSlot, ...]]:
     """All of a node's template but its label, shared by nodes of the same kind and size."""
     box = widened(bare_box(kind, shape, symbol), width)
     pending = "".join(
@@ -223,7 +224,7 @@ def node_body(
     )
     classes = f"node kind-{kind}" + (" output" if output else "")
     parts: list[str] = [f'<g id="{ID}" class="{classes}']
-    kinds: list[Kind] = [("node", 0)]
+    slots: list[NodeSlot] = [("node", 0)]
     for row in box.rows:
         pending += cue(row.slot, box, row.top + row.height / 2 + CUE_DROP)
         for line in range(box.lines):
@@ -232,10 +233,10 @@ def node_body(
                 f'{pending}<text id="{ID}-{SLOT_PREFIX[row.slot]}{line}" class="{row.slot}" '
                 f'x="{num(box.right - PAD)}" y="{num(y)}" text-anchor="end" xml:space="preserve">'
             )
-            kinds.append((row.slot, line))
+            slots.append((row.slot, line))
             pending = "</text>\n"
     parts.append(pending + "</g>\n")
-    return tuple(parts), tuple(kinds)
+    return tuple(parts), tuple(slots)
 
 
 def copy_group(edge: int, spec: NodeSpec, corner: Point) -> str:
