@@ -20,7 +20,6 @@ def number(x: float) -> str:
     return _number(float(x))
 
 
-@lru_cache(maxsize=8192)  # the same few values recur in every step text of a graph
 def _number(x: float) -> str:
     if x - x == 0.0 and x:  # finite and not zero: the common case, at once
         text = f"{x:.4g}"

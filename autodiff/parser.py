@@ -2,6 +2,11 @@
 
 Every construct is dispatched through a table keyed by syntax-node type; anything not in the
 tables is refused with a `ParseError` that names the construct and where it stands.
+
+Longer than the other modules because it is one allow-list: the dispatch tables, a worded
+refusal for each Python construct the language leaves out, the limits checked before any work,
+and reading a program line by line from what `reuse` keeps. All of them share the converter
+and its positions.
 """
 
 from __future__ import annotations
@@ -165,7 +170,7 @@ def _kept_lines(lines: list[str]) -> list:
 
 def _line_nodes(line: str, number: int) -> list[ast.stmt] | None:
     """One line's syntax nodes, placed on line `number`; None if it does not parse alone."""
-    try:  # blank lines before it number it (moving the nodes afterwards took longer)
+    try:  # blank lines before it give its nodes their line numbers
         tree = ast.parse("\n" * (number - 1) + line, filename=SOURCE_NAME, mode="exec")
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None

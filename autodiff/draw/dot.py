@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 from collections import Counter
 from dataclasses import dataclass
-from functools import cached_property, lru_cache
+from functools import cached_property
 from typing import NamedTuple
 
 from ..evaluate import Trace
@@ -89,7 +89,7 @@ are what makes Graphviz slow, and they cross everything on the way."""
 
 class NodeSpec(NamedTuple):
     """What of a node the drawing depends on (a NamedTuple: one is made per node of every
-    answer, and a frozen dataclass takes three times as long to build)."""
+    answer, and a frozen dataclass is slower to build)."""
 
     kind: str
     op: str
@@ -129,7 +129,7 @@ class Structure:
         """A digest naming this structure (and so its layout), the same in every process.
 
         Made from a compact spelling of every field (labels quoted by `repr`, so no label
-        can imitate a separator): a dataclass `repr` of a 1,000-node structure took 4 ms.
+        can imitate a separator), far shorter than the dataclass's own `repr`.
         """
         nodes = "\n".join(
             f"{n.kind} {n.op} {n.label!r} {','.join(map(str, n.shape))}" for n in self.nodes
@@ -249,7 +249,6 @@ def copy_line(edge: int, box: Box) -> str:
     return f"u{edge} [{_size(box.width, box.height)}]"
 
 
-@lru_cache(maxsize=4096)  # boxes come in few sizes: formatting floats was most of the DOT text
 def _size(width: float, height: float) -> str:
     return f"width={width / POINTS_PER_INCH:.4f} height={height / POINTS_PER_INCH:.4f}"
 
@@ -259,6 +258,6 @@ def effort(size: int, edge_labels: bool = False) -> dict[str, str]:
     attrs = next(attrs for least, attrs in reversed(EFFORT) if size >= least)
     if edge_labels and "splines" in attrs:
         # A label is a node of its own in the middle of its edge: with the bounded network
-        # simplex, routing around them can take seconds (a 120-node chain: 5 s, straight 0.2 s).
+        # simplex, routing around them can take seconds where straight edges take a fraction.
         return attrs | {"splines": "line"}
     return attrs
