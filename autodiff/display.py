@@ -52,4 +52,7 @@ def local_display(local: np.ndarray | None) -> str:
     if local is None:
         return "—"
     local = np.asarray(local)
-    return fmt.fixed(local) if local.ndim == 0 else "⟨" + fmt.shape_text(local.shape) + "⟩"
+    if local.ndim:
+        return "⟨" + fmt.shape_text(local.shape) + "⟩"
+    short = fmt.number(local)  # four significant digits, as in the step texts
+    return short if len(short) <= fmt.FIXED_WIDTH else fmt.fixed(local)

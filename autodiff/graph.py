@@ -124,23 +124,34 @@ def _ancestors(parents: list[tuple[int, ...]], root: int) -> set[int]:
 def trace_labels(trace: Trace) -> list[str]:
     """Names as given (primed when a name is reused), numbers for constants, z1.. otherwise."""
     taken = {t.name for t in trace.entries if t.name}
+    letter = _unnamed_letter(taken)
     labels: list[str] = []
     uses: dict[str, int] = {}  # earlier labels made from each name: one prime per reuse
     counter = 0
     for t in trace.entries:
         if t.kind == KIND_CONST:
-            labels.append(_constant_label(t))
+            labels.append(_constant_label(t, taken))
             continue
         if t.name:
             label = version_label(t.name, uses.get(t.name, 0))
             uses[t.name] = uses.get(t.name, 0) + 1
         else:
             counter += 1
-            while f"z{counter}" in taken:
+            while f"{letter}{counter}" in taken:
                 counter += 1
-            label = f"z{counter}"
+            label = f"{letter}{counter}"
         labels.append(label)
     return labels
+
+
+UNNAMED_LETTERS = ("z", "u", "v", "t", "q")
+"""Letters for values the program does not name (z1, z2, ...), in order of preference."""
+
+
+def _unnamed_letter(taken: set[str]) -> str:
+    """z, unless the program names a value z itself (its `gz` would sit beside `gz1`): then
+    the first letter it leaves free."""
+    return next((c for c in UNNAMED_LETTERS if c not in taken), "z")
 
 
 PRIMES_SHOWN = 3
@@ -160,12 +171,15 @@ def version_label(name: str, reuse: int) -> str:
     return name + str(reuse).translate(SUBSCRIPT_DIGITS)
 
 
-def _constant_label(t) -> str:
+def _constant_label(t, taken: set[str]) -> str:
+    """How a constant is written: its number, or π for pi unless the program has a value
+    named π of its own (`π = 3; y = π * pi` would read `π · π`)."""
     if t.name:
         return t.name
     if t.constant == "array":
         return fmt.value(t.var.value)
-    return CONSTANT_LABELS.get(t.constant, t.constant)
+    label = CONSTANT_LABELS.get(t.constant, t.constant)
+    return t.constant if label in taken else label
 
 
 def _edges(vars_: list[Var], parents: list[tuple[int, ...]]):

@@ -8,7 +8,7 @@ arguments *and the output* (exp, tanh and sigmoid reuse it). Ops that move eleme
 product `jvp` and, where it is an array of the argument's shape, the edge's local derivative.
 
 Templates: `{a}`, `{b}` stand for the arguments' labels, `{out}` for the result's, `{g}` for
-the upstream gradient.
+the upstream gradient, `{b_1}` for b - 1 (a number when b is one).
 """
 
 from __future__ import annotations
@@ -45,6 +45,8 @@ class Op:
     edge_local: Callable[..., tuple[Array | None, ...]] | None = None
     vjp_text: tuple[str, ...] = ()
     """Per argument, the contribution `g · local` as text (non-elementwise ops)."""
+    gate: str = ""
+    """The tutorials' word for how the op passes gradient back (`add distributes`)."""
     base: str = ""
     """For an op along an axis, the row it was made from (`sum` for `sum(axis=1)`)."""
     axis: int | None = None
@@ -100,17 +102,20 @@ OPS: dict[str, Op] = {
     op.name: op
     for op in [
         Op("add", 2, "+", "{a} + {b}", "∂(a + b)/∂a = 1,  ∂(a + b)/∂b = 1", np.add,
-           partials=lambda a, b, out: (_one(out), _one(out)), local_text=("1", "1")),
+           partials=lambda a, b, out: (_one(out), _one(out)), local_text=("1", "1"),
+           gate="add distributes: each input gets 1 · the gradient"),
         Op("sub", 2, "−", "{a} - {b}", "∂(a - b)/∂a = 1,  ∂(a - b)/∂b = -1", np.subtract,
-           partials=lambda a, b, out: (_one(out), -_one(out)), local_text=("1", "-1")),
+           partials=lambda a, b, out: (_one(out), -_one(out)), local_text=("1", "-1"),
+           gate="sub distributes: 1 · the gradient to the first input, -1 · it to the second"),
         Op("mul", 2, "×", "{a} · {b}", "∂(a · b)/∂a = b,  ∂(a · b)/∂b = a", np.multiply,
-           partials=lambda a, b, out: (b, a), local_text=("{b}", "{a}")),
+           partials=lambda a, b, out: (b, a), local_text=("{b}", "{a}"),
+           gate="mul swaps: each input gets the other input · the gradient"),
         Op("div", 2, "÷", "{a} / {b}", "∂(a / b)/∂a = 1/b,  ∂(a / b)/∂b = -a/b²", np.divide,
            partials=_div_partials,
            local_text=("1/{b}", "-{a}/{b}²")),
         Op("pow", 2, "**", "{a}**{b}", "∂(a**b)/∂a = b·a**(b-1),  ∂(a**b)/∂b = ln(a)·a**b",
            np.power, partials=_pow_partials,
-           local_text=("{b}·{a}**({b}-1)", "ln({a})·{a}**{b}")),
+           local_text=("{b}·{a}**{b_1}", "ln({a})·{a}**{b}")),
         Op("neg", 1, "neg", "-{a}", "∂(-a)/∂a = -1", np.negative,
            partials=lambda a, out: (-_one(out),), local_text=("-1",)),
         Op("sin", 1, "sin", "sin({a})", "d sin(a)/da = cos(a)", np.sin,
@@ -127,9 +132,11 @@ OPS: dict[str, Op] = {
            partials=lambda a, out: (0.5 / out,), local_text=("1/(2·sqrt({a}))",)),
         Op("tanh", 1, "tanh", "tanh({a})", "d tanh(a)/da = 1 - tanh²(a)", np.tanh,
            partials=lambda a, out: (1 - out * out,), local_text=("1 - tanh²({a})",)),
-        Op("sigmoid", 1, "sigmoid", "sigmoid({a})", "d σ(a)/da = σ(a)·(1 - σ(a))",
+        Op("sigmoid", 1, "sigmoid", "sigmoid({a})",
+           "d sigmoid(a)/da = sigmoid(a)·(1 - sigmoid(a))",
            lambda a: 1 / (1 + np.exp(-a)),
-           partials=lambda a, out: (out * (1 - out),), local_text=("σ({a})·(1 - σ({a}))",)),
+           partials=lambda a, out: (out * (1 - out),),
+           local_text=("sigmoid({a})·(1 - sigmoid({a}))",)),
         Op("relu", 1, "relu", "relu({a})", "d relu(a)/da = 1 if a > 0 else 0",
            lambda a: np.maximum(a, np.zeros_like(a)),
            partials=lambda a, out: ((a > 0).astype(out.dtype),), local_text=("[{a} > 0]",)),
@@ -138,11 +145,13 @@ OPS: dict[str, Op] = {
         Op("max", 2, "max", "max({a}, {b})", "∂max(a, b)/∂a = [a ≥ b],  ∂max(a, b)/∂b = [b > a]",
            np.maximum,
            partials=lambda a, b, out: ((a >= b).astype(out.dtype), (b > a).astype(out.dtype)),
-           local_text=("[{a} ≥ {b}]", "[{b} > {a}]")),
+           local_text=("[{a} ≥ {b}]", "[{b} > {a}]"),
+           gate="max routes: the larger input gets 1 · the gradient, the other 0"),
         Op("min", 2, "min", "min({a}, {b})", "∂min(a, b)/∂a = [a ≤ b],  ∂min(a, b)/∂b = [b < a]",
            np.minimum,
            partials=lambda a, b, out: ((a <= b).astype(out.dtype), (b < a).astype(out.dtype)),
-           local_text=("[{a} ≤ {b}]", "[{b} < {a}]")),
+           local_text=("[{a} ≤ {b}]", "[{b} < {a}]"),
+           gate="min routes: the smaller input gets 1 · the gradient, the other 0"),
         Op("matmul", 2, "@", "{a} @ {b}", "∂(A @ B)/∂A = G @ Bᵀ,  ∂(A @ B)/∂B = Aᵀ @ G", np.matmul,
            vjp=_matmul_vjp,
            jvp=lambda ts, a, b, out: ts[0] @ b + a @ ts[1],

@@ -91,7 +91,7 @@ def rule_text(graph: Graph, edge: Edge) -> str:
     op = OPS[node.op]
     texts = op.local_text or op.vjp_text
     names = [graph.nodes[p].label for p in node.parents]
-    return _fill(texts[edge.arg], names, f"g{node.label}")
+    return _fill(texts[edge.arg], names, f"g{node.label}", node.label)
 
 
 def choices(graph: Graph, step: int, blank: int) -> tuple[str, ...]:
@@ -104,7 +104,7 @@ def choices(graph: Graph, step: int, blank: int) -> tuple[str, ...]:
     node = graph.nodes[s.node]
     names = [graph.nodes[p].label for p in node.parents] or [node.label]
     others = sorted({
-        _fill(text, names + names, f"g{node.label}")
+        _fill(text, names + names, f"g{node.label}", node.label)
         for op in OPS.values() for text in (op.local_text or op.vjp_text)
         if op.arity <= max(len(names), 1)
     } - {ask.rule})
@@ -187,10 +187,11 @@ def _op_words(graph: Graph, node: Node) -> str:
     return _fill(OPS[node.op].expr, names, "")
 
 
-def _fill(template: str, names: list[str], upstream: str) -> str:
+def _fill(template: str, names: list[str], upstream: str, out: str = "out") -> str:
     a = names[0] if names else "a"
     b = names[1] if len(names) > 1 else a
-    return template.replace("{a}", a).replace("{b}", b).replace("{g}", upstream)
+    return (template.replace("{a}", a).replace("{b}", b).replace("{g}", upstream)
+            .replace("{b_1}", f"({b}-1)").replace("{out}", out))
 
 
 def _numbers(answer, blank: Ask) -> Array:

@@ -112,7 +112,8 @@ def _rule(graph: Graph, node: Node, tangents: list[Array]) -> tuple[str | None, 
     if not any(moving):
         return None, "0"
     if not op.elementwise:
-        terms = LINEAR.get(op.name, tuple(f"∂{op.name}/∂{k} · {{d{k}}}" for k in "ab"[:op.arity]))
+        terms = LINEAR.get(op.name) or _along_terms(op) or tuple(
+            f"∂{op.name}/∂{k} · {{d{k}}}" for k in "ab"[:op.arity])
         labels = _slots([p.label for p in parents], [dotted(p.label) for p in parents])
         numbers = _slots([fmt.value(p.value) for p in parents],
                          [fmt.bracket(fmt.value(tangents[p.index])) for p in parents])
@@ -121,6 +122,9 @@ def _rule(graph: Graph, node: Node, tangents: list[Array]) -> tuple[str | None, 
                 " + ".join(fmt.fill(t, numbers) for t in used))
     labels = {k: p.label for k, p in zip("ab", parents)}
     values = {k: fmt.value(p.value) for k, p in zip("ab", parents)}
+    if len(parents) == 2:  # `{b_1}`, b - 1 in pow's rule: a number where b is one
+        values["b_1"] = fmt.value(np.asarray(parents[1].value) - 1)
+        labels["b_1"] = values["b_1"] if parents[1].kind == "const" else f"({parents[1].label}-1)"
     named, numeric = [], []
     for arg, (parent, moves) in enumerate(zip(parents, moving)):
         if not moves:
@@ -137,6 +141,17 @@ def _rule(graph: Graph, node: Node, tangents: list[Array]) -> tuple[str | None, 
             named.append(f"{fmt.fill(local, labels)} · {tangent}")
             numeric.append(f"{fmt.fill(local, values)} · {amount}")
     return " + ".join(named), " + ".join(numeric)
+
+
+def _along_terms(op) -> tuple[str, ...] | None:
+    """The tangent's term of a linear op along an axis: the op applied to the tangent
+    (`sum({da}, axis=1)`); max and min pass the tangent at the picked elements."""
+    if op.base in ("sum", "mean"):
+        return (op.expr.replace("{a}", "{da}"),)
+    if op.base in ("amax", "amin"):
+        where = "" if op.axis is None else f" along axis {op.axis}"
+        return (f"{{da}} at arg{op.base[1:]}{where}",)
+    return None
 
 
 def _slots(plain: list[str], dots: list[str]) -> dict[str, str]:

@@ -40,7 +40,8 @@ def test_the_lines_are_worked_out_once_per_graph():
 @pytest.mark.parametrize("local, text", [
     (None, "—"),
     (np.float64(2.0), "2"),
-    (np.float64(-0.34663531783502584), "-0.34664"),
+    (np.float64(-0.34663531783502584), "-0.3466"),  # four digits, as the step texts show it
+    (np.float64(-1.2345e-100), "-1.2e-100"),  # -1.234e-100 is too wide: fewer digits
     (np.ones(3), "⟨3⟩"),
     (np.ones((2, 3)), "⟨2×3⟩"),
 ])

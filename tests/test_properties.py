@@ -523,3 +523,11 @@ def test_any_bytes_raise_only_package_errors(data, codec):
     assert_only_package_errors(
         data.decode(codec, errors="surrogateescape" if codec == "utf-8" else "replace")
     )
+
+
+@settings(BOUNDED, max_examples=60)
+@given(programs(shapes=SHAPES, max_lines=5))
+def test_generated_programs_explain_themselves_faithfully(program):
+    from test_schedule import assert_texts_trustworthy
+
+    assert_texts_trustworthy(autodiff.build(program.source()))

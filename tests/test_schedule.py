@@ -9,9 +9,12 @@ import numpy as np
 import pytest
 
 import autodiff
+from autodiff.examples import GALLERY, by_slug
 from autodiff.model import KIND_OP
+from autodiff.ops import OPS
 
 REUSE = "w1 = 2.0; w2 = 1.5; y = w1 * cos(3*w1 + w2)"
+SEED = "{} = 1: from here back, multiply the edges of a route, add the routes"
 
 # Hand-derived: z1 = 3·w1 = 6, z2 = z1 + w2 = 7.5, z3 = cos(7.5), y = w1·z3.
 Z3 = math.cos(7.5)
@@ -35,7 +38,8 @@ def test_forward_then_seed_then_backward(reuse):
     assert all(p == ("backward", "op") for p in phases[5:])
     assert reuse.forward_steps == 4
     assert reuse.backward_steps == len(reuse.steps) - 4 == 5
-    assert reuse.steps[4].text == "gy = 1"
+    assert reuse.steps[4].text == (
+        "gy = 1: from here back, multiply the edges of a route, add the routes")
     assert reuse.steps[4].node == reuse.output
 
 
@@ -58,8 +62,11 @@ def test_texts_use_the_tutorials_notation(reuse):
     assert texts[3] == "y = w1 · z3 = 2 · 0.3466 = 0.6933"
     backward = "\n".join(texts[5:])
     assert "gz2 += -sin(z2) · gz3 = -sin(7.5) · 2 = -1.876" in backward
-    assert "gw1 += z3 · gy = 0.3466 · 1 = 0.3466" in backward
-    last = texts[-1]
+    assert "gw1 += z3 · gy = 0.3466 · 1 = 0.3466 so far" in backward  # a partial total
+    assert "gz1 += 1 · gz2 = 1 · (-1.876) = -1.876" in backward  # add's 1 kept: a route
+    assert "add distributes" in backward and "mul swaps" in backward
+    gate, last = texts[-1].split("\n")
+    assert gate.startswith("mul swaps")
     assert last.startswith("gw1 = z3 · gy + 3 · gz1 = ")
     assert last.endswith(" = -5.281")
     assert "0.3466 + (-5.628)" in last  # 3 · gz1 = 3 · (-1.876)
@@ -92,7 +99,8 @@ def test_backward_steps_hold_the_contributions_of_their_node(reuse):
             for c in s.contributions:
                 assert reuse.edges[c.edge].dst == s.node
                 assert reuse.edges[c.edge].src == c.target
-            assert s.text == "\n".join(c.text for c in s.contributions)
+            gate = OPS[reuse.nodes[s.node].op].gate  # `mul swaps: ...` first, where the op has one
+            assert s.text == "\n".join(([gate] if gate else []) + [c.text for c in s.contributions])
             seen.extend(s.contributions)
     assert seen == list(reuse.contributions)
 
@@ -103,6 +111,8 @@ NUMBER = re.compile(r"(-?∞|NaN|-?\d+(?:\.\d+)?(?:e-?\d+)?)\s*$")
 
 
 def last_number(text: str) -> float:
+    for note in (r" so far$", r" ≈ 0 \(rounding\)$", r" \(.*\)$"):  # notes after the number
+        text = re.sub(note, "", text)
     match = NUMBER.search(text)
     assert match, text
     token = match.group(1)
@@ -154,7 +164,7 @@ def test_array_steps_show_short_arrays_and_shapes_of_long_ones():
     graph = autodiff.build("x = [1, 2]\nA = [[1, 2], [3, 4]]\nf = sum(A @ x * x)")
     texts = [s.text for s in graph.steps]
     assert texts[0] == "z1 = A @ x = [[1, 2], [3, 4]] @ [1, 2] = [5, 11]"
-    assert "gz1 += x · gz2 = [1, 2] · [1, 1] = [1, 2]" in "\n".join(texts).splitlines()
+    assert "gz1 += x ⊙ gz2 = [1, 2] ⊙ [1, 1] = [1, 2]" in "\n".join(texts).splitlines()
     graph = autodiff.build("v = [1, 2, 3, 4, 5]\nf = sum(v * 2)")
     assert graph.steps[0].text == "z1 = v · 2 = ⟨5⟩ · 2 = ⟨5⟩"
 
@@ -162,7 +172,7 @@ def test_array_steps_show_short_arrays_and_shapes_of_long_ones():
 def test_broadcasting_sums_the_gradient_back():
     graph = autodiff.build("v = [1, 2, 3]\ns = 2\nf = sum(v * s)")
     text = next(c.text for c in graph.contributions if graph.nodes[c.target].label == "s")
-    assert text == "gs += sum(v · gz1) = sum([1, 2, 3] · [1, 1, 1]) = 6"
+    assert text == "gs += sum(v ⊙ gz1) = sum([1, 2, 3] ⊙ [1, 1, 1]) = 6"
 
 
 def test_dead_code_has_no_backward_step():
@@ -182,7 +192,7 @@ def test_an_output_without_inputs_still_has_its_steps():
     assert graph.value == 6 and graph.gradients == {} and graph.inputs == ()
     assert [(s.phase, s.kind, s.text) for s in graph.steps] == [
         ("forward", "op", "f = 2 · 3 = 6"),
-        ("backward", "seed", "gf = 1"),
+        ("backward", "seed", SEED.format("gf")),
     ]
     assert graph.contributions == ()
     assert graph.problems == ()
@@ -191,7 +201,7 @@ def test_an_output_without_inputs_still_has_its_steps():
 def test_an_input_as_output_is_its_own_seed():
     graph = autodiff.build("x = 3")
     assert graph.forward_steps == 0
-    assert [s.text for s in graph.steps] == ["gx = 1"]
+    assert [s.text for s in graph.steps] == [SEED.format("gx")]
     assert graph.gradients == {"x": 1.0}
 
 
@@ -292,3 +302,73 @@ def test_an_exponent_made_of_numbers_shows_no_nan():
     assert graph.problems == ()
     assert graph.gradients["x"] == pytest.approx(-4.0, rel=1e-15)
 
+
+
+# --- every text a student can trust: one meaning per name, no NaN nobody asked for ------------
+
+
+def assert_texts_trustworthy(graph) -> None:
+    """Each name in the texts is one node's (values and gradients never share a name), no
+    NaN or ∞ appears unless the output or an input's gradient is non-finite, and every
+    number a text ends with is the number computed, to the digits shown."""
+    from autodiff.display import displays
+    from autodiff.schedule import grad_prefix
+
+    named = [n.label for n in graph.nodes if n.kind != "const"]
+    assert len(named) == len(set(named)), named
+    gradients = {grad_prefix(graph) + label for label in named}
+    assert not gradients & {n.label for n in graph.nodes}, gradients
+    asked = [graph.value, *graph.gradients.values()]
+    if all(np.all(np.isfinite(a)) for a in asked):
+        shown = [s.text for s in graph.steps] + [p.message for p in graph.problems]
+        shown += list(displays(graph).locals)
+        for text in shown:
+            assert "NaN" not in text and "∞" not in text, text
+    for s in graph.steps:
+        if s.phase == "forward" and graph.nodes[s.node].shape == ():
+            assert same_to_4_digits(last_number(s.text), float(graph.nodes[s.node].value)), s.text
+    for c in graph.contributions:
+        if np.shape(c.total) == ():
+            assert same_to_4_digits(last_number(c.text), float(c.total)), c.text
+
+
+@pytest.mark.parametrize("slug", [e.slug for e in GALLERY])
+def test_gallery_texts_are_trustworthy(slug):
+    example = by_slug(slug)
+    assert_texts_trustworthy(autodiff.build(example.source, dtype=example.dtype))
+
+
+@pytest.mark.parametrize("source", [
+    "x = 2\ngx = 3\ny = x * gx",  # gx is a name: gradients are written ∇x, ∇gx
+    "gz1 = 2\nf = gz1 * gz1 + 1",
+    "z = 2\nf = (z + 1) * z",  # the program's z: unnamed values are u1, u2
+    "π = 3\ny = π * pi",  # the program's π: the constant is written pi
+])
+def test_names_that_collide_with_the_notation_are_kept_apart(source):
+    graph = autodiff.build(source)
+    assert_texts_trustworthy(graph)
+    texts = "\n".join(s.text for s in graph.steps)
+    assert "ggx" not in texts and "π · π" not in texts and "gz1 +=" not in texts.replace(
+        "∇gz1", "")
+
+
+def test_notation_says_what_is_meant():
+    outer = autodiff.build("A = [[1, 2], [3, 4]]\nb = [1, -1]\nf = sum(A @ b)")
+    assert any(c.text.startswith("gA += gz1 ⊗ b = [1, 1] ⊗ [1, -1]") for c in outer.contributions)
+    each = next(c.text for c in outer.contributions if c.text.startswith("gz1"))
+    assert each == "gz1 += gf for each element = 1 for each element = [1, 1]"
+    rows = autodiff.build("A = [[1, 2], [3, 4]]\nb = [1, 2]\nf = sum(A * b)")
+    assert any("gb += sum(A ⊙ gz1, axis=0)" in c.text for c in rows.contributions)
+    assert autodiff.build("x = 2\nf = -x").steps[0].text == "f = -x = -2"
+    assert "gx = 1 · gy - 1 · gz1" not in "".join(c.text for c in autodiff.build(
+        "x = 2\ny = x - x * 3").contributions)  # a negative term is subtracted
+    assert "2·x · gf" in autodiff.build("x = 3\nf = x**2").contributions[0].text
+    sig = autodiff.build("x = 2\nf = sigmoid(x)")
+    assert "(sigmoid(x)·(1 - sigmoid(x))) · gf" in sig.contributions[0].text
+    assert "σ" not in "".join(s.text for s in sig.steps)
+
+
+def test_a_shown_nan_says_why():
+    graph = autodiff.build("x = 100\nf = 1 / exp(x)", dtype="float32")
+    text = graph.contributions[-1].text
+    assert text.endswith("(exp(100) = ∞ in float32, so ∞ · 0 = NaN)"), text
