@@ -107,7 +107,8 @@ def test_reuse_steps_with_keys_and_buttons(page, server):
     assert counter(page) == f"step 5 / {REUSE_STEPS} · backward"
     assert text(page, f"{y}-g0").strip() == "1"
     assert "grad-final" in classes(page, y)
-    assert page.inner_text("#step-text").strip() == "gy = 1"
+    assert page.inner_text("#step-text").strip() == (
+        "gy = 1: from here back, multiply the edges of a route, add the routes")
 
     page.click("[data-step-action=next]")  # y pushes into w1 (1st of 2) and z3
     assert "grad-partial" in classes(page, w1)
@@ -432,7 +433,8 @@ def test_the_embed_says_why_unused_values_read_zero(page, server):
     page.goto(page_url(server, UNUSED, UNUSED_SEED).replace("/?", "/embed?", 1))
     wait_for_graph(page, UNUSED_STEPS)
     assert page.inner_text("#step-text").splitlines() == [
-        "gy = 1", "gunused, gw, gv, gu = 0: y does not depend on them"]
+        "gy = 1: from here back, multiply the edges of a route, add the routes",
+        "gunused, gw, gv, gu = 0: y does not depend on them"]
     press(page, "ArrowRight")  # the next step's text is its own again
     assert "does not depend" not in page.inner_text("#step-text")
     assert not page.console.errors
