@@ -117,3 +117,31 @@ def test_static_svgs_are_not_framed_by_other_sites(client):
 def test_errors_are_never_kept_by_caches(client):
     res = client.get("/svg", query_string={"src": "x = "})
     assert res.status_code == 400 and "Cache-Control" not in res.headers
+
+
+def amplifier(lines: int, tag: str = "") -> str:
+    """Finding 2: lines over one 64-element vector; every step prints the arrays it reads."""
+    v = "[" + ", ".join(str(i % 7 + 1) for i in range(64)) + "]"
+    body = [f"a{k}=a{k - 1}" + ("*v" if k % 2 else "+v") for k in range(1, lines)]
+    return "\n".join([f"v = {v}", "a0 = v*0.5", *body, f"y = sum(a{lines - 1})  # {tag}"])
+
+
+def test_a_small_program_with_a_huge_answer_is_refused_naming_the_bound(client):
+    src = amplifier(1450)
+    assert len(src) < 20_000
+    res = client.post("/api/graph", json={"src": src})
+    assert res.status_code == 400
+    message = res.get_json()["error"]["message"]
+    assert "MB of JSON; the limit is 16 MB" in message and "smaller arrays" in message
+
+
+def test_kept_analyses_are_bounded_in_bytes(client, monkeypatch):
+    from web import service
+
+    monkeypatch.setattr(service._analyses, "max_bytes", 3_000_000)
+    service._analyses.clear()
+    for k in range(6):
+        assert client.post("/api/graph", json={"src": amplifier(60, str(k))}).status_code == 200
+        assert service._analyses.bytes <= 3_000_000
+    assert 1 <= len(service._analyses) < 6
+    service._analyses.clear()

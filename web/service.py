@@ -19,7 +19,7 @@ from autodiff import build, differentiate, draw, parse, reuse, trace
 from autodiff.descent import descend
 from autodiff.draw import trace_structure
 from autodiff.draw.decorate import Look, caption_text, decorate
-from autodiff.errors import AutodiffError, EvaluationError
+from autodiff.errors import AutodiffError, EvaluationError, LimitError
 from autodiff.graph import check_output
 from autodiff.lru import LRU
 from autodiff.model import Graph
@@ -28,7 +28,12 @@ from autodiff.tangents import forward_view
 from .encode import descent_json, graph_json
 
 ANALYSIS_CACHE_SIZE = 64
-"""Programs kept analysed; each holds at most `limits.MAX_TOTAL_ELEMENTS` numbers a few times."""
+"""Programs kept analysed, at most."""
+ANALYSIS_CACHE_BYTES = 160_000_000
+"""What the kept analyses may weigh in all (`_weight`), per worker."""
+MAX_ANSWER_BYTES = 16_000_000
+"""Bytes of JSON beyond which a program's answer is refused: a program over arrays prints
+every element in every step that reads it, so 18 KB of text could ask for 62 MB."""
 
 
 @dataclass(frozen=True)
@@ -55,7 +60,13 @@ class Analysis:
     """`encode.graph_json` as UTF-8 JSON."""
 
 
-_analyses = LRU(ANALYSIS_CACHE_SIZE)
+def _weight(analysis: Analysis) -> int:
+    """About what an analysis holds in memory: its JSON, and the graph as much again (the
+    same numbers and texts as Python objects)."""
+    return 2 * len(analysis.body)
+
+
+_analyses = LRU(ANALYSIS_CACHE_SIZE, max_bytes=ANALYSIS_CACHE_BYTES, weigh=_weight)
 """Analyses by `_cache_key`."""
 
 reuse.switch_on()  # a slider's next value re-parses one line and replays the kept trace
@@ -83,8 +94,15 @@ def _in_view(graph: Graph, view: str) -> Graph:
 
 
 def _store(key: tuple, graph: Graph) -> Analysis:
-    """Encode a graph's JSON once and keep it."""
-    analysis = Analysis(graph, encode(graph_json(graph)))
+    """Encode a graph's JSON once and keep it (refused past MAX_ANSWER_BYTES)."""
+    body = encode(graph_json(graph))
+    if len(body) > MAX_ANSWER_BYTES:
+        raise LimitError(
+            f"the answer would be {len(body) / 1e6:.1f} MB of JSON; the limit is "
+            f"{MAX_ANSWER_BYTES / 1e6:.0f} MB: every step shows each element of the arrays "
+            "it reads, so use fewer lines over arrays, or smaller arrays"
+        )
+    analysis = Analysis(graph, body)
     _analyses.put(key, analysis)
     return analysis
 
