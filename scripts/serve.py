@@ -37,7 +37,12 @@ def start(run: Path, host: str, port: str) -> list[subprocess.Popen]:
     config = run / "nginx.conf"
     run.chmod(0o755)  # started as root, nginx's workers run as nobody and need the socket
     config.write_text(nginx_config(run, socket, host, port))
-    env = {**os.environ, "BIND": f"unix:{socket}", "ACCESS_LOG": ""}  # nginx logs requests
+    env = {
+        **os.environ,
+        "BIND": f"unix:{socket}",
+        "ACCESS_LOG": "",  # nginx logs each request
+        "AUTODIFF_CACHE_DIR": os.environ.get("AUTODIFF_CACHE_DIR") or str(run / "cache"),
+    }
     gunicorn = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "app:create_app()"],
         cwd=ROOT, env=env,

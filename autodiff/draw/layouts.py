@@ -16,6 +16,7 @@ from functools import cached_property
 
 from ..lru import LRU
 from ..model import Graph
+from . import shared
 from .dot import Structure, structure, structure_dot
 from .graphviz import (
     LAYOUT_TIMEOUT,
@@ -34,6 +35,8 @@ STYLE = "\x02"
 
 CACHE_SIZE = 256
 """Layouts (or layout failures) kept, least recently used dropped first."""
+CACHE_BYTES = 96_000_000
+"""What the kept layouts may weigh in all (a 2,000-node layout's template is a few MB)."""
 RETRY_FAILURE_AFTER = 60.0
 """Seconds a graph's own layout failure is answered from the cache before dot may try again
 (a failure that is the server's, `GraphvizUnavailable`, is never kept)."""
@@ -115,14 +118,25 @@ def make_layout(s: Structure, place: Placement, template: Template) -> Layout:
 
 
 
-_LAYOUTS = LRU(CACHE_SIZE)
+def _weight(kept: tuple) -> int:
+    """About the bytes a kept layout (or failure) holds."""
+    layout = kept[0]
+    if isinstance(layout, Layout):
+        return sum(len(part) for part in layout.parts) + 64 * len(layout.slots)
+    return 1_000
+
+
+_LAYOUTS = LRU(CACHE_SIZE, max_bytes=CACHE_BYTES, weigh=_weight)
 """(A layout or why there is none, when it was made) by structure key."""
 
 
 def _cached(key: str) -> Layout | LayoutError | None:
     found = _LAYOUTS.get(key)
     if found is None:
-        return None
+        layout = shared.get("layout", key)  # made by another worker process
+        if isinstance(layout, Layout):
+            _LAYOUTS.put(key, (layout, time.monotonic()))
+        return layout if isinstance(layout, Layout) else None
     layout, made = found
     if isinstance(layout, LayoutError) and time.monotonic() - made > RETRY_FAILURE_AFTER:
         _LAYOUTS.discard(key)  # failures expire: the next request tries dot again
@@ -135,6 +149,8 @@ def _remember(key: str, found: Layout | LayoutError) -> None:
     # A server fault is not the graph's: the next request tries again.
     if not isinstance(found, GraphvizUnavailable):
         _LAYOUTS.put(key, (found, time.monotonic()))
+    if isinstance(found, Layout):
+        shared.put("layout", key, found)
 
 
 class PendingLayout:

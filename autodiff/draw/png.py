@@ -10,6 +10,7 @@ from dataclasses import replace
 from ..errors import LimitError
 from ..lru import LRU
 from ..model import Graph
+from . import shared
 from .decorate import Look, caption_text, decorate
 from .fade import faded_css
 from .frames import render_frame
@@ -59,8 +60,11 @@ def render_png(
     key = (hashlib.sha256(svg.encode()).digest(), scale)
     png = _PNGS.get(key)
     if png is None:
-        transparent = look is not None and look.transparent
-        png = _draw_png(layout, svg, scale, None if transparent else background)
+        png = shared.get("png", key)  # drawn by another worker process
+        if png is None:
+            transparent = look is not None and look.transparent
+            png = _draw_png(layout, svg, scale, None if transparent else background)
+            shared.put("png", key, png)
         _PNGS.put(key, png)
     return png
 
