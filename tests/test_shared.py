@@ -26,7 +26,7 @@ def test_a_layout_made_by_one_worker_is_read_by_another(shared_dir, monkeypatch)
     graph = build(REUSE)
     made = draw.get_layout(graph)
     draw.clear_caches()  # another process: nothing in its memory
-    monkeypatch.setattr(layouts, "start_build", no_dot)
+    monkeypatch.setattr(layouts, "start_job", no_dot)
     again = draw.get_layout(build("w1 = 3.0; w2 = 1.0; y = w1 * cos(3*w1 + w2)"))
     assert again == made and again is not made
 
@@ -43,7 +43,7 @@ def test_failures_are_not_shared(shared_dir, monkeypatch):
     def failing(s, timeout):
         raise draw.LayoutError("Graphviz failed: no")
 
-    monkeypatch.setattr(layouts, "start_build", failing)
+    monkeypatch.setattr(layouts, "start_job", failing)
     with pytest.raises(draw.LayoutError):
         draw.get_layout(build(REUSE))
     assert shared.get("layout", draw.structure_key(build(REUSE))) is None
