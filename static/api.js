@@ -77,12 +77,16 @@ export class GraphClient {
 }
 
 /** The address of a frame or page for a program: `${path}?src=...&step=k` (+ options). */
-export function shareQuery({ src, step, dtype, edgeLabels, extra = {} }) {
+export function shareQuery({ src, step, dtype, edgeLabels, extra = {}, look = {} }) {
   const q = new URLSearchParams();
   q.set("src", src);
   if (step !== null && step !== undefined) q.set("step", String(step));
   if (dtype && dtype !== "float64") q.set("dtype", dtype);
   if (edgeLabels) q.set("edge_labels", "1");
+  if (look.theme) q.set("theme", look.theme);
+  if (look.direction) q.set("direction", look.direction);
+  if (look.font) q.set("font", String(look.font));
+  if (look.graphOnly) q.set("graph_only", "1");
   for (const [key, value] of Object.entries(extra)) q.set(key, value);
   return q.toString();
 }

@@ -10,6 +10,7 @@ import { updateExportLinks } from "./exports.js";
 import { GraphView } from "./graphview.js";
 import { InputSliders } from "./inputs.js";
 import { comparisonText, ModeSwitch } from "./modes.js";
+import { Look } from "./look.js";
 import { renderCheck, renderExplanation, renderProblems, Tape } from "./panels.js";
 import { RequestLoop } from "./requests.js";
 import { Stepper } from "./stepper.js";
@@ -18,6 +19,7 @@ const TYPE_DELAY_MS = 300;
 const SLIDER_DELAY_MS = 40;
 const URL_DELAY_MS = 120;
 const BUSY_DELAY_MS = 250;
+const TALL_RATIO = 2; // graph only: a picture narrower than this × its height has the text beside it
 
 const $ = (id) => document.getElementById(id);
 
@@ -34,6 +36,7 @@ const state = {
   example: null, // the gallery entry the program came from, if any
 };
 
+const look = new Look(start.boot, lookChanged);
 const editor = new Editor($("editor"));
 const view = new GraphView($("graph"));
 const stepper = new Stepper();
@@ -70,8 +73,10 @@ descent.restore(start.query.get("lr"), start.query.get("updates"));
 // ---- requests -------------------------------------------------------------------------
 
 const requests = new RequestLoop(new GraphClient("api/graph"), {
-  request: () => ({ src: editor.value, dtype: state.dtype, edge_labels: state.edgeLabels,
-    ...modes.share() }),
+  request: () => ({
+    src: editor.value, dtype: state.dtype, edge_labels: state.edgeLabels, ...modes.share(),
+    theme: look.theme, direction: look.direction,
+  }),
   hasPicture: () => !!view.svg,
   onAnswer: apply,
   onError: showError,
@@ -94,6 +99,7 @@ function apply(data, src) {
   if (layout.svg) {
     try {
       svg = view.setSvg(layout.svg);
+      document.body.classList.toggle("graph-tall", view.base.w < TALL_RATIO * view.base.h);
       requests.layoutKey = layout.key || null;
       hideMessage();
     } catch (err) {
@@ -205,8 +211,10 @@ function showStep(k) {
 
 /** What a link shares: the program as typed (even mid-mistake) and the step on screen. */
 function shareState(src = editor.value) {
-  return { src, step: controls.k, dtype: state.dtype, edgeLabels: state.edgeLabels,
-    extra: { ...modes.share(), ...descent.share() } };
+  return {
+    src, step: controls.k, dtype: state.dtype, edgeLabels: state.edgeLabels,
+    extra: { ...modes.share(), ...descent.share() }, look: look.query(),
+  };
 }
 
 const address = new AddressBar(() => shareState(), URL_DELAY_MS);
@@ -268,15 +276,52 @@ $("opt-edge-labels").addEventListener("change", (e) => {
   requests.now();
 });
 
-$("toggle-program").addEventListener("click", (e) => {
-  const on = !document.body.classList.contains("graph-only");
-  document.body.classList.toggle("graph-only", on);
-  e.currentTarget.setAttribute("aria-pressed", on ? "true" : "false");
-  e.currentTarget.textContent = on ? "Show editor" : "Graph only";
+$("toggle-program").addEventListener("click", () => look.setGraphOnly(!look.graphOnly));
+
+// ---- the look: theme, direction, text size, and the QR code of the view ---------------
+
+/** After the look changed: the controls show it, the URL keeps it, the graph follows. */
+function lookChanged(what) {
+  syncLook();
+  updateLinks();
+  if (what === "theme" || what === "direction") {
+    requests.layoutKey = null; // the picture comes again, in the new theme or direction
+    requests.now();
+  } else if (what === "graph") {
+    view.fit();
+  }
+}
+
+function syncLook() {
+  $("theme-menu").value = look.chosen || "";
+  $("direction-menu").value = look.direction;
+  const toggle = $("toggle-program");
+  toggle.setAttribute("aria-pressed", look.graphOnly ? "true" : "false");
+  toggle.textContent = look.graphOnly ? "Show editor" : "Graph only";
+}
+
+$("theme-menu").addEventListener("change", (e) => look.setTheme(e.target.value));
+$("direction-menu").addEventListener("change", (e) => look.setDirection(e.target.value));
+$("font-up").addEventListener("click", () => look.stepFont(+1));
+$("font-down").addEventListener("click", () => look.stepFont(-1));
+
+$("share-qr").addEventListener("click", () => {
+  const image = $("qr-image");
+  image.hidden = false;
+  $("qr-note").textContent = "Scan it to open the same graph at the same step.";
+  image.onerror = () => {
+    image.hidden = true;
+    $("qr-note").textContent = "This program is too long for a QR code: use Copy link instead.";
+  };
+  image.src = `qr?${shareQuery(shareState(state.data ? state.src : editor.value))}`;
+  $("qr-dialog").showModal();
 });
 
+view.onSwipe = (by) => controls.go(controls.k + by);
+
 // Buttons clicked with the mouse hand the keys back to the page, so Space plays again.
-for (const id of ["toggle-program", "copy-link", "zoom-in", "zoom-out", "zoom-fit"]) {
+for (const id of ["toggle-program", "copy-link", "zoom-in", "zoom-out", "zoom-fit", "font-up",
+  "font-down", "share-qr"]) {
   $(id).addEventListener("click", (e) => {
     if (e.detail > 0) e.currentTarget.blur();
   });
@@ -338,6 +383,7 @@ function fillGallery() {
 }
 
 fillGallery();
+syncLook();
 $("opt-float32").checked = state.dtype === "float32";
 $("opt-edge-labels").checked = state.edgeLabels;
 editor.value = start.src;

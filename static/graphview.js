@@ -22,6 +22,7 @@ const MAX_ZOOM = 8;
 const PAD = 14; // pixels kept free around the fitted picture
 const LAYER_ELEMENTS = 200; // per layer: a step repaints a few layers; each costs every frame
 const LAYER_MARGIN = 10; // user units around a layer's groups for strokes (the current box: 5)
+const SWIPE_PX = 40; // a touch moving this far sideways over a fitted picture is a swipe
 
 /** Parse SVG text into an element owned by `doc`, or throw. */
 export function parseSvg(text, doc = document) {
@@ -212,6 +213,7 @@ export class GraphView {
     this.zoom = 1; // relative to "fit"
     this.center = null; // in viewBox units
     this._drag = null;
+    this.onSwipe = null; // (+1 | -1) => void: a sideways swipe on a fitted picture, by touch
     this._observer = new ResizeObserver(() => this.layout());
     this._observer.observe(container);
     container.addEventListener("wheel", (e) => this._onWheel(e), { passive: false });
@@ -359,6 +361,8 @@ export class GraphView {
     this._drag = {
       x: e.clientX, y: e.clientY, id: e.pointerId,
       center: this.center || { x: b.x + b.w / 2, y: b.y + b.h / 2 }, moved: false,
+      // a fitted picture has nowhere to pan to: a finger's drag steps instead
+      swipe: e.pointerType === "touch" && this.zoom <= 1 && !!this.onSwipe,
     };
   }
 
@@ -368,6 +372,10 @@ export class GraphView {
     const dx = e.clientX - d.x;
     const dy = e.clientY - d.y;
     if (!d.moved && Math.hypot(dx, dy) < 4) return;
+    if (d.swipe) {
+      d.moved = true;
+      return;
+    }
     if (!d.moved) {
       d.moved = true;
       this.container.setPointerCapture(e.pointerId);
@@ -383,6 +391,10 @@ export class GraphView {
     if (!d || d.id !== e.pointerId) return;
     this._drag = null;
     this.container.classList.remove("panning");
+    const dx = e.clientX - d.x;
+    if (d.swipe && Math.abs(dx) >= SWIPE_PX && Math.abs(dx) > 1.5 * Math.abs(e.clientY - d.y)) {
+      this.onSwipe(dx < 0 ? 1 : -1);
+    }
     if (d.moved && this.container.hasPointerCapture(e.pointerId)) {
       this.container.releasePointerCapture(e.pointerId);
     }

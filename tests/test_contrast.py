@@ -1,12 +1,17 @@
 """Every theme is legible: WCAG contrast of its colours, and value against gradient under
-colour-vision deficiency. The colours are read from the theme table the frames are made from."""
+colour-vision deficiency. The colours are read from the theme table the frames are made from
+and from the page's style sheet."""
 
+import re
+from pathlib import Path
 
 import numpy as np
 import pytest
 from colorspacious import cspace_convert, deltaE
 
 from autodiff.draw.theme import THEMES
+
+STYLE_CSS = Path(__file__).resolve().parent.parent / "static" / "style.css"
 
 BODY_TEXT = 4.5
 """WCAG 2 AA for body text."""
@@ -94,3 +99,63 @@ def test_value_and_gradient_stay_apart_under_colour_blindness(name, cvd_type):
     apart = float(deltaE(value, gradient, input_space="sRGB1"))
     least = DISTINCT_COLOURBLIND if name == "colourblind" else DISTINCT
     assert apart >= least, f"{name} under {cvd_type}: ΔE' {apart:.1f}"
+
+
+PAGE_PAIRS = [
+    ("--ink", "--card", BODY_TEXT),
+    ("--ink", "--bg", BODY_TEXT),
+    ("--ink", "--sunk", BODY_TEXT),
+    ("--muted", "--card", BODY_TEXT),
+    ("--muted", "--sunk", BODY_TEXT),
+    ("--value-ink", "--card", BODY_TEXT),
+    ("--value-ink", "--value-soft", BODY_TEXT),
+    ("--grad-ink", "--card", BODY_TEXT),
+    ("--grad-ink", "--grad-soft", BODY_TEXT),
+    ("--grad-ink", "--grad-wash", BODY_TEXT),
+    ("--error-ink", "--grad-wash", BODY_TEXT),
+    ("--warn-ink", "--warn-bg", BODY_TEXT),
+    ("--accent-ink", "--accent", BODY_TEXT),
+    ("--card", "--ink", BODY_TEXT),
+    ("--value", "--card", GRAPHICS),
+    ("--grad", "--card", GRAPHICS),
+    ("--accent", "--card", GRAPHICS),
+    ("--tangent", "--card", BODY_TEXT),
+]
+"""(text, background, least contrast) of the page's own colours, by custom property."""
+
+SHARED = {
+    "--value": "value", "--grad": "gradient", "--graph-bg": "background",
+    "--node-input": "input_fill", "--node-const": "const_fill", "--node-stroke": "stroke",
+    "--current": "current", "--tangent": "tangent",
+}
+"""The page's custom properties that are the frames' colours (the legend draws with them)."""
+
+
+def page_palettes() -> dict[str, dict[str, str]]:
+    """Per theme, the custom properties style.css gives it: `:root`'s, then the theme's own."""
+    css = STYLE_CSS.read_text()
+    blocks = {m.group(1) or "classic": m.group(2)
+              for m in re.finditer(r"^:root(?:\[data-theme=(\w+)\])? \{(.*?)^\}", css, re.M | re.S)}
+    props = {name: dict(re.findall(r"(--[\w-]+):\s*(#[0-9a-fA-F]{6})\s*;", body))
+             for name, body in blocks.items()}
+    return {name: props["classic"] | props.get(name, {}) for name in THEMES}
+
+
+def test_the_page_style_sheet_has_every_theme_and_no_other():
+    css = STYLE_CSS.read_text()
+    assert set(re.findall(r"^:root\[data-theme=(\w+)\]", css, re.M)) == set(THEMES) - {"classic"}
+
+
+@pytest.mark.parametrize("name", THEMES)
+@pytest.mark.parametrize(("fore", "back", "least"), PAGE_PAIRS)
+def test_page_colours_keep_their_contrast(name, fore, back, least):
+    palette = page_palettes()[name]
+    ratio = contrast(palette[fore], palette[back])
+    assert ratio >= least, f"{name}: {fore} on {back} is {ratio:.2f}:1"
+
+
+@pytest.mark.parametrize("name", THEMES)
+def test_the_page_and_its_frames_share_one_palette(name):
+    palette, theme = page_palettes()[name], THEMES[name]
+    for prop, colour in SHARED.items():
+        assert palette[prop].lower() == getattr(theme, colour), (name, prop)

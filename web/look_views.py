@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 import segno
 from flask import Blueprint, Response, request
 
-from autodiff.draw import DIRECTIONS, palettes, theme_name
+from autodiff.draw import DIRECTIONS, THEMES, palettes, theme_name
 from autodiff.errors import EvaluationError
 
 from .params import options, params, source
@@ -25,6 +25,8 @@ MAX_QR_BYTES = 2_000
 error level M) are too dense for a phone across a lecture hall."""
 
 
+THEME_MENU = tuple((name, name.capitalize()) for name in THEMES)
+"""The page's theme menu: (URL name, what it reads)."""
 FONT_SCALES = (75, 90, 100, 115, 130, 150, 175, 200)
 """The page's text sizes in percent (`font=`), the font-size control's steps."""
 
@@ -39,7 +41,7 @@ def page_view(given: dict) -> dict:
     font = given.get("font", "")
     return {
         "theme": theme,
-        "direction": given.get("direction") if given.get("direction") in DIRECTIONS else "lr",
+        "direction": given.get("direction") if given.get("direction") in DIRECTIONS else None,
         "font": int(font) if font.isdigit() and int(font) in FONT_SCALES else 100,
         "graph_only": given.get("graph_only") in ("1", "true", "on", "yes"),
     }
@@ -48,7 +50,7 @@ def page_view(given: dict) -> dict:
 @look.app_context_processor
 def page_theme() -> dict:
     """The theme the page is drawn in from its first paint (None: the browser's preference)."""
-    return {"page_theme": page_view(dict(request.args))["theme"]}
+    return {"page_theme": page_view(dict(request.args))["theme"], "theme_menu": THEME_MENU}
 
 
 @look.get("/api/themes")
