@@ -266,8 +266,8 @@ def section_shared(repeat: int) -> None:
     for steps, inputs in ((100, False), (300, False), (100, True), (300, True)):
         graph = autodiff.build(rnn(steps, inputs))
         plain = autodiff.build(chain(len(graph.nodes)))
-        t_rnn = median_time(lambda g=graph: draw.build_layout(draw.dot.structure(g)), repeat)
-        t_chain = median_time(lambda g=plain: draw.build_layout(draw.dot.structure(g)), repeat)
+        t_rnn = median_time(lambda g=graph: draw.lay_out(draw.dot.structure(g)), repeat)
+        t_chain = median_time(lambda g=plain: draw.lay_out(draw.dot.structure(g)), repeat)
         name = f"{steps} steps" + (", an input per step" if inputs else "")
         rows.append([name, f"{len(graph.nodes)} / {len(plain.nodes)}", ms(t_rnn), ms(t_chain),
                      f"{t_rnn / t_chain:.2f}×"])
