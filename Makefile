@@ -20,7 +20,7 @@ help:
 	@echo "make setup   create .venv, install Python deps, install Graphviz if missing"
 	@echo "make run     serve the app on http://\$$HOST:\$$PORT (default $(HOST):$(PORT))"
 	@echo "make serve   the production stack (nginx + gunicorn, as in the Dockerfile) on \$$HOST:\$$PORT"
-	@echo "make test    set up (Chromium too), then run every test, browser and slow ones included"
+	@echo "make test    set up (Chromium and npm test tools too), then run every test, browser and slow ones included"
 	@echo "make bench   print the speed figures (docs/performance.md)"
 	@echo "make lint    ruff check"
 	@echo "make clean   remove .venv and caches"
