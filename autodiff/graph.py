@@ -59,7 +59,10 @@ def build_graph(trace: Trace, need_scalar_output: bool = True) -> Graph:
     gradients = {n.name: n.grad for n in nodes if n.kind == KIND_INPUT}
     graph = Graph(nodes, edges, trace.output, inputs, gradients, dtype=str(out_var.dtype))
     contributions, steps = schedule(graph, log)
-    problems = tuple(_value_problems(graph)) + tuple(_grad_problems(graph, contributions))
+    forward_step = {s.node: k for k, s in enumerate(steps, start=1) if s.phase == "forward"}
+    backward_step = {id(c): k for k, s in enumerate(steps, start=1) for c in s.contributions}
+    problems = (tuple(_value_problems(graph, forward_step))
+                + tuple(_grad_problems(graph, contributions, backward_step)))
     return Graph(nodes, edges, trace.output, inputs, gradients, steps, problems,
                  graph.dtype, None, contributions)
 
@@ -215,7 +218,7 @@ def _input_ancestors(graph: Graph, index: int) -> tuple[str, ...]:
     return tuple(n.name for n in graph.nodes if n.index in found and n.kind == KIND_INPUT)
 
 
-def _value_problems(graph: Graph):
+def _value_problems(graph: Graph, step_of: dict[int, int]):
     for n in graph.nodes:
         if n.kind != KIND_OP or n.value_finite:
             continue
@@ -226,10 +229,11 @@ def _value_problems(graph: Graph):
             reason = _value_reason(OPS[n.op].base or n.op, args, n.value, graph.dtype)
             yield Problem(n.index, "value",
                           f"{n.label} = {written} gives {_nonfinite_word(n.value)}{reason}",
-                          _input_ancestors(graph, n.index))
+                          _input_ancestors(graph, n.index), step_of.get(n.index, 0))
 
 
-def _grad_problems(graph: Graph, contributions: tuple[Contribution, ...]):
+def _grad_problems(graph: Graph, contributions: tuple[Contribution, ...],
+                   step_of: dict[int, int]):
     reported: set[int] = set()
     for c in contributions:
         if c.target in reported or all_finite(np.asarray(c.amount)):
@@ -239,11 +243,13 @@ def _grad_problems(graph: Graph, contributions: tuple[Contribution, ...]):
         if upstream is not None and not all_finite(upstream):
             continue  # inherited, not produced here
         reported.add(c.target)
-        reason = _grad_reason(edge.local, upstream, graph.dtype)
+        line = c.text.splitlines()[0]
+        said = ", so " in line  # the step's text already says why
+        reason = "" if said else _grad_reason(edge.local, upstream, graph.dtype)
         yield Problem(c.target, "grad",
-                      f"{c.text.splitlines()[0]}: the gradient becomes "
+                      f"{line}: the gradient becomes "
                       f"{_nonfinite_word(c.amount)} here{reason}",
-                      _input_ancestors(graph, c.target))
+                      _input_ancestors(graph, c.target), step_of.get(id(c), 0))
 
 
 def _largest(dtype: str) -> str:

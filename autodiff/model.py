@@ -124,6 +124,8 @@ class Problem:
     """`value` or `grad`."""
     message: str
     inputs: tuple[str, ...]
+    step: int = 0
+    """The step that produced it, counted as `?step=` counts (0: none)."""
 
 
 @dataclass(frozen=True)

@@ -257,8 +257,8 @@ def test_an_infinite_gradient_is_reported_once():
     (problem,) = graph.problems
     assert problem.slot == "grad" and problem.inputs == ("x",)
     assert problem.message.endswith(
-        "the gradient becomes Infinity here, because the local derivative is infinite "
-        "(a vertical slope)")
+        "(1/(2·sqrt(0)) = ∞ in float64, so ∞ · 3 = ∞): the gradient becomes Infinity here")
+    assert problem.step == len(graph.steps)  # the backward step into x
 
 
 def test_minus_infinity_is_named():

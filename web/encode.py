@@ -65,7 +65,7 @@ def graph_json(graph: Graph, check: bool = True) -> dict:
         "view": graph.view,
         "problems": [
             {"node": node_ids[p.node], "slot": p.slot, "message": p.message,
-             "inputs": list(p.inputs)}
+             "inputs": list(p.inputs), "step": p.step}
             for p in graph.problems
         ],
     }
