@@ -11,7 +11,7 @@ import { GraphView } from "./graphview.js";
 import { InputSliders } from "./inputs.js";
 import { comparisonText, ModeSwitch } from "./modes.js";
 import { Look } from "./look.js";
-import { renderCheck, renderExplanation, renderProblems, Tape } from "./panels.js";
+import { markTrouble, renderCheck, renderExplanation, renderProblems, Tape } from "./panels.js";
 import { RequestLoop } from "./requests.js";
 import { Stepper } from "./stepper.js";
 
@@ -129,7 +129,9 @@ function apply(data, src) {
   stepper.load(svg && view.container, data);
   tape.render(data);
   renderCheck($("check-body"), $("check-summary"), data.check);
-  renderProblems($("problems"), $("problems-list"), data.problems, data.nodes);
+  const jump = (step) => controls.go(step);
+  renderProblems($("problems"), $("problems-list"), data.problems, data.nodes, jump);
+  markTrouble(svg && view.container, data.problems, jump);
   inputs.cue = data.view === "forward" ? "ṫ" : "∇";
   inputs.render(data);
   $("output-value").textContent = outputLine(data);

@@ -278,8 +278,9 @@ export function renderCheck(tbody, summary, check) {
   tbody.appendChild(frag);
 }
 
-/** The problems box: where a NaN or infinity first arose. */
-export function renderProblems(box, list, problems, nodes) {
+/** The problems box: where a NaN or infinity first arose, each with a button to the step
+ * that produced it (`onJump(k)`, when given). */
+export function renderProblems(box, list, problems, nodes, onJump = null) {
   list.replaceChildren();
   if (!problems || !problems.length) {
     box.hidden = true;
@@ -294,8 +295,35 @@ export function renderProblems(box, list, problems, nodes) {
     if (p.inputs && p.inputs.length) {
       li.appendChild(el("span", "problem-from", ` (from ${p.inputs.join(", ")})`));
     }
+    if (onJump && p.step) {
+      const go = el("button", "problem-step", `go to step ${p.step}`);
+      go.type = "button";
+      go.addEventListener("click", () => onJump(p.step));
+      li.appendChild(document.createTextNode(" "));
+      li.appendChild(go);
+    }
     li.dataset.node = names.has(p.node) ? p.node : "";
     list.appendChild(li);
   }
   box.hidden = false;
+}
+
+/** The trouble lens: the node where the first NaN or infinity arose is marked on the graph,
+ * its reason in words as the node's tooltip; a click on it goes to the step that made it. */
+export function markTrouble(container, problems, onJump) {
+  if (!container) return;
+  for (const g of container.querySelectorAll("g.node.trouble")) {
+    g.classList.remove("trouble");
+    g.querySelector("title.trouble-why")?.remove();
+    g.onclick = null;
+  }
+  const first = problems && problems[0];
+  const g = first && container.querySelector(`g.node[id="${first.node}"]`);
+  if (!g) return;
+  g.classList.add("trouble");
+  const why = document.createElementNS("http://www.w3.org/2000/svg", "title");
+  why.setAttribute("class", "trouble-why");
+  why.textContent = first.message;
+  g.prepend(why);
+  if (first.step) g.onclick = () => onJump(first.step);
 }

@@ -361,6 +361,26 @@ def test_input_slider_changes_gradient_not_layout(page, server):
     assert not page.console.errors
 
 
+def test_the_trouble_lens_marks_the_first_nonfinite_node_and_jumps_to_its_step(
+        page, server, tmp_path):
+    page.goto(page_url(server, by_slug("instability").source, dtype="float32"))
+    wait_for_graph(page)
+    z1 = node_ids(page)["z1"]
+    trouble = page.locator("#graph g.node.trouble")
+    expect(trouble).to_have_count(1)
+    assert trouble.get_attribute("id") == z1
+    why = page.locator("#graph g.node.trouble > title.trouble-why").text_content()
+    assert "exp(100) gives Infinity: overflow" in why and "float32" in why
+    page.screenshot(path=str(tmp_path / "trouble.png"))
+    press(page, "Home")
+    trouble.click()
+    assert counter(page).startswith("step 1 / ")  # the forward step that made exp(100) = ∞
+    page.locator(".problem-step").nth(1).click()  # the gradient's NaN: the step of gx
+    assert counter(page).startswith("step 5 / ")
+    assert "so ∞ · 0 = NaN" in page.inner_text("#step-text")
+    assert not page.console.errors
+
+
 def test_float32_flags_nonfinite_gradient(page, server):
     page.goto(page_url(server, by_slug("instability").source))
     wait_for_graph(page)
