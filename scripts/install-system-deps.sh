@@ -5,7 +5,8 @@
 #   scripts/install-system-deps.sh --browser  the above, plus what the tests need besides:
 #                                             Chromium, zbar's QR reader (zbarimg), and npm
 #                                             (for the slide tools the embed is tested in)
-#   scripts/install-system-deps.sh --test     the above, plus poppler's pdftotext (tests)
+#   scripts/install-system-deps.sh --test     the above, plus poppler's pdftotext and
+#                                             pdflatex with beamer (TeX Live) for tests
 #   scripts/install-system-deps.sh --serve    Graphviz and the like, plus nginx (make serve;
 #                                             --test installs it too, for the stack's tests)
 #
@@ -31,7 +32,7 @@ for arg in "$@"; do
         --test) want_test=1; want_serve=1 ;;
         --serve) want_serve=1 ;;
         -h | --help)
-            sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'
+            sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'
             exit 0
             ;;
         *)
@@ -70,9 +71,14 @@ if ! command -v rsvg-convert >/dev/null 2>&1; then
     required_missing=1
 fi
 
-# The export tests read PDFs with poppler's pdfinfo and pdftotext.
+# The export tests read PDFs with poppler's pdfinfo and pdftotext, and compile the README's
+# Beamer recipe with pdflatex (beamer needs the recommended set and pgf, in pictures).
 if [ "$want_test" -eq 1 ] && ! command -v pdftotext >/dev/null 2>&1; then
     packages="$packages poppler-utils"
+    required_missing=1
+fi
+if [ "$want_test" -eq 1 ] && ! kpsewhich beamer.cls >/dev/null 2>&1; then
+    packages="$packages texlive-latex-base texlive-latex-recommended texlive-pictures"
     required_missing=1
 fi
 
