@@ -216,3 +216,14 @@ def test_a_long_pdf_drawn_in_pieces_keeps_page_p_as_step_p_minus_1(client, tmp_p
     assert len(pages) == len(graph.steps) + 1
     for p, text in enumerate(pages, start=1):
         assert squeeze(caption_text(graph, p - 1)) in squeeze(text), p
+
+
+@pytest.mark.parametrize("kind", ["pdf", "gif"])
+def test_progress_counts_every_frame_once(kind):
+    """What the command line's progress bar is told adds up to the frames drawn."""
+    from autodiff.draw.export.formats import make
+
+    graph = autodiff.build(REUSE)
+    told: list[int] = []
+    make(kind, graph, draw.get_layout(graph), ExportOptions(), progress=told.append)
+    assert sum(told) == STEPS + 1 and all(n > 0 for n in told)

@@ -20,13 +20,11 @@ from dataclasses import dataclass
 
 from ...model import Graph
 from ..decorate import Look, caption_lines, caption_text, decorate
-from ..frames import render_frame
 from ..layouts import Layout
 from ..states import timeline
 from ..theme import DEFAULT_THEME, frame_css
 from .rsvg import RENDERERS, ExportTimeout, ExportTooLarge, RendererMissing
 
-FORMATS = ("pdf", "pptx", "gif", "zip", "html")
 EXPORT_SECONDS = 8.0
 """Time an export is estimated to take at most, on an idle machine; larger ones are refused."""
 DEADLINE_SECONDS = 20.0
@@ -128,6 +126,6 @@ def checked_size(data: bytes) -> bytes:
     return data
 
 
-__all__ = ["EXPORT_SECONDS", "FORMATS", "ExportOptions", "ExportTimeout", "ExportTooLarge",
-           "Frame", "RendererMissing", "check_work", "most_frames", "checked_size", "frames", "phase_of",
-           "render_frame", "steps_of"]
+__all__ = ["COST", "DEADLINE_SECONDS", "EXPORT_SECONDS", "ExportOptions", "ExportTimeout",
+           "ExportTooLarge", "Frame", "RendererMissing", "check_work", "checked_size", "frames",
+           "most_frames", "phase_of", "steps_of"]
