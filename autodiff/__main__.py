@@ -22,7 +22,7 @@ EXIT_OK, EXIT_CHECK_FAILED, EXIT_USAGE, EXIT_PROGRAM, EXIT_REFUSED, EXIT_MISSING
 the program (message with line and column); 4 an export larger than the app makes, or one
 out of time; 5 Graphviz or rsvg-convert is not installed."""
 
-EXPORT_FORMATS = ("pdf", "pptx", "gif", "zip", "html", "svg", "png")
+EXPORT_FORMATS = ("pdf", "pptx", "gif", "zip", "html", "tex", "svg", "png")
 PROGRESS_AFTER = 8
 """Exports of more frames than this show a progress bar (on a terminal)."""
 
@@ -60,7 +60,7 @@ def parser() -> argparse.ArgumentParser:
         "5 Graphviz or rsvg-convert missing.")
     sub = top.add_subparsers(required=True, metavar="COMMAND")
     export = sub.add_parser("export", help="every step as PDF, PowerPoint, GIF, ZIP, HTML, "
-                            "or one frame as SVG or PNG")
+                            "TikZ, or one frame as SVG or PNG")
     explain = sub.add_parser("explain", help="print the forward and backward programs")
     check = sub.add_parser("check", help="compare each gradient with finite differences")
     for command, run in ((export, run_export), (explain, run_explain), (check, run_check)):
@@ -141,7 +141,7 @@ def _made(args, graph, layout, chosen) -> bytes:
         return render_png(layout, graph, args.step, args.scale or 2.0, chosen.theme,
                           look=Look(caption=look.caption, transparent=look.transparent))
     count = len(steps_of(graph, chosen))
-    if count <= PROGRESS_AFTER or args.format == "html" or not sys.stderr.isatty():
+    if count <= PROGRESS_AFTER or args.format in ("html", "tex") or not sys.stderr.isatty():
         return make(args.format, graph, layout, chosen)
     from tqdm import tqdm
 

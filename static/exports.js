@@ -1,5 +1,5 @@
 // The Export menu: every step of the program on screen as PDF, handout, PowerPoint, GIF,
-// ZIP or one offline page, with the page's options. Only hrefs change: no text is inserted.
+// ZIP, one offline page or LaTeX/TikZ, with the page's options. Only hrefs change: no text is inserted.
 
 /** Each menu entry's route and the parameters it adds. */
 export const EXPORTS = {
@@ -9,6 +9,7 @@ export const EXPORTS = {
   gif: ["gif", {}],
   zip: ["zip", {}],
   standalone: ["standalone", {}],
+  tex: ["tex", {}],
 };
 
 /** The address of export `name` for a share query (the step is dropped: exports show all). */

@@ -37,3 +37,16 @@ def test_beamer_overlay_p_shows_step_p_minus_1(client, tmp_path):
         text = subprocess.run(["pdftotext", "-f", str(p), "-l", str(p), str(tmp_path / "deck.pdf"),
                                "-"], capture_output=True, text=True, check=True).stdout
         assert " ".join(caption_text(graph, p - 1).split()) in " ".join(text.split()), p
+
+
+def test_the_tikz_export_compiles_to_a_page_per_step_with_its_text(client, tmp_path):
+    graph = autodiff.build(REUSE)
+    (tmp_path / "steps.tex").write_bytes(client.get("/tex", query_string={"src": REUSE}).data)
+    subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "steps.tex"],
+                   cwd=tmp_path, capture_output=True, check=True, timeout=120)
+    info = subprocess.run(["pdfinfo", str(tmp_path / "steps.pdf")], capture_output=True,
+                          text=True, check=True).stdout
+    assert int(re.search(r"Pages:\s+(\d+)", info).group(1)) == len(graph.steps) + 1
+    last = subprocess.run(["pdftotext", "-f", "10", "-l", "10", str(tmp_path / "steps.pdf"), "-"],
+                          capture_output=True, text=True, check=True).stdout
+    assert "-5.281" in last and "0.346635" in last

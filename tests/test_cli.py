@@ -40,13 +40,15 @@ def frames_in(kind: str, data: bytes, tmp_path: Path) -> int:
         return len(json.loads(zipfile.ZipFile(io.BytesIO(data)).read("manifest.json"))["frames"])
     if kind == "html":
         return data.decode().count('"start"') and STEPS + 1
+    if kind == "tex":
+        return data.decode().count("{Step ")
     if kind == "svg":
         return int(data.startswith(b"<svg"))
     return int(data.startswith(b"\x89PNG"))
 
 
 EXPECTED = {"pdf": STEPS + 1, "pptx": STEPS + 1, "gif": STEPS + 1, "zip": STEPS + 1,
-            "html": STEPS + 1, "svg": 1, "png": 1}
+            "html": STEPS + 1, "tex": STEPS + 1, "svg": 1, "png": 1}
 
 
 @pytest.mark.slow

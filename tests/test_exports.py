@@ -227,3 +227,18 @@ def test_progress_counts_every_frame_once(kind):
     told: list[int] = []
     make(kind, graph, draw.get_layout(graph), ExportOptions(), progress=told.append)
     assert sum(told) == STEPS + 1 and all(n > 0 for n in told)
+
+
+def test_tex_is_one_beamer_frame_with_an_overlay_per_step(client):
+    """Structure (compiled by pdflatex in test_beamer.py): every step has its caption overlay,
+    a node drawn differently across steps is drawn under \\only, texts are TeX-escaped."""
+    src = "θ = 2.0\nb_1 = 1.5\ny = θ * cos(3*θ + b_1)"
+    text = client.get(url("/tex", src=src)).get_data(as_text=True)
+    graph = autodiff.build(src)
+    assert text.startswith("\\documentclass{beamer}") and text.count("\\begin{frame}") == 1
+    for k in range(1, STEPS + 2):
+        assert f"\\only<{k}>{{Step {k - 1}" in text
+    assert "$\\theta$" in text and "b\\_1" in text and "θ" not in text
+    assert re.search(r"\\only<[\d,-]+>\{\n\\begin\{scope\}", text)
+    assert text.count("\\begin{scope}") == text.count("\\end{scope}")
+    assert len(graph.steps) == STEPS

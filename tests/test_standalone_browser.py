@@ -86,7 +86,7 @@ def test_the_export_menu_links_to_every_export_of_the_program_on_screen():
         tab.click("#export-menu summary")
         hrefs = tab.eval_on_selector_all("[data-export]", "els => els.map(e => e.href)")
         assert [urlsplit(h).path for h in hrefs] == ["/pdf", "/pdf", "/pptx", "/gif", "/zip",
-                                                     "/standalone"]
+                                                     "/standalone", "/tex"]
         for href in hrefs:
             query = parse_qs(urlsplit(href).query)
             assert query["src"] == [REUSE] and "step" not in query

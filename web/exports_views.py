@@ -1,4 +1,4 @@
-"""Routes for exports: /pdf, /pptx, /gif, /zip and /standalone (see README, Exports)."""
+"""Routes for exports: /pdf, /pptx, /gif, /zip, /tex and /standalone (see README, Exports)."""
 
 from __future__ import annotations
 
@@ -67,6 +67,7 @@ ROUTES = {
     "/gif": ("gif", "The step-through animated, `delay` ms a step."),
     "/zip": ("zip", "Every frame as SVG and PNG, with manifest.json."),
     "/standalone": ("html", "One HTML file that steps through every frame offline."),
+    "/tex": ("tex", "A standalone LaTeX/TikZ (Beamer) file, one overlay per step."),
 }
 """Each export's route, the export it answers and what it is."""
 

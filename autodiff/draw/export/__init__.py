@@ -8,6 +8,7 @@ is a string join, never a dot run. One module a format:
     gif    the step-through animated
     archive  every frame as SVG and PNG, and manifest.json
     html   one self-contained page that steps offline
+    tex    a standalone LaTeX/TikZ (Beamer) file, one overlay per step
 
 Each export's cost is known before it starts (frames × drawn elements): beyond `MAX_WORK`
 it is refused with `ExportTooLarge`, so an export finishes well within the server's timeout.
@@ -31,7 +32,8 @@ DEADLINE_SECONDS = 20.0
 """Time an export may take on a busy machine before rsvg-convert is stopped (503): below the
 server's timeout (gunicorn.conf.py, 30 s), so no worker is held past it."""
 COST = {"pdf": (0.005, 3000), "handout": (0.005, 2000), "pptx": (0.07, 2500),
-        "gif": (0.07, 2500), "zip": (0.07, 2500), "html": (0.0, 10**7)}
+        "gif": (0.07, 2500), "zip": (0.07, 2500), "html": (0.0, 10**7),
+        "tex": (0.0, 200_000)}
 """Per format, CPU seconds a frame costs: a fixed part (a process per PNG) and elements (nodes
 and edges) drawn per second, measured on the test machine (bench/exports.py) with a margin."""
 MAX_BYTES = 64 * 1024 * 1024

@@ -13,6 +13,7 @@ from .gif import animated_gif
 from .html import standalone_html
 from .pdf import handout_pdf, slides_pdf
 from .pptx import slides_pptx
+from .tex import tikz_tex
 
 
 class Format(NamedTuple):
@@ -33,6 +34,7 @@ FORMATS: dict[str, Format] = {
     "gif": Format(animated_gif, "steps.gif", "image/gif"),
     "zip": Format(frames_zip, "steps.zip", "application/zip"),
     "html": Format(standalone_html, "steps.html", "text/html"),
+    "tex": Format(tikz_tex, "steps.tex", "application/x-tex"),
 }
 """`handout` is the PDF with `layout=handout`."""
 
