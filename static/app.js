@@ -261,6 +261,11 @@ $("gallery").addEventListener("change", (e) => {
   if (!example) return;
   controls.pause();
   editor.value = example.source;
+  if (example.dtype === "float32" && state.dtype !== "float32") {
+    state.dtype = "float32"; // an example meant for single precision (overflow to watch)
+    $("opt-float32").checked = true;
+    address.update();
+  }
   state.pendingStep = 0;
   syncGallery();
   requests.now();

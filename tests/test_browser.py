@@ -381,6 +381,18 @@ def test_the_trouble_lens_marks_the_first_nonfinite_node_and_jumps_to_its_step(
     assert not page.console.errors
 
 
+def test_an_example_meant_for_float32_switches_it_on(page, server):
+    open_reuse(page, server)
+    assert not page.is_checked("#opt-float32")
+    page.select_option("#gallery", "stable")
+    page.wait_for_function("() => location.search.includes('dtype=float32')")
+    assert page.is_checked("#opt-float32")
+    expect(page.locator("#problems")).to_be_hidden()  # exp(-x) stays finite in float32
+    page.select_option("#gallery", "instability")
+    expect(page.locator("#problems")).to_be_visible(timeout=5000)
+    assert not page.console.errors
+
+
 def test_float32_flags_nonfinite_gradient(page, server):
     page.goto(page_url(server, by_slug("instability").source))
     wait_for_graph(page)
