@@ -136,6 +136,7 @@ function apply(data, src) {
   inputs.render(data);
   $("output-value").textContent = outputLine(data);
   modes.render(data);
+  fillFindNames(data);
   $("mode-compare").textContent = comparisonText(data, modes.view, modes.input);
   document.body.classList.toggle("view-forward", data.view === "forward");
   descent.refresh();
@@ -204,6 +205,9 @@ function clearError() {
 
 function showStep(k) {
   stepper.show(k);
+  if ($("follow").checked && k > 0 && state.data) {
+    view.keepInView(nodeGroup(state.data.steps[k - 1].node));
+  }
   renderExplanation(explanation, state.data, k);
   updateLinks();
   tape.highlight(k); // last: it lays the page out, with every other change of the step in it
@@ -332,6 +336,39 @@ for (const id of ["toggle-program", "copy-link", "zoom-in", "zoom-out", "zoom-fi
   $(id).addEventListener("click", (e) => {
     if (e.detail > 0) e.currentTarget.blur();
   });
+}
+
+/** The picture's group of node `id` (`n3`), or null. */
+function nodeGroup(id) {
+  return view.svg ? view.container.querySelector(`g#${CSS.escape(id)}`) : null;
+}
+
+/** Find a value by its name: jump to the step that computes it (inputs: step 0) and zoom. */
+$("find").addEventListener("submit", (e) => {
+  e.preventDefault();
+  const name = $("find-name").value.trim();
+  const data = state.data;
+  const status = $("find-status");
+  if (!name || !data) return;
+  const node = data.nodes.find((n) => n.name === name || n.given_name === name);
+  if (!node) {
+    status.textContent = `no value is called ${name}`;
+    return;
+  }
+  const step = data.steps.find((s) => s.phase === "forward" && s.node === node.id);
+  status.textContent = step ? `step ${step.index}` : "given at the start";
+  controls.pause();
+  controls.go(step ? step.index : 0);
+  view.focus(nodeGroup(node.id));
+});
+
+function fillFindNames(data) {
+  const list = $("find-names");
+  const names = [...new Set(data.nodes.filter((n) => n.kind !== "const").map((n) => n.name))];
+  if (list.childElementCount !== names.length || list.dataset.key !== names.join(" ")) {
+    list.dataset.key = names.join(" ");
+    list.replaceChildren(...names.slice(0, 500).map((n) => new Option(n)));
+  }
 }
 
 $("zoom-in").addEventListener("click", () => view.zoomBy(1.25));

@@ -18,7 +18,7 @@
 const SVG_NS = "http://www.w3.org/2000/svg";
 const MAX_SCALE = 2; // never blow a tiny graph up past this many pixels per unit
 const MIN_ZOOM = 0.25;
-const MAX_ZOOM = 8;
+const MAX_ZOOM = 400; // a long chain, fitted, is tiny: zoom far enough in to read one node
 const PAD = 14; // pixels kept free around the fitted picture
 const LAYER_ELEMENTS = 200; // per layer: a step repaints a few layers; each costs every frame
 const LAYER_MARGIN = 10; // user units around a layer's groups for strokes (the current box: 5)
@@ -289,7 +289,7 @@ export class GraphView {
     const b = this.base;
     if (!b || !w || !h) return 1;
     const fit = Math.min((w - 2 * PAD) / b.w, (h - 2 * PAD) / b.h, MAX_SCALE);
-    return Math.max(0.05, fit) * this.zoom;
+    return Math.max(1e-4, fit) * this.zoom; // "fit" fits any graph, however long
   }
 
   layout() {
@@ -349,10 +349,56 @@ export class GraphView {
   }
 
   _onWheel(e) {
-    // Plain wheel scrolls the page; pinch (ctrl+wheel) or ctrl/cmd+wheel zooms.
-    if (!this.svg || !(e.ctrlKey || e.metaKey)) return;
+    // The wheel (and a touchpad's pinch, which arrives as ctrl+wheel) zooms at the pointer;
+    // shift+wheel pans sideways.
+    if (!this.svg) return;
     e.preventDefault();
-    this.zoomBy(Math.exp(-e.deltaY * 0.0025), this._toUnits(e));
+    if (e.shiftKey && !e.ctrlKey) {
+      const s = this.scale();
+      const b = this.base;
+      const c = this.center || { x: b.x + b.w / 2, y: b.y + b.h / 2 };
+      this.center = { x: c.x + (e.deltaY || e.deltaX) / s, y: c.y };
+      this.layout();
+      return;
+    }
+    const rate = e.ctrlKey ? 0.01 : 0.0025;
+    this.zoomBy(Math.exp(-e.deltaY * rate), this._toUnits(e));
+  }
+
+  /** Whether the picture is fitted as a whole (nothing can be out of view). */
+  fitted() {
+    return this.zoom === 1 && this.center === null;
+  }
+
+  /** The part of the picture on screen, in viewBox units: {x, y, w, h}. */
+  visible() {
+    const [x, y, w, h] = (this.svg.getAttribute("viewBox") || "0 0 0 0").split(/\s+/).map(Number);
+    return { x, y, w, h };
+  }
+
+  /** Move the view just enough for `el` (a node's group) to be on screen, when zoomed in. */
+  keepInView(el) {
+    if (!this.svg || !el || this.fitted()) return;
+    const b = el.getBBox();
+    const v = this.visible();
+    const margin = 0.05 * Math.min(v.w, v.h);
+    const inside = b.x >= v.x + margin && b.y >= v.y + margin
+      && b.x + b.width <= v.x + v.w - margin && b.y + b.height <= v.y + v.h - margin;
+    if (inside) return;
+    this.center = { x: b.x + b.width / 2, y: b.y + b.height / 2 };
+    this.layout();
+  }
+
+  /** Zoom in on `el` (found by name): its box centred, large enough to read. */
+  focus(el) {
+    if (!this.svg || !el) return;
+    const b = el.getBBox();
+    const w = this.container.clientWidth;
+    const fitScale = this.scale() / this.zoom;
+    const wanted = Math.min(MAX_ZOOM, Math.max(1, (0.25 * w) / (b.width * fitScale)));
+    this.zoom = wanted;
+    this.center = { x: b.x + b.width / 2, y: b.y + b.height / 2 };
+    this.layout();
   }
 
   _onDown(e) {
