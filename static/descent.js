@@ -7,7 +7,7 @@
 import { numberText } from "./panels.js";
 
 const SVG_NS = "http://www.w3.org/2000/svg";
-const CURVE = { width: 320, height: 120, pad: 28 };
+const CURVE = { width: 320, height: 130, pad: 10, foot: 18 }; // foot: room for the x label
 const MAX_UPDATES = 500;
 const TABLE_INPUTS = 4;
 
@@ -163,9 +163,10 @@ export class DescentPanel {
   }
 
   drawCurve(points, diverged) {
-    const { width, height, pad } = CURVE;
+    const { width, pad, foot } = CURVE;
+    const height = CURVE.height - foot + pad; // the plot's bottom edge sits `pad` above the foot
     const svg = document.createElementNS(SVG_NS, "svg");
-    svg.setAttribute("viewBox", `0 0 ${width} ${height}`);
+    svg.setAttribute("viewBox", `0 0 ${width} ${CURVE.height}`);
     svg.setAttribute("class", "loss-curve");
     svg.setAttribute("role", "img");
     const values = points.map((p) => p.value);
@@ -191,9 +192,9 @@ export class DescentPanel {
       values.forEach((v, k) => { if (finite(v)) path.push(`${x(k).toFixed(1)},${y(v).toFixed(1)}`); });
       add("polyline", { points: path.join(" "), class: "curve" });
       values.forEach((v, k) => { if (finite(v) && points.length <= 60) add("circle", { cx: x(k), cy: y(v), r: 2.5, class: "dot" }); });
-      add("text", { x: pad - 4, y: 14, class: "tick", "text-anchor": "end" }, shown(hi));
-      add("text", { x: pad - 4, y: height - pad, class: "tick", "text-anchor": "end" }, shown(lo));
-      add("text", { x: width - 8, y: height - 8, class: "tick", "text-anchor": "end" }, `update ${n}`);
+      add("text", { x: pad + 4, y: 16, class: "tick" }, `f = ${shown(hi)}`);
+      add("text", { x: pad + 4, y: height - pad - 4, class: "tick" }, `f = ${shown(lo)}`);
+      add("text", { x: width - 8, y: CURVE.height - 4, class: "tick", "text-anchor": "end" }, `update ${n}`);
       if (diverged !== null && diverged !== undefined) {
         const cx = x(diverged);
         add("line", { x1: cx, y1: 8, x2: cx, y2: height - pad, class: "diverged" });
