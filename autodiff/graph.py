@@ -277,9 +277,13 @@ def _grad_reason(local: Array | None, upstream: Array | None, dtype: str) -> str
     where the local derivative is not one number per element)."""
     if local is None or upstream is None:
         return ""
-    local, upstream = np.broadcast_arrays(np.asarray(local), np.asarray(upstream))
+    local, upstream = np.asarray(local), np.asarray(upstream)
     wild = ~np.isfinite(local)
-    if np.any(wild & (upstream == 0)):
+    try:
+        zero_times_wild = np.any(wild & (np.broadcast_to(upstream, local.shape) == 0))
+    except ValueError:  # a reduction: its local derivative has the argument's shape
+        zero_times_wild = np.any(wild) and np.any(upstream == 0)
+    if zero_times_wild:
         return (", because 0 · ∞ has no value (the gradient arriving is 0, the local "
                 "derivative is not finite)")
     if np.any(np.isnan(local)):

@@ -188,3 +188,12 @@ def test_a_route_through_a_zero_local_derivative_carries_nothing():
     graph = autodiff.build("x = -1\nf = sqrt(relu(x))")
     assert graph.gradients["x"] == 0
     assert autodiff.build("x = -1\nf = sqrt(relu(x))", forward="x").forward.derivative == 0
+
+
+def test_a_non_finite_gradient_through_a_reduction_along_an_axis_is_explained():
+    """The local derivative has the argument's shape, the gradient arriving the result's:
+    explaining the NaN once raised a broadcasting error (found by generated programs)."""
+    graph = autodiff.build("x0 = [[0, 0, 0], [0, 0, 710]]\nv0 = exp(x0)\n"
+                           "v2 = logsumexp(v0, axis=-1)\nf = sum(v2)")
+    assert graph.problems and all(p.message for p in graph.problems)
+    assert not np.isfinite(graph.gradients["x0"]).all()
