@@ -3,6 +3,9 @@
 Each `dot` runs in its own session, an empty directory and a bare environment, with only
 the plugins a layout needs; a spare one waits with its plugins loaded, so a request does not
 wait for dot to start. `DotRun.as_written` hands out dot's SVG in pieces as dot writes it.
+
+One file on purpose (past 400 lines): starting, feeding, reading, timing out and stopping a
+dot share one process's life, and each step's cleanup depends on the ones before it.
 """
 
 from __future__ import annotations

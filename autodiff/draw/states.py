@@ -1,5 +1,9 @@
 """What the drawing shows at each step: per node its classes and lines, per edge its classes.
 
+One file on purpose (past 400 lines): it holds the rules twice, as the reference
+`frame_state` and as the incremental `timeline` frames are cut from, and a reader checks the
+one against the other here.
+
 Steps are those of the public API: 0 shows nothing computed; 1..F are the forward steps
 (`graph.steps[k-1]`); then the seed (the first backward step) and the backward steps;
 `None` is the last frame (= len(graph.steps)); out-of-range steps are clamped.
