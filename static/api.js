@@ -10,7 +10,7 @@ export class GraphError extends Error {
 }
 
 /** View options a request passes on as they are, when set. */
-const PASSED_ON = ["mode", "forward", "theme", "direction"];
+const PASSED_ON = ["mode", "forward", "theme", "direction", "lr", "updates"];
 
 export class GraphClient {
   constructor(url = "api/graph") {

@@ -26,6 +26,16 @@ function finite(v) {
   return typeof v === "number" && Number.isFinite(v);
 }
 
+/** One line for a run: `20 updates with η = 0.1: f 4 → 0.0005317` (or where it diverged). */
+export function runSummary(answer, rate) {
+  const points = answer.descent || [];
+  const k = answer.descent_diverged;
+  if (k !== null && k !== undefined) return `Diverged at update ${k}: η = ${rate} is too large for this program.`;
+  if (points.length < 2) return "";
+  return `${points.length - 1} update${points.length === 2 ? "" : "s"} with η = ${rate}: ` +
+    `f ${shown(points[0].value)} → ${shown(points[points.length - 1].value)}`;
+}
+
 export class DescentPanel {
   /**
    * parts: {rate, count, one, run, reset, apply, curve, table, text, status};
@@ -136,11 +146,7 @@ export class DescentPanel {
     this.fillTable(points, diverged);
     this.explain(points, diverged);
     if (!points.length) this.say("Press “one update” (or U) after the backward pass.");
-    else if (diverged !== null && diverged !== undefined) {
-      this.say(`Diverged at update ${diverged}: η = ${this.rate()} is too large for this program.`, true);
-    } else {
-      this.say(`${points.length - 1} update${points.length === 2 ? "" : "s"} with η = ${this.rate()}.`);
-    }
+    else this.say(runSummary(this.answer, this.rate()), diverged !== null && diverged !== undefined);
   }
 
   /** One line per input of the last update: `w ← w − η · gw = … `, then the new value. */
@@ -163,45 +169,7 @@ export class DescentPanel {
   }
 
   drawCurve(points, diverged) {
-    const { width, pad, foot } = CURVE;
-    const height = CURVE.height - foot + pad; // the plot's bottom edge sits `pad` above the foot
-    const svg = document.createElementNS(SVG_NS, "svg");
-    svg.setAttribute("viewBox", `0 0 ${width} ${CURVE.height}`);
-    svg.setAttribute("class", "loss-curve");
-    svg.setAttribute("role", "img");
-    const values = points.map((p) => p.value);
-    const good = values.filter(finite);
-    svg.setAttribute("aria-label", good.length ? `output value over ${points.length - 1} updates` : "no updates yet");
-    const add = (name, attrs, text) => {
-      const e = document.createElementNS(SVG_NS, name);
-      for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, String(v));
-      if (text !== undefined) e.textContent = text;
-      svg.appendChild(e);
-      return e;
-    };
-    add("line", { x1: pad, y1: height - pad, x2: width - 8, y2: height - pad, class: "axis" });
-    add("line", { x1: pad, y1: 8, x2: pad, y2: height - pad, class: "axis" });
-    if (good.length) {
-      const lo = Math.min(...good);
-      const hi = Math.max(...good);
-      const span = hi - lo || 1;
-      const n = Math.max(1, points.length - 1);
-      const x = (k) => pad + ((width - 8 - pad) * k) / n;
-      const y = (v) => height - pad - ((height - pad - 8) * (v - lo)) / span;
-      const path = [];
-      values.forEach((v, k) => { if (finite(v)) path.push(`${x(k).toFixed(1)},${y(v).toFixed(1)}`); });
-      add("polyline", { points: path.join(" "), class: "curve" });
-      values.forEach((v, k) => { if (finite(v) && points.length <= 60) add("circle", { cx: x(k), cy: y(v), r: 2.5, class: "dot" }); });
-      add("text", { x: pad + 4, y: 16, class: "tick" }, `f = ${shown(hi)}`);
-      add("text", { x: pad + 4, y: height - pad - 4, class: "tick" }, `f = ${shown(lo)}`);
-      add("text", { x: width - 8, y: CURVE.height - 4, class: "tick", "text-anchor": "end" }, `update ${n}`);
-      if (diverged !== null && diverged !== undefined) {
-        const cx = x(diverged);
-        add("line", { x1: cx, y1: 8, x2: cx, y2: height - pad, class: "diverged" });
-        add("text", { x: cx - 4, y: 20, class: "tick diverged-label", "text-anchor": "end" }, "diverged ✗");
-      }
-    }
-    this.parts.curve.replaceChildren(svg);
+    this.parts.curve.replaceChildren(lossCurve(points, diverged));
   }
 
   fillTable(points, diverged) {
@@ -226,4 +194,47 @@ export class DescentPanel {
     });
     table.replaceChildren(...(points.length ? [head, ...rows] : []));
   }
+}
+
+/** The output value per update as a small SVG line plot; a divergence is marked. */
+export function lossCurve(points, diverged) {
+  const { width, pad, foot } = CURVE;
+  const height = CURVE.height - foot + pad; // the plot's bottom edge sits `pad` above the foot
+  const svg = document.createElementNS(SVG_NS, "svg");
+  svg.setAttribute("viewBox", `0 0 ${width} ${CURVE.height}`);
+  svg.setAttribute("class", "loss-curve");
+  svg.setAttribute("role", "img");
+  const values = points.map((p) => p.value);
+  const good = values.filter(finite);
+  svg.setAttribute("aria-label", good.length ? `output value over ${points.length - 1} updates` : "no updates yet");
+  const add = (name, attrs, text) => {
+    const e = document.createElementNS(SVG_NS, name);
+    for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, String(v));
+    if (text !== undefined) e.textContent = text;
+    svg.appendChild(e);
+    return e;
+  };
+  add("line", { x1: pad, y1: height - pad, x2: width - 8, y2: height - pad, class: "axis" });
+  add("line", { x1: pad, y1: 8, x2: pad, y2: height - pad, class: "axis" });
+  if (good.length) {
+    const lo = Math.min(...good);
+    const hi = Math.max(...good);
+    const span = hi - lo || 1;
+    const n = Math.max(1, points.length - 1);
+    const x = (k) => pad + ((width - 8 - pad) * k) / n;
+    const y = (v) => height - pad - ((height - pad - 8) * (v - lo)) / span;
+    const path = [];
+    values.forEach((v, k) => { if (finite(v)) path.push(`${x(k).toFixed(1)},${y(v).toFixed(1)}`); });
+    add("polyline", { points: path.join(" "), class: "curve" });
+    values.forEach((v, k) => { if (finite(v) && points.length <= 60) add("circle", { cx: x(k), cy: y(v), r: 2.5, class: "dot" }); });
+    add("text", { x: pad + 4, y: 16, class: "tick" }, `f = ${shown(hi)}`);
+    add("text", { x: pad + 4, y: height - pad - 4, class: "tick" }, `f = ${shown(lo)}`);
+    add("text", { x: width - 8, y: CURVE.height - 4, class: "tick", "text-anchor": "end" }, `update ${n}`);
+    if (diverged !== null && diverged !== undefined) {
+      const cx = x(diverged);
+      add("line", { x1: cx, y1: 8, x2: cx, y2: height - pad, class: "diverged" });
+      add("text", { x: cx - 4, y: 20, class: "tick diverged-label", "text-anchor": "end" }, "diverged ✗");
+    }
+  }
+  return svg;
 }

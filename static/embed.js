@@ -6,6 +6,7 @@
 import { GraphClient, GraphError, shareQuery } from "./api.js";
 import { isOn, startup } from "./boot.js";
 import { isTypingTarget, StepControls } from "./controls.js";
+import { lossCurve, runSummary } from "./descent.js";
 import { GraphView } from "./graphview.js";
 import { isFramed, readMessage, tellHost, tellHostHeight, THEMES } from "./messages.js";
 import { renderProblems, unusedText } from "./panels.js";
@@ -27,6 +28,8 @@ const settings = {
   direction: ["lr", "tb"].includes(direction) ? direction : null,
   mode: start.query.get("mode"),
   forward: start.query.get("forward"),
+  lr: start.query.get("lr"),
+  updates: start.query.get("updates"),
 };
 /** On reveal.js's slide:start, go back to the URL's step (`restart=1`) or keep the step. */
 const restart = isOn(start.query.get("restart"));
@@ -78,7 +81,7 @@ async function load() {
     const result = await client.fetch({
       src: settings.src, dtype: settings.dtype, edge_labels: settings.edgeLabels,
       theme: settings.theme, direction: settings.direction, mode: settings.mode,
-      forward: settings.forward,
+      forward: settings.forward, lr: settings.lr, updates: settings.lr ? settings.updates || "1" : null,
     });
     if (!result) return;
     data = result.data;
@@ -94,11 +97,21 @@ async function load() {
   stepper.k = k;
   stepper.load(view.svg && view.container, data);
   renderProblems($("problems"), $("problems-list"), data.problems, data.nodes);
+  showDescent(data);
   controls.go(k, { notify: false });
   told = null;
   show(k);
   told = k;
   tellHost({ type: "backprop:ready", step: k, total: controls.n });
+}
+
+/** With `lr` (and `updates`) in the address: the run's loss curve and summary under the text. */
+function showDescent(graph) {
+  const box = $("descent");
+  box.hidden = !Array.isArray(graph.descent);
+  if (box.hidden) return;
+  $("descent-summary").textContent = runSummary(graph, settings.lr);
+  $("descent-curve").replaceChildren(lossCurve(graph.descent, graph.descent_diverged));
 }
 
 function showPicture(graph) {

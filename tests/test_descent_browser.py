@@ -68,3 +68,16 @@ def test_u_makes_one_more_update_and_apply_writes_the_point_into_the_program(liv
     page.click("#descent-apply")
     page.wait_for_function("() => document.getElementById('source').value.startsWith('x = 2.28')")
     page.close()
+
+
+def test_the_embed_shows_a_run_from_its_address(live_app, chromium):
+    page = chromium.new_page(viewport={"width": 800, "height": 600})
+    query = page_url("", SQUARE, lr="0.1", updates="20").split("?", 1)[1]
+    page.goto(f"{live_app}/embed?{query}")
+    page.wait_for_selector("#descent:not([hidden]) svg.loss-curve polyline")
+    last = f"{4 * 0.64**20:.4g}"  # the closed form of the 20th point: 4 · 0.64^20
+    assert page.inner_text("#descent-summary") == f"20 updates with η = 0.1: f 4 → {last}"
+    page.goto(f"{live_app}/embed?{page_url('', SQUARE).split('?', 1)[1]}")
+    page.wait_for_selector("#graph svg g.node")
+    assert page.is_hidden("#descent")
+    page.close()
