@@ -288,10 +288,10 @@ SECTIONS = {
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", default="", help="comma-separated sections: "
-                        + ", ".join(list(SECTIONS) + ["browser", "load"]))
+                        + ", ".join(list(SECTIONS) + ["browser", "load", "stack"]))
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
-    chosen = args.only.split(",") if args.only else list(SECTIONS) + ["browser", "load"]
+    chosen = args.only.split(",") if args.only else list(SECTIONS) + ["browser", "load", "stack"]
     client = Server(create_app())
     tune_gc()  # as each gunicorn worker does once it has loaded the app (gunicorn.conf.py)
     print(f"# autodiff benchmarks ({time.strftime('%Y-%m-%d')}, Graphviz "
@@ -307,6 +307,10 @@ def main() -> None:
             import load_bench
 
             load_bench.run(table)
+        elif name == "stack":
+            import stack_bench
+
+            stack_bench.run(table)
 
 
 if __name__ == "__main__":
