@@ -4,7 +4,8 @@
     .venv/bin/python bench/run.py --only steps,input
 
 Sections: new program vs bare `dot`; a step vs the naive redraw; changing an input; scale;
-shared weights (an unrolled RNN vs a plain chain); the browser (Playwright, key press to painted frame); load on gunicorn over loopback.
+shared weights (an unrolled RNN vs a plain chain); the browser (Playwright, key press to painted frame);
+time to graph (a link or a keystroke to the new graph painted, in Chromium); load on gunicorn over loopback.
 """
 
 from __future__ import annotations
@@ -288,10 +289,10 @@ SECTIONS = {
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", default="", help="comma-separated sections: "
-                        + ", ".join(list(SECTIONS) + ["browser", "load", "stack"]))
+                        + ", ".join(list(SECTIONS) + ["browser", "graph", "load", "stack"]))
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
-    chosen = args.only.split(",") if args.only else list(SECTIONS) + ["browser", "load", "stack"]
+    chosen = args.only.split(",") if args.only else list(SECTIONS) + ["browser", "graph", "load", "stack"]
     client = Server(create_app())
     tune_gc()  # as each gunicorn worker does once it has loaded the app (gunicorn.conf.py)
     print(f"# autodiff benchmarks ({time.strftime('%Y-%m-%d')}, Graphviz "
@@ -303,6 +304,10 @@ def main() -> None:
             import browser_bench
 
             browser_bench.run(table)
+        elif name == "graph":
+            import time_to_graph
+
+            time_to_graph.run(table)
         elif name == "load":
             import load_bench
 

@@ -1,0 +1,132 @@
+"""In the browser: how long until a new program's graph is painted, and who spends that time.
+
+Two ways a person gets a new graph, each timed in Chromium to the first frame painted after
+the page put the new picture in `#graph` (an animation frame plus a task after it):
+- a link: from the start of navigation (the page, its modules and /api/graph all included);
+- a keystroke: the key that turns a half-typed last line into a program (`g = f * ` → `2`),
+  from its `keydown`; the page waits for a pause in typing before it asks.
+Every program has a structure not laid out before in the run, so the server runs `dot`.
+
+The server's time is the /api/graph request as the page's Resource Timing sees it (sent to
+last byte, on loopback). The browser's own work is the rest: total − typing delay − server,
+split into what happens before the request leaves and after its answer arrives.
+"""
+
+from __future__ import annotations
+
+import logging
+import statistics
+import sys
+from pathlib import Path
+
+from playwright.sync_api import sync_playwright
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))
+
+from browser_support import VIEWPORT, launch, live_server, page_url  # noqa: E402
+from programs import node_count, with_nodes  # noqa: E402
+
+SIZES = (20, 100, 1000, 2000)
+REPEAT = 3
+TYPE_DELAY_MS = 300  # static/app.js TYPE_DELAY_MS: the pause in typing before the page asks
+TARGETS = {100: 100, 1000: 250}  # values → most ms of the browser's own work
+LAST_LINE = "g = f * "
+KEY = "2"
+
+PROBE = """() => {
+  window.__painted = [];
+  document.addEventListener('DOMContentLoaded', () => {
+    new MutationObserver(() => {
+      requestAnimationFrame(() => setTimeout(() => window.__painted.push(performance.now())));
+    }).observe(document.getElementById('graph'), {childList: true});
+  });
+  window.__keyAt = null;
+  document.addEventListener('keydown', () => { window.__keyAt = performance.now(); },
+                            {capture: true});
+}"""
+"""Installed before the page's own scripts: paint times of each new picture, the last key."""
+
+LAST_REQUEST = """since => {
+  const all = performance.getEntriesByType('resource')
+    .filter(e => e.name.includes('/api/graph') && e.startTime >= since);
+  const e = all[all.length - 1];
+  return {start: e.startTime, end: e.responseEnd, bytes: e.decodedBodySize};
+}"""
+
+
+def program(n: int, variant: int) -> str:
+    """About `n` values with `variant` extra lines at the end, so each has its own structure;
+    two values are left for the keystroke's `g = f * 2`."""
+    extra = [f"e{j} = f * {j + 2}" for j in range(variant)]
+    return "\n".join([with_nodes(n - 2 - 2 * variant), *extra])
+
+
+def painted_after(page, since: float) -> float:
+    """The first paint time after `since` (waiting for it)."""
+    page.wait_for_function("t => window.__painted.some(p => p > t)", arg=since, timeout=120_000)
+    return min(p for p in page.evaluate("window.__painted") if p > since)
+
+
+def by_link(page, base: str, source: str) -> dict[str, float]:
+    """Open the program's link; the times of this load."""
+    page.goto(page_url(base, source))
+    painted = painted_after(page, 0)
+    request = page.evaluate(LAST_REQUEST, 0)
+    return {"total": painted, "delay": 0.0, "server": request["end"] - request["start"],
+            "before": request["start"], "after": painted - request["end"],
+            "bytes": request["bytes"]}
+
+
+def by_keystroke(page, source: str) -> dict[str, float]:
+    """On the page of `source`, type a half line and then the key that completes it."""
+    editor = page.locator("#editor textarea")
+    editor.fill(source + "\n" + LAST_LINE)
+    page.wait_for_selector("#error:not([hidden])", timeout=60_000)
+    editor.press("Control+End")
+    editor.press(KEY)
+    key = page.evaluate("window.__keyAt")
+    painted = painted_after(page, key)
+    request = page.evaluate(LAST_REQUEST, key)
+    return {"total": painted - key, "delay": float(TYPE_DELAY_MS),
+            "server": request["end"] - request["start"],
+            "before": request["start"] - key - TYPE_DELAY_MS, "after": painted - request["end"],
+            "bytes": request["bytes"]}
+
+
+def row(size: int, values: int, runs: list[dict[str, float]]) -> list[str]:
+    """A table row of medians over `runs`, with the browser's own work against its target."""
+    med = {key: statistics.median(r[key] for r in runs) for key in runs[0]}
+    own = statistics.median(r["total"] - r["delay"] - r["server"] for r in runs)
+    mark = f" (target ≤ {TARGETS[size]})" if size in TARGETS else ""
+    return [str(values), f"{med['total']:.0f} ms", f"{med['delay']:.0f} ms",
+            f"{med['server']:.0f} ms", f"{own:.0f} ms{mark}", f"{med['before']:.0f} ms",
+            f"{med['after']:.0f} ms", f"{med['bytes'] / values / 1024:.2f} KB"]
+
+
+def run(table) -> None:
+    """Print the time-to-graph tables, by link and by keystroke, at 20 to 2,000 values."""
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    links, keys = [], []
+    with live_server() as base, sync_playwright() as p:
+        browser = launch(p)
+        page = browser.new_page(viewport=VIEWPORT)
+        page.add_init_script(script=f"({PROBE})()")
+        page.goto(page_url(base, "x = 1\nf = x * 2"))  # warm: modules cached, spare dot up
+        painted_after(page, 0)
+        for n in SIZES:
+            link_runs, key_runs = [], []
+            for variant in range(REPEAT):
+                source = program(n, variant)
+                link_runs.append(by_link(page, base, source))
+                key_runs.append(by_keystroke(page, source))
+            values = node_count(program(n, 0))
+            links.append(row(n, values, link_runs))
+            keys.append(row(n, values + 2, key_runs))
+        browser.close()
+    header = ["values", "total", "typing delay", "server", "browser's own work",
+              "before the request", "after the answer", "answer per value"]
+    table(f"Time to graph: link → graph painted (medians of {REPEAT}; target for the browser's "
+          "own work ≤ 100 ms at 100 values, ≤ 250 ms at 1,000)", header, links)
+    table(f"Time to graph: keystroke → graph painted (medians of {REPEAT}; same targets)",
+          header, keys)
