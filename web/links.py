@@ -1,0 +1,322 @@
+"""Short links: a program and its view options kept under an id made from their content.
+
+The same content always gets the same id, so storing twice stores once and a link's content
+never changes. SQLAlchemy Core talks to the database (SQLite by default, PostgreSQL when
+`DATABASE_URL` names one) and Alembic keeps its schema (`web/migrations`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+
+from autodiff.errors import EvaluationError
+from autodiff.limits import MAX_SOURCE_CHARS
+
+from .service import normalise
+
+ID_CHARS = 11
+"""Characters of an id: 65 bits of a SHA-256, so ids cannot be guessed or counted through."""
+
+ID_ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+"""Letters and digits only: an id survives chat markup, e-mail and a command line intact."""
+
+ID_PATTERN = re.compile(rf"[0-9A-Za-z]{{{ID_CHARS},43}}")
+"""What an id looks like (longer ones exist only after a collision of the first 11)."""
+
+ID_SALT = b"backprop-link-v1\n"
+"""Hashed before the content, so a later format of content gets ids of its own."""
+
+VIEW_OPTIONS = {
+    "theme": ("classic", "dark", "projector", "colourblind", "print"),
+    "mode": ("reverse", "forward", "practice"),
+    "dtype": ("float64", "float32"),
+    "direction": ("lr", "tb"),
+}
+"""Options a link keeps, with the values each may take (API.md, "View options")."""
+
+DEFAULTS = {"mode": "reverse", "dtype": "float64", "direction": "lr"}
+"""Options whose default is the same as leaving them out, so they are left out of the id.
+The theme is not here: without one the page follows the browser's dark preference."""
+
+ALIASES = {"colorblind": "colourblind"}
+
+TRUE_WORDS = ("1", "true", "on", "yes")
+
+MAX_NAME_CHARS = 100
+"""`forward=<input>` names an input of the program; no name is longer than the program."""
+
+metadata = sa.MetaData()
+
+links_table = sa.Table(
+    "links",
+    metadata,
+    sa.Column("id", sa.String(43), primary_key=True),
+    sa.Column("content", sa.Text, nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False,
+              server_default=sa.func.now()),
+    sa.Index("links_created_at", "created_at"),
+)
+"""One row per link: its id, its canonical JSON content, and when it was first stored."""
+
+
+class LinkNotFound(LookupError):
+    """No link has this id (or the id is not one we could have made)."""
+
+    def __init__(self, link_id: str):
+        super().__init__(link_id)
+        self.link_id = link_id
+
+
+class StoreError(Exception):
+    """The store cannot do what was asked right now; nothing was half-written."""
+
+    message = "the link store cannot be reached; try again in a moment"
+
+
+class StoreFull(StoreError):
+    """The database's disk (or quota) is full: the link was not stored."""
+
+    message = "the link store is full, so the link was not saved; try again later"
+
+
+@dataclass(frozen=True)
+class Link:
+    """A stored link: its id, the program and its view options (strings, as a query has them)."""
+
+    id: str
+    content: dict
+    created_at: datetime | None = None
+
+    def params(self) -> dict:
+        """The link as request parameters: `src` and each option as a string."""
+        return {key: _as_param(value) for key, value in self.content.items()}
+
+
+def _as_param(value) -> str:
+    if value is True:
+        return "1"
+    return str(value)
+
+
+def content_of(given: dict) -> dict:
+    """The normalised content of a link from request parameters: the program (line ends and
+    trailing blanks normalised) and the view options that differ from their defaults.
+    Raises EvaluationError (a 400) naming anything that is not allowed."""
+    src = given.get("src")
+    if src is None or not normalise(src):
+        raise EvaluationError("give the program to link to as \"src\"")
+    if len(src) > MAX_SOURCE_CHARS:
+        raise EvaluationError(
+            f"the program is {len(src):,} characters long; a link holds at most "
+            f"{MAX_SOURCE_CHARS:,}")
+    content: dict = {"src": normalise(src)}
+    for name, allowed in VIEW_OPTIONS.items():
+        value = given.get(name)
+        if value in (None, ""):
+            continue
+        value = ALIASES.get(value, value)
+        if value not in allowed:
+            raise EvaluationError(f"{name} must be one of {', '.join(allowed)}")
+        if DEFAULTS.get(name) != value:
+            content[name] = value
+    _add_step(content, given.get("step"))
+    if given.get("edge_labels", "0") in TRUE_WORDS:
+        content["edge_labels"] = True
+    forward = given.get("forward")
+    if forward:
+        if len(forward) > MAX_NAME_CHARS or not forward.isidentifier():
+            raise EvaluationError("forward must name an input of the program")
+        content["forward"] = forward
+    return content
+
+
+def _add_step(content: dict, text: str | None) -> None:
+    if text in (None, ""):
+        return
+    if not text.isdigit() or len(text) > 9:
+        raise EvaluationError("step must be a whole number, 0 or more")
+    content["step"] = int(text)
+
+
+def canonical(content: dict) -> str:
+    """The content as the one JSON text the id is made from (sorted keys, no spaces)."""
+    return json.dumps(content, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def link_id(text: str, length: int = ID_CHARS) -> str:
+    """The id of canonical content: its SHA-256 written in base 62, first `length` digits."""
+    number = int.from_bytes(hashlib.sha256(ID_SALT + text.encode("utf-8")).digest(), "big")
+    digits = []
+    while len(digits) < length:
+        number, digit = divmod(number, len(ID_ALPHABET))
+        digits.append(ID_ALPHABET[digit])
+    return "".join(digits)
+
+
+def database_url(instance_path: str | os.PathLike, configured: str | None = None) -> str:
+    """The store's SQLAlchemy URL: `configured` (from DATABASE_URL), else a SQLite file in the
+    instance folder. `postgres://` and `postgresql://` mean psycopg 3, the driver we ship."""
+    if not configured:
+        return f"sqlite:///{Path(instance_path).resolve() / 'links.sqlite3'}"
+    for prefix in ("postgres://", "postgresql://"):
+        if configured.startswith(prefix):
+            return "postgresql+psycopg://" + configured[len(prefix):]
+    return configured
+
+
+class LinkStore:
+    """The links table behind one engine: stores and reads links, created on first use."""
+
+    def __init__(self, url: str):
+        self.url = sa.make_url(url)
+        self._engine: sa.Engine | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def engine(self) -> sa.Engine:
+        """The engine, made and the schema brought up to date the first time it is asked for
+        (in each process: gunicorn's workers each open their own)."""
+        if self._engine is None:
+            with self._lock:
+                if self._engine is None:
+                    engine = make_engine(self.url)
+                    from .migrate import upgrade
+
+                    with translated_errors():
+                        upgrade(engine)
+                    self._engine = engine
+        return self._engine
+
+    def put(self, content: dict) -> tuple[Link, bool]:
+        """Store content (once): its link, and whether it was new. The row is committed before
+        this returns, so an acknowledged link survives the server being killed."""
+        text = canonical(content)
+        for length in range(ID_CHARS, 44, 4):  # a longer id only after a collision
+            candidate = link_id(text, length)
+            with translated_errors(), self.engine.begin() as conn:
+                added = conn.execute(_insert_new(conn, candidate, text)).first() is not None
+                if added:
+                    return Link(candidate, content), True
+                stored = conn.execute(
+                    sa.select(links_table.c.content).where(links_table.c.id == candidate)
+                ).scalar_one()
+            if stored == text:
+                return Link(candidate, content), False
+        raise StoreError("no free id for this content")  # 43 characters are the whole hash
+
+    def get(self, wanted: str) -> Link:
+        """The link with this id; LinkNotFound when there is none."""
+        if not ID_PATTERN.fullmatch(wanted):
+            raise LinkNotFound(wanted)
+        with translated_errors(), self.engine.connect() as conn:
+            row = conn.execute(
+                sa.select(links_table.c.content, links_table.c.created_at)
+                .where(links_table.c.id == wanted)
+            ).one_or_none()
+        if row is None:
+            raise LinkNotFound(wanted)
+        return Link(wanted, json.loads(row.content), row.created_at)
+
+    def count(self) -> int:
+        """How many links are stored."""
+        with translated_errors(), self.engine.connect() as conn:
+            return conn.execute(sa.select(sa.func.count()).select_from(links_table)).scalar_one()
+
+    def prune(self, before: datetime | None = None, ids: tuple[str, ...] = (),
+              dry_run: bool = False) -> int:
+        """Delete links first stored before `before`, and those named in `ids`: how many."""
+        conditions = []
+        if before is not None:
+            conditions.append(links_table.c.created_at < before)
+        if ids:
+            conditions.append(links_table.c.id.in_(ids))
+        if not conditions:
+            return 0
+        where = sa.or_(*conditions)
+        with translated_errors(), self.engine.begin() as conn:
+            if dry_run:
+                return conn.execute(
+                    sa.select(sa.func.count()).select_from(links_table).where(where)
+                ).scalar_one()
+            return conn.execute(sa.delete(links_table).where(where)).rowcount
+
+    def dispose(self) -> None:
+        """Close the pooled connections (tests, and the CLI when it is done)."""
+        if self._engine is not None:
+            self._engine.dispose()
+
+
+def _insert_new(conn: sa.Connection, new_id: str, text: str):
+    """INSERT that does nothing when the id is taken (one statement, no race between two
+    servers storing the same program at once); it returns the id only when it added the row."""
+    dialect = {"sqlite": sqlite, "postgresql": postgresql}[conn.dialect.name]
+    insert = dialect.insert(links_table).values(id=new_id, content=text)
+    return insert.on_conflict_do_nothing().returning(links_table.c.id)
+
+
+def make_engine(url: sa.URL) -> sa.Engine:
+    """An engine for the store's database, its schema as it is (see `web.migrate`)."""
+    if url.get_backend_name() == "sqlite":
+        return _sqlite_engine(url)
+    return sa.create_engine(url, pool_pre_ping=True, pool_size=4, max_overflow=4,
+                            connect_args={"connect_timeout": 5})
+
+
+SQLITE_PRAGMAS = (
+    "PRAGMA journal_mode=WAL",  # readers never wait for a writer
+    "PRAGMA synchronous=FULL",  # a commit is on disk before the link is acknowledged
+    "PRAGMA busy_timeout=5000",  # gunicorn's workers take turns to write
+)
+
+
+def _sqlite_engine(url: sa.URL) -> sa.Engine:
+    """A SQLite file, made with its folder on first use, in WAL mode."""
+    if url.database and url.database != ":memory:":
+        Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+    engine = sa.create_engine(url, connect_args={"timeout": 5})
+
+    @sa.event.listens_for(engine, "connect")
+    def _pragmas(dbapi_connection, _record):
+        cursor = dbapi_connection.cursor()
+        for pragma in SQLITE_PRAGMAS:
+            cursor.execute(pragma)
+        cursor.close()
+
+    return engine
+
+
+SQLITE_FULL = 13
+"""sqlite3's error code for "database or disk is full"."""
+
+PG_DISK_FULL = "53100"
+
+
+@contextmanager
+def translated_errors() -> Iterator[None]:
+    """Turns the database's failures into StoreFull or StoreError (both answer 503)."""
+    try:
+        yield
+    except sa.exc.DBAPIError as error:
+        if _is_disk_full(error.orig):
+            raise StoreFull() from error
+        if isinstance(error, (sa.exc.OperationalError, sa.exc.InterfaceError)):
+            raise StoreError() from error
+        raise
+
+
+def _is_disk_full(orig: BaseException | None) -> bool:
+    if getattr(orig, "sqlite_errorcode", None) == SQLITE_FULL:
+        return True
+    return getattr(orig, "sqlstate", None) == PG_DISK_FULL
