@@ -14,6 +14,7 @@ from autodiff.errors import AutodiffError
 from autodiff.examples import GALLERY, by_slug
 from web.embed_views import embed_views
 from web.exports_views import exports_views
+from web.links_views import register_links
 from web.look_views import look, page_view
 from web.params import descent, errors_in_body, frame_look, mode, options, params, source
 from web.practice import practice_answer
@@ -30,7 +31,7 @@ RETRY_AFTER_S = 5
 
 PAGE_CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
-    "img-src 'self' data: blob:; object-src 'none'; base-uri 'none'; form-action 'self'"
+    "img-src 'self' data: blob:; object-src 'none'; base-uri 'self'; form-action 'self'"
 )
 """Scripts only from our own files; inline styles are needed by Graphviz's SVG."""
 
@@ -67,6 +68,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(exports_views)
     app.register_blueprint(embed_views)
     _register_errors(app)
+    register_links(app)  # last: it adds `/<route>/<id>` to the routes that draw
     app.after_request(_after_sending)
     return app
 
@@ -88,7 +90,7 @@ def _boot_json(given: dict, embed: bool) -> str:
 
 def _page(template: str, embedded: bool) -> str:
     """The app or the embed, or in practice mode the practice page (both ways)."""
-    given = dict(request.args)
+    given = params()
     if mode(given) == "practice":
         template = "practice.html"
     return render_template(template, boot_json=_boot_json(given, embedded), embedded=embedded)
@@ -199,7 +201,7 @@ def _security_headers(response: Response) -> Response:
     headers.setdefault("Referrer-Policy", "no-referrer")
     if response.mimetype == "image/svg+xml":
         headers.setdefault("Content-Security-Policy", SVG_CSP)
-    elif request.path == "/embed":
+    elif request.endpoint == "embed":
         headers.setdefault("Content-Security-Policy", PAGE_CSP + "; frame-ancestors *")
     else:
         headers.setdefault("Content-Security-Policy", PAGE_CSP + "; frame-ancestors 'none'")

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from flask import request
+from flask import current_app, g, request
 
 from autodiff.descent import check_learning_rate
 from autodiff.draw import DIRECTIONS, theme_name
 from autodiff.draw.decorate import Look
 from autodiff.errors import EvaluationError
 
+from .permalink import inflate
 from .service import Options
 
 ERROR_STYLES = ("status", "body")
@@ -16,12 +17,13 @@ ERROR_STYLES = ("status", "body")
 (`errors=body`, for the page: Chrome logs every 400 in the console, and typing makes many)."""
 
 
-TEXT_FIELDS = ("src", "dtype", "forward", "errors", "layout_key")
+TEXT_FIELDS = ("src", "z", "id", "dtype", "forward", "errors", "layout_key")
 """JSON body fields that must be strings: `{"src": 5}` is not the program "5"."""
 
 
 def params() -> dict:
-    """Query parameters, overridden by a JSON or form body for POST."""
+    """Query parameters, overridden by a JSON or form body for POST, with a short link's id
+    or a compressed `z=` program resolved (see `resolved`)."""
     params = dict(request.args)
     if request.method == "POST":
         body = _json_body() if request.is_json else request.form
@@ -29,7 +31,7 @@ def params() -> dict:
             params.update(_scalars(body))
         elif request.is_json:
             raise EvaluationError("the request body must be a JSON object such as {\"src\": ...}")
-    return params
+    return resolved(params)
 
 
 def _json_body() -> object:
@@ -53,6 +55,20 @@ def _scalars(body: dict) -> dict[str, str]:
         elif isinstance(value, (str, int, float)):
             out[name] = str(value)
     return out
+
+
+def resolved(given: dict) -> dict:
+    """The parameters with the program filled in: a stored link's (`/<route>/<id>` or `id=`),
+    whose options the request may override but not its program; or the one `z=` holds
+    (see `web.permalink`). Any route that draws calls this through `params`."""
+    link_id = g.get("link_id") or given.pop("id", None)
+    if link_id is not None:
+        stored = current_app.extensions["links"].get(link_id).params()
+        asked = {k: v for k, v in given.items() if k not in ("src", "z")}
+        return {**stored, **asked}
+    if "z" in given:
+        given["src"] = inflate(given.pop("z"))
+    return given
 
 
 def options(params: dict) -> Options:
