@@ -14,7 +14,7 @@ PORT ?= 5000
 # Browser binary the Playwright tests launch.
 CHROMIUM_PATH ?= /usr/bin/chromium
 
-.PHONY: help setup system-deps browser-deps node-deps serve-deps run serve test bench lint clean
+.PHONY: help setup system-deps browser-deps node-deps serve-deps postgres-deps run serve test bench lint clean
 
 help:
 	@echo "make setup   create .venv, install Python deps, install Graphviz if missing"
@@ -54,10 +54,14 @@ serve-deps:
 serve: setup serve-deps
 	HOST="$(HOST)" PORT="$(PORT)" $(PY) scripts/serve.py
 
+# PostgreSQL for the link store's tests (they start and stop a server of their own).
+postgres-deps:
+	@sh scripts/install-system-deps.sh --postgres
+
 run: setup
 	HOST="$(HOST)" PORT="$(PORT)" $(PY) app.py
 
-test: setup browser-deps node-deps
+test: setup browser-deps node-deps postgres-deps
 	CHROMIUM_PATH="$(CHROMIUM_PATH)" $(PY) -m pytest -q
 
 bench: setup

@@ -9,6 +9,8 @@
 #                                             pdflatex with beamer (TeX Live) for tests
 #   scripts/install-system-deps.sh --serve    Graphviz and the like, plus nginx (make serve;
 #                                             --test installs it too, for the stack's tests)
+#   scripts/install-system-deps.sh --postgres Graphviz and the like, plus PostgreSQL for the
+#                                             link store's tests
 #
 # When something is missing and we are root on a Debian/Ubuntu system, it is
 # installed with apt-get. Otherwise the script says what to install and fails.
@@ -26,13 +28,15 @@ DEJAVU_FONT=/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf
 want_browser=0
 want_test=0
 want_serve=0
+want_postgres=0
 for arg in "$@"; do
     case "$arg" in
         --browser) want_browser=1 ;;
         --test) want_test=1; want_serve=1 ;;
         --serve) want_serve=1 ;;
+        --postgres) want_postgres=1 ;;
         -h | --help)
-            sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'
+            sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'
             exit 0
             ;;
         *)
@@ -51,6 +55,9 @@ have_apt() { command -v apt-get >/dev/null 2>&1; }
 have_chromium() { [ -x "$CHROMIUM_PATH" ]; }
 
 have_nginx() { command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ]; }
+
+# The tests start a throwaway server with Debian's versioned binaries (initdb, pg_ctl).
+have_postgres() { ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null 2>&1; }
 
 # Packages apt must install, and whether any of them is strictly required.
 packages=""
@@ -112,6 +119,11 @@ if [ "$want_browser" -eq 1 ] && ! command -v npm >/dev/null 2>&1; then
     required_missing=1
 fi
 
+if [ "$want_postgres" -eq 1 ] && ! have_postgres; then
+    packages="$packages postgresql"
+    required_missing=1
+fi
+
 if [ -z "$packages" ]; then
     exit 0
 fi
@@ -121,6 +133,11 @@ if is_root && have_apt; then
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -q
     # shellcheck disable=SC2086 # word splitting of the package list is intended
+    if [ "$want_postgres" -eq 1 ]; then
+        # No cluster of the package's own: the tests make theirs, and a container has no init.
+        mkdir -p /etc/postgresql-common/createcluster.d
+        echo "create_main_cluster = false" > /etc/postgresql-common/createcluster.d/no-main.conf
+    fi
     apt-get install -y -q $packages
 else
     if [ "$required_missing" -eq 0 ]; then
@@ -148,6 +165,14 @@ The browser tests need Chromium at $CHROMIUM_PATH. Install it with one of:
     Ubuntu:  install Chromium or Google Chrome, then set CHROMIUM_PATH to its binary
     macOS:   brew install --cask chromium, then
              CHROMIUM_PATH="/Applications/Chromium.app/Contents/MacOS/Chromium"
+EOF
+    fi
+    if [ "$want_postgres" -eq 1 ] && ! have_postgres; then
+        cat >&2 <<'EOF'
+
+The link store's tests start their own PostgreSQL server. Install it with one of:
+    Debian/Ubuntu:  sudo apt-get install postgresql
+    macOS (Homebrew):  brew install postgresql
 EOF
     fi
     echo >&2
@@ -183,6 +208,10 @@ if [ "$want_browser" -eq 1 ] && ! command -v zbarimg >/dev/null 2>&1; then
 fi
 if [ "$want_browser" -eq 1 ] && ! command -v npm >/dev/null 2>&1; then
     say "npm was installed but is still not on PATH."
+    status=1
+fi
+if [ "$want_postgres" -eq 1 ] && ! have_postgres; then
+    say "postgresql was installed but initdb was not found."
     status=1
 fi
 exit "$status"

@@ -49,3 +49,33 @@ def page(chromium):
     p.console = Console(p)
     yield p
     context.close()
+
+
+@pytest.fixture(scope="session")
+def postgres_url():
+    """A throwaway PostgreSQL server on loopback for the whole run (see pg_support)."""
+    from pg_support import postgres_server
+
+    with postgres_server() as url:
+        yield url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request, tmp_path):
+    """The link store's database, once for each backend: a SQLite file of this test's own,
+    and the shared PostgreSQL server with its tables dropped first."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'links.sqlite3'}"
+    from pg_support import reset
+
+    url = request.getfixturevalue("postgres_url")
+    reset(url)
+    return url
+
+
+@pytest.fixture
+def links_app(database_url):
+    """An app whose link store is `database_url`."""
+    app = create_app({"TESTING": True, "DATABASE_URL": database_url})
+    yield app
+    app.extensions["links"].dispose()
