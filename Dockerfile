@@ -30,6 +30,11 @@ RUN pip install --no-cache-dir -r requirements.txt
 # The code stays owned by root: the app user can read it but not change it.
 COPY . .
 
+# Short links live in a SQLite file here unless DATABASE_URL names PostgreSQL: a volume, so
+# they outlive the container; the app's user owns it (docs/operations.md).
+RUN mkdir -p /app/instance && chown app:app /app/instance
+VOLUME ["/app/instance"]
+
 USER app
 
 EXPOSE 8000
