@@ -1,6 +1,12 @@
 // The URL state: the address bar follows the program and step on screen, and links share it.
+// The program travels compressed in the fragment (#z=...), so a link of any length works.
 
-import { shareQuery } from "./api.js";
+import { pageUrlFor } from "./permalink.js";
+
+/** Whether the page was opened at a short link (`/s/<id>`). */
+function onShortLink() {
+  return /\/s\/[0-9A-Za-z]+$/.test(window.location.pathname);
+}
 
 export class AddressBar {
   /**
@@ -11,29 +17,34 @@ export class AddressBar {
     this.share = share;
     this.delay = delay;
     this.timer = null;
+    this.seq = 0;
+    this.opened = null; // the first address written: a short link stays until the state moves
   }
 
-  /** This page's address for the current state. */
+  /** This page's address for the current state (a promise: compressing is asynchronous). */
   pageUrl() {
-    const u = new URL(window.location.href);
-    u.search = shareQuery(this.share());
-    u.hash = "";
-    return u.toString();
+    return pageUrlFor(this.share());
   }
 
-  /** Keep the address bar on `?src=...&step=k` (written shortly after the last change). */
+  /** Keep the address bar on `/#z=...&step=k` (written shortly after the last change). */
   update() {
     clearTimeout(this.timer);
-    this.timer = setTimeout(() => {
-      const next = `?${shareQuery(this.share())}`;
-      if (window.location.search !== next) {
-        try {
-          window.history.replaceState(null, "", next);
-        } catch {
-          // too many updates in a short time: the next change writes it
-        }
+    this.timer = setTimeout(() => this.write(), this.delay);
+  }
+
+  async write() {
+    const seq = ++this.seq;
+    const next = await this.pageUrl();
+    if (seq !== this.seq) return; // a later change is being written
+    if (this.opened === null) this.opened = next;
+    if (onShortLink() && next === this.opened) return;
+    if (window.location.href !== next) {
+      try {
+        window.history.replaceState(null, "", next);
+      } catch {
+        // too many updates in a short time: the next change writes it
       }
-    }, this.delay);
+    }
   }
 }
 

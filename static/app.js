@@ -14,6 +14,8 @@ import { Look } from "./look.js";
 import { markTrouble, renderCheck, renderExplanation, renderProblems, Tape } from "./panels.js";
 import { RequestLoop } from "./requests.js";
 import { Stepper } from "./stepper.js";
+import { fragmentFor, reopenOnNewFragment, withFragment } from "./permalink.js";
+import { bindShare } from "./share.js";
 
 const TYPE_DELAY_MS = 300;
 const SLIDER_DELAY_MS = 40;
@@ -23,7 +25,7 @@ const TALL_RATIO = 2; // graph only: a picture narrower than this × its height 
 
 const $ = (id) => document.getElementById(id);
 
-const start = startup();
+const start = await withFragment(startup());
 const gallery = start.gallery;
 
 const state = {
@@ -225,23 +227,37 @@ function shareState(src = editor.value) {
 
 const address = new AddressBar(() => shareState(), URL_DELAY_MS);
 
-function updateLinks() {
-  // Frames can only be drawn for the last program that ran.
-  const frame = shareQuery(shareState(state.data ? state.src : editor.value));
+let linksSeq = 0;
+
+async function updateLinks() {
+  address.update();
+  // Frames can only be drawn for the last program that ran; z= keeps long programs' links short.
+  const seq = ++linksSeq;
+  const frame = await fragmentFor(shareState(state.data ? state.src : editor.value));
+  if (seq !== linksSeq) return;
   $("download-svg").href = `svg?${frame}`;
   $("download-png").href = `png?${frame}`;
   updateExportLinks($("export-menu"), frame);
-  address.update();
 }
 
 $("copy-link").addEventListener("click", async () => {
-  const ok = await copyText(address.pageUrl());
+  const ok = await copyText(await address.pageUrl());
   const status = $("copy-status");
   status.textContent = ok ? "Link copied" : "Copy the address bar to share";
   status.hidden = false;
   clearTimeout(status._timer);
   status._timer = setTimeout(() => { status.hidden = true; }, 2500);
 });
+
+bindShare({
+  button: $("share-link"), box: $("share-box"), url: $("share-url"), copy: $("share-copy"),
+  status: $("copy-status"),
+}, () => shareState(state.data ? state.src : editor.value));
+reopenOnNewFragment();
+if (start.brokenFragment) {
+  $("copy-status").textContent = `This link's program could not be read: ${start.brokenFragment}`;
+  $("copy-status").hidden = false;
+}
 
 // ---- editor, gallery and options ------------------------------------------------------
 
@@ -331,8 +347,8 @@ $("share-qr").addEventListener("click", () => {
 view.onSwipe = (by) => controls.go(controls.k + by);
 
 // Buttons clicked with the mouse hand the keys back to the page, so Space plays again.
-for (const id of ["toggle-program", "copy-link", "zoom-in", "zoom-out", "zoom-fit", "font-up",
-  "font-down", "share-qr"]) {
+for (const id of ["toggle-program", "copy-link", "share-link", "zoom-in", "zoom-out", "zoom-fit",
+  "font-up", "font-down", "share-qr"]) {
   $(id).addEventListener("click", (e) => {
     if (e.detail > 0) e.currentTarget.blur();
   });

@@ -3,13 +3,14 @@
 // A host page (a slide deck, a course page) drives it by messages and hears every step change,
 // the steps' boundaries and the keys it does not use (messages.js, docs/embedding.md).
 
-import { GraphClient, GraphError, shareQuery } from "./api.js";
+import { GraphClient, GraphError } from "./api.js";
 import { isOn, startup } from "./boot.js";
 import { isTypingTarget, StepControls } from "./controls.js";
 import { lossCurve, runSummary } from "./descent.js";
 import { GraphView } from "./graphview.js";
 import { isFramed, readMessage, tellHost, tellHostHeight, THEMES } from "./messages.js";
 import { renderProblems, unusedText } from "./panels.js";
+import { pageUrlFor, withFragment } from "./permalink.js";
 import { phaseAt, Stepper, unusedNodes } from "./stepper.js";
 
 /** Keys a slide deck uses that the embed hands to its host instead of eating them. */
@@ -17,7 +18,7 @@ const HOST_KEYS = new Set(["PageDown", "PageUp", "Escape", "ArrowUp", "ArrowDown
 
 const $ = (id) => document.getElementById(id);
 
-const start = startup();
+const start = await withFragment(startup());
 const theme = start.query.get("theme");
 const direction = start.query.get("direction");
 const settings = {
@@ -51,7 +52,7 @@ function show(k) {
   text.dataset.phase = phaseAt(data, k);
   text.textContent = data && k > 0 ? stepText(data, data.steps[k - 1])
     : "Press → or ▶ to step through the computation.";
-  $("open-app").href = `./?${shareQuery({ ...settings, step: k })}`;
+  pageUrlFor({ ...settings, step: k }).then((url) => { $("open-app").href = url; });
   if (told !== null && k !== told) {
     told = k;
     tellHost({ type: "backprop:stepped", step: k, total: controls.n, phase: phaseName(k) });

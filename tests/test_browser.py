@@ -218,8 +218,8 @@ def test_step_slider_and_address_bar(page, server):
     set_range(page, "[data-step-range]", 6)
     assert counter(page) == f"step 6 / {REUSE_STEPS} · backward"
     assert "grad-partial" in classes(page, ids["w1"])
-    page.wait_for_function("() => location.search.includes('step=6')")
-    assert "src=" in page.url
+    page.wait_for_function("() => location.hash.includes('step=6')")
+    assert "#z=" in page.url
     assert "step=6" in page.get_attribute("#download-svg", "href")
     assert "step=6" in page.get_attribute("#download-png", "href")
 
@@ -246,7 +246,10 @@ def test_syntax_error_shows_position_and_keeps_graph(page, server):
     assert page.evaluate(FRAME_TEXTS) == before
     assert counter(page) == f"step 4 / {REUSE_STEPS} · forward"
     # the address bar keeps what was typed, so a reload loses nothing
-    page.wait_for_function("() => new URLSearchParams(location.search).get('src') === 'f = 2x'")
+    page.wait_for_function("""async () => {
+      const opened = await (await import('/static/permalink.js')).readFragment();
+      return opened !== null && opened.src === 'f = 2x';
+    }""")
 
     page.keyboard.press("Control+A")
     page.keyboard.type("a = 3\nf = a * a")
@@ -404,7 +407,7 @@ def test_float32_flags_nonfinite_gradient(page, server):
     x = node_ids(page)["x"]
     assert text(page, f"{x}-g0").strip() == "NaN"
     assert "nonfinite-grad" in classes(page, x)
-    page.wait_for_function("() => location.search.includes('dtype=float32')")
+    page.wait_for_function("() => location.hash.includes('dtype=float32')")
 
 
 def test_edge_labels_toggle(page, server):
@@ -429,7 +432,7 @@ def test_permalink_restores_program_and_step(page, server, browser):
     assert counter(page) == f"step 5 / {REUSE_STEPS} · backward"
     stepped = page.evaluate(FRAME_CLASSES)
     stepped_texts = page.evaluate(FRAME_TEXTS)
-    page.wait_for_function("() => location.search.includes('step=5')")
+    page.wait_for_function("() => location.hash.includes('step=5')")
     url = page.url
 
     page.reload()

@@ -1,0 +1,137 @@
+// Permalinks of any length: the program compressed into the address's fragment
+// (`#z=<raw DEFLATE, base64url>&step=k`, never sent to the server), and short links kept on
+// the server (`POST api/links` → `/s/<id>`).
+
+import { isOn, parseStep } from "./boot.js";
+
+/** Longest program text a fragment may inflate to, in UTF-8 bytes (the server's bound too). */
+const MAX_INFLATED_BYTES = 80000;
+
+/** Base64url without padding, as the server's `z=` reads it. */
+export function toBase64Url(bytes) {
+  let binary = "";
+  for (let i = 0; i < bytes.length; i += 0x8000) {
+    binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  }
+  return btoa(binary).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+}
+
+export function fromBase64Url(text) {
+  if (!/^[A-Za-z0-9_-]*$/.test(text)) throw new Error("the link's z= is not base64url text");
+  const binary = atob(text.replace(/-/g, "+").replace(/_/g, "/") + "===".slice((text.length + 3) % 4));
+  return Uint8Array.from(binary, (c) => c.charCodeAt(0));
+}
+
+/** The `z=` form of a program: its UTF-8 text through CompressionStream('deflate-raw'). */
+export async function deflate(src) {
+  const stream = new Blob([new TextEncoder().encode(src)]).stream()
+    .pipeThrough(new CompressionStream("deflate-raw"));
+  return toBase64Url(new Uint8Array(await new Response(stream).arrayBuffer()));
+}
+
+/** The program a `z=` value holds; stops reading past the longest program (a small link
+ *  that would inflate to gigabytes costs nothing). */
+export async function inflate(z) {
+  const stream = new Blob([fromBase64Url(z)]).stream()
+    .pipeThrough(new DecompressionStream("deflate-raw"));
+  const reader = stream.getReader();
+  const parts = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.length;
+    if (size > MAX_INFLATED_BYTES) {
+      reader.cancel();
+      throw new Error("the link holds a program longer than the app takes");
+    }
+    parts.push(value);
+  }
+  const bytes = new Uint8Array(size);
+  let at = 0;
+  for (const part of parts) {
+    bytes.set(part, at);
+    at += part.length;
+  }
+  return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+}
+
+/** The fragment for a state {src, step, dtype, edgeLabels}: `z=...&step=k` (+ options). */
+export async function fragmentFor({ src, step, dtype, edgeLabels }) {
+  const q = new URLSearchParams();
+  q.set("z", await deflate(src));
+  if (step !== null && step !== undefined) q.set("step", String(step));
+  if (dtype && dtype !== "float64") q.set("dtype", dtype);
+  if (edgeLabels) q.set("edge_labels", "1");
+  return q.toString();
+}
+
+/** The state a `#z=...` fragment holds, or null when the address has none. */
+export async function readFragment(hash = window.location.hash) {
+  const q = new URLSearchParams(hash.replace(/^#/, ""));
+  if (!q.has("z")) return null;
+  const src = await inflate(q.get("z"));
+  return {
+    src,
+    step: parseStep(q.get("step")) ?? 0,
+    dtype: q.get("dtype") === "float32" ? "float32" : "float64",
+    edgeLabels: isOn(q.get("edge_labels")),
+  };
+}
+
+/** Start-up settings with a fragment's program and options over the server's and the query's
+ *  (`?src=` links still open as before). A broken fragment is reported and left out. */
+export async function withFragment(start) {
+  try {
+    const opened = await readFragment();
+    return opened ? { ...start, ...opened, fromFragment: true } : start;
+  } catch (err) {
+    console.warn(`This link's program could not be read: ${err.message}`);
+    return { ...start, brokenFragment: err.message };
+  }
+}
+
+/** The app's root address (pages under /s/ and /embed/ set <base> to it). */
+export function appRoot() {
+  return new URL("./", document.baseURI);
+}
+
+/** The page's address for a state, program in the fragment. */
+export async function pageUrlFor(state) {
+  const url = appRoot();
+  url.hash = await fragmentFor(state);
+  return url.toString();
+}
+
+/** A link's address typed or pasted over the current one changes only the fragment: open it. */
+export function reopenOnNewFragment() {
+  window.addEventListener("hashchange", () => window.location.reload());
+}
+
+/** Store a state on the server: its short link's full address. Throws an Error with the
+ *  server's message (a 429 says how long to wait, a 503 that the store is unavailable). */
+export async function storeLink({ src, step, dtype, edgeLabels }) {
+  const body = { src, dtype, edge_labels: edgeLabels ? "1" : "0" };
+  if (step !== null && step !== undefined) body.step = String(step);
+  let response;
+  try {
+    response = await fetch(new URL("api/links", appRoot()), {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify(body),
+    });
+  } catch {
+    throw new Error("The server could not be reached.");
+  }
+  let answer = null;
+  try {
+    answer = await response.json();
+  } catch {
+    answer = null;
+  }
+  if (!response.ok || !answer || typeof answer.id !== "string") {
+    const message = answer && answer.error && answer.error.message;
+    throw new Error(message || `The server answered ${response.status}.`);
+  }
+  return new URL(`s/${encodeURIComponent(answer.id)}`, appRoot()).toString();
+}
