@@ -1,6 +1,8 @@
 """Fixtures shared by the test files: the Flask app and its test client; for the browser
 tests, the app on a free port, Chromium, and a page that records console errors."""
 
+import os
+
 import pytest
 
 from app import create_app
@@ -49,6 +51,17 @@ def page(chromium):
     p.console = Console(p)
     yield p
     context.close()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def links_kept_in_a_temporary_folder(tmp_path_factory):
+    """Apps made without DATABASE_URL (the browser tests' live server) keep their links in a
+    folder of the test run, not in the checkout's instance/."""
+    patch = pytest.MonkeyPatch()
+    if "DATABASE_URL" not in os.environ:
+        patch.setenv("DATABASE_URL", f"sqlite:///{tmp_path_factory.mktemp('links')}/links.sqlite3")
+    yield
+    patch.undo()
 
 
 @pytest.fixture(scope="session")

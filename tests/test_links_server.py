@@ -146,6 +146,6 @@ def test_a_program_of_20000_characters_is_drawn_from_its_id(long_link):
     status, kind, png = get(f"{base}/png/{link_id}")
     assert (status, kind) == (200, "image/png") and png.startswith(b"\x89PNG")
     status, kind, page = get(f"{base}/embed/{link_id}")
-    assert (status, kind) == (200, "text/html") and b"layer_activation_0299" in page
+    assert (status, kind) == (200, "text/html") and b"layer_activation_0099" in page
     status, kind, svg = get(f"{base}/svg/{link_id}?step=3")
     assert (status, kind) == (200, "image/svg+xml")

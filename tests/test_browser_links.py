@@ -1,0 +1,145 @@
+"""Short links and fragment permalinks in Chromium: the Share button, `/s/<id>`, `#z=`, and a
+20,000-character program opened both ways through gunicorn."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import quote
+
+import pytest
+from browser_support import ARTIFACTS, VIEWPORT, counter, page_url, wait_for_graph
+from links_long_program import long_program
+from playwright.sync_api import expect
+from test_links_server import get, gunicorn, post_link
+
+from web.permalink import deflate
+
+pytestmark = pytest.mark.browser
+
+REUSE = "w1 = 2.0\nw2 = 1.5\ny = w1 * cos(3*w1 + w2)"
+REUSE_STEPS = 9
+LONG_GRAPH_MS = 90_000
+
+
+@pytest.fixture
+def page(chromium):
+    context = chromium.new_context(viewport=VIEWPORT)
+    p = context.new_page()
+    p.errors = []
+    p.on("console", lambda m: m.type == "error" and p.errors.append(m.text))
+    p.on("pageerror", lambda e: p.errors.append(f"uncaught: {e}"))
+    p.on("dialog", lambda d: p.errors.append(f"dialog: {d.message}"))
+    yield p
+    context.close()
+
+
+def source_of(page) -> str:
+    return page.input_value("#source")
+
+
+def test_share_stores_the_program_and_shows_a_short_link_that_opens_there(page, live_app):
+    page.goto(page_url(live_app, REUSE, 5))
+    wait_for_graph(page, REUSE_STEPS)
+    page.click("#share-link")
+    expect(page.locator("#share-box")).to_be_visible(timeout=10_000)
+    short = page.input_value("#share-url")
+    assert re.fullmatch(re.escape(live_app) + r"/s/[0-9A-Za-z]{11}", short)
+    expect(page.locator("#copy-status")).to_have_text("Short link ready")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "share-short-link.png"))
+    page.click("#share-copy")
+    expect(page.locator("#copy-status")).to_contain_text("copied")
+
+    page.goto(short)
+    wait_for_graph(page, REUSE_STEPS)
+    assert counter(page) == f"step 5 / {REUSE_STEPS} · backward"
+    assert source_of(page) == REUSE
+    page.wait_for_timeout(500)  # the address bar keeps the short link while nothing changes
+    assert page.url == short
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function("() => location.hash.includes('step=6')")
+    assert page.url.startswith(f"{live_app}/#z=")
+    assert not page.errors
+
+
+def test_the_page_writes_the_program_into_the_fragment_and_reads_it_back(page, live_app, chromium):
+    page.goto(page_url(live_app, REUSE, 3))
+    wait_for_graph(page, REUSE_STEPS)
+    page.wait_for_function("() => location.hash.includes('step=3')")
+    url = page.url
+    assert "src=" not in url and "#z=" in url
+    # The page's own compression is raw DEFLATE that the server reads too.
+    z = re.search(r"#z=([A-Za-z0-9_-]+)", url).group(1)
+    assert get(f"{live_app}/svg?z={z}&step=3")[0] == 200
+    other = chromium.new_context(viewport=VIEWPORT).new_page()
+    other.goto(url)
+    wait_for_graph(other, REUSE_STEPS)
+    assert counter(other) == f"step 3 / {REUSE_STEPS} · forward"
+    assert source_of(other) == REUSE
+    other.context.close()
+    # A fragment made elsewhere (the server's encoder) opens too.
+    square = "a = 4\nb = a * a"
+    page.goto(f"{live_app}/#z={deflate(square)}&step=2")
+    page.wait_for_function("() => document.querySelector('#source').value === 'a = 4\\nb = a * a'")
+    assert not page.errors
+
+
+def test_a_broken_fragment_says_so_and_opens_the_default(page, live_app):
+    page.goto(f"{live_app}/#z=!!!")
+    wait_for_graph(page)
+    expect(page.locator("#copy-status")).to_contain_text("could not be read")
+
+
+def test_an_unknown_short_link_is_a_page_that_says_so(page, live_app):
+    response = page.goto(f"{live_app}/s/NoSuchLink1")
+    assert response.status == 404
+    expect(page.locator("h1")).to_have_text("Link not found")
+    page.screenshot(path=str(ARTIFACTS / "link-not-found.png"))
+
+
+def test_a_stored_hostile_program_is_only_ever_text(page, live_app):
+    hostile = "x = 1\n# </script><script>alert(1)</script><img src=z onerror=alert(2)>\ny = x * x"
+    short = post_link(live_app, {"src": hostile})["url"]
+    page.goto(live_app + short)
+    wait_for_graph(page)
+    assert source_of(page) == hostile
+    assert page.locator("img[src=z]").count() == 0
+    assert not page.errors
+
+
+@pytest.fixture(scope="module")
+def production(tmp_path_factory):
+    """gunicorn as in production, its links in SQLite: (base URL, the long program's id)."""
+    database = tmp_path_factory.mktemp("long-links") / "links.sqlite3"
+    with gunicorn(f"sqlite:///{database}") as (base, _):
+        yield base, post_link(base, {"src": long_program(), "step": "5"})["id"]
+
+
+def test_a_20000_character_program_opens_from_its_short_link_and_its_fragment(page, production,
+                                                                               chromium):
+    base, link_id = production
+    long = long_program()
+    # The old way cannot work: gunicorn refuses a request line this long.
+    assert get(f"{base}/?src={quote(long)}")[0] == 414
+    assert get(f"{base}/embed/{link_id}")[0] == 200
+    status, kind, png = get(f"{base}/png/{link_id}")
+    assert (status, kind) == (200, "image/png") and png.startswith(b"\x89PNG")
+
+    page.goto(f"{base}/s/{link_id}")
+    wait_for_graph(page, timeout=LONG_GRAPH_MS)
+    assert source_of(page) == long
+    assert counter(page).startswith("step 5 / ")
+    page.screenshot(path=str(ARTIFACTS / "long-program-short-link.png"))
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function("() => location.hash.includes('step=6')", timeout=LONG_GRAPH_MS)
+    permalink = page.url
+    # Longer than gunicorn's request line limit (8,190), and it works: a fragment is not sent.
+    assert permalink.startswith(f"{base}/#z=") and len(permalink) > 8_190
+
+    fresh = chromium.new_context(viewport=VIEWPORT).new_page()
+    fresh.goto(permalink)
+    wait_for_graph(fresh, timeout=LONG_GRAPH_MS)
+    assert source_of(fresh) == long
+    assert counter(fresh).startswith("step 6 / ")
+    fresh.context.close()
+    assert not page.errors
