@@ -205,16 +205,21 @@ class LinkStore:
         text = canonical(content)
         for length in range(ID_CHARS, 44, 4):  # a longer id only after a collision
             candidate = link_id(text, length)
-            with translated_errors(), self.engine.begin() as conn:
-                added = conn.execute(_insert_new(conn, candidate, text)).first() is not None
-                if added:
-                    return Link(candidate, content), True
-                stored = conn.execute(
-                    sa.select(links_table.c.content).where(links_table.c.id == candidate)
-                ).scalar_one()
+            stored = self._content(candidate)  # a read: storing a known link writes nothing
+            if stored is None:
+                with translated_errors(), self.engine.begin() as conn:
+                    if conn.execute(_insert_new(conn, candidate, text)).first() is not None:
+                        return Link(candidate, content), True
+                stored = self._content(candidate)  # another server stored it meanwhile
             if stored == text:
                 return Link(candidate, content), False
         raise StoreError("no free id for this content")  # 43 characters are the whole hash
+
+    def _content(self, wanted: str) -> str | None:
+        with translated_errors(), self.engine.connect() as conn:
+            return conn.execute(
+                sa.select(links_table.c.content).where(links_table.c.id == wanted)
+            ).scalar_one_or_none()
 
     def get(self, wanted: str) -> Link:
         """The link with this id; LinkNotFound when there is none."""
@@ -277,7 +282,7 @@ def make_engine(url: sa.URL) -> sa.Engine:
 SQLITE_PRAGMAS = (
     "PRAGMA journal_mode=WAL",  # readers never wait for a writer
     "PRAGMA synchronous=FULL",  # a commit is on disk before the link is acknowledged
-    "PRAGMA busy_timeout=5000",  # gunicorn's workers take turns to write
+    "PRAGMA busy_timeout=15000",  # gunicorn's workers take turns to write (its timeout: 30 s)
 )
 
 
@@ -285,7 +290,7 @@ def _sqlite_engine(url: sa.URL) -> sa.Engine:
     """A SQLite file, made with its folder on first use, in WAL mode."""
     if url.database and url.database != ":memory:":
         Path(url.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = sa.create_engine(url, connect_args={"timeout": 5})
+    engine = sa.create_engine(url, connect_args={"timeout": 15})
 
     @sa.event.listens_for(engine, "connect")
     def _pragmas(dbapi_connection, _record):
