@@ -81,6 +81,8 @@ def _boot_json(given: dict, embed: bool) -> str:
         "embed": embed,
         "dtype": given.get("dtype", "float64"),
         "edge_labels": given.get("edge_labels", "0"),
+        "mode": given.get("mode"),  # a short link's, which has no query to read it from
+        "forward": given.get("forward"),
         **page_view(given),
     }
     text = json.dumps(boot, ensure_ascii=False)

@@ -56,38 +56,50 @@ export async function inflate(z) {
   return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
 }
 
-/** The fragment for a state {src, step, dtype, edgeLabels}: `z=...&step=k` (+ options). */
-export async function fragmentFor({ src, step, dtype, edgeLabels }) {
+/** The fragment for a state {src, step, dtype, edgeLabels, extra}: `z=...&step=k` (+ options,
+ *  and `extra`'s such as mode=forward&forward=x). */
+export async function fragmentFor({ src, step, dtype, edgeLabels, extra = {} }) {
   const q = new URLSearchParams();
   q.set("z", await deflate(src));
   if (step !== null && step !== undefined) q.set("step", String(step));
   if (dtype && dtype !== "float64") q.set("dtype", dtype);
   if (edgeLabels) q.set("edge_labels", "1");
+  for (const [key, value] of Object.entries(extra)) q.set(key, value);
   return q.toString();
 }
 
-/** The state a `#z=...` fragment holds, or null when the address has none. */
+/** The state a `#z=...` fragment holds, or null when the address has none; `query` has every
+ *  option it carries, as the address's query would. */
 export async function readFragment(hash = window.location.hash) {
   const q = new URLSearchParams(hash.replace(/^#/, ""));
   if (!q.has("z")) return null;
   const src = await inflate(q.get("z"));
+  q.delete("z");
   return {
     src,
     step: parseStep(q.get("step")) ?? 0,
     dtype: q.get("dtype") === "float32" ? "float32" : "float64",
     edgeLabels: isOn(q.get("edge_labels")),
+    query: q,
   };
 }
 
 /** Start-up settings with a fragment's program and options over the server's and the query's
- *  (`?src=` links still open as before). A broken fragment is reported and left out. */
+ *  (`?src=` links still open as before); a short link's mode and input for forward mode come
+ *  in the boot JSON. A broken fragment is reported and left out. */
 export async function withFragment(start) {
+  const query = new URLSearchParams(start.query);
+  for (const key of ["mode", "forward"]) {
+    if (!query.has(key) && typeof start.boot[key] === "string") query.set(key, start.boot[key]);
+  }
   try {
     const opened = await readFragment();
-    return opened ? { ...start, ...opened, fromFragment: true } : start;
+    if (!opened) return { ...start, query };
+    for (const [key, value] of opened.query) query.set(key, value);
+    return { ...start, ...opened, query, fromFragment: true };
   } catch (err) {
     console.warn(`This link's program could not be read: ${err.message}`);
-    return { ...start, brokenFragment: err.message };
+    return { ...start, query, brokenFragment: err.message };
   }
 }
 
@@ -110,8 +122,8 @@ export function reopenOnNewFragment() {
 
 /** Store a state on the server: its short link's full address. Throws an Error with the
  *  server's message (a 429 says how long to wait, a 503 that the store is unavailable). */
-export async function storeLink({ src, step, dtype, edgeLabels }) {
-  const body = { src, dtype, edge_labels: edgeLabels ? "1" : "0" };
+export async function storeLink({ src, step, dtype, edgeLabels, extra = {} }) {
+  const body = { ...extra, src, dtype, edge_labels: edgeLabels ? "1" : "0" };
   if (step !== null && step !== undefined) body.step = String(step);
   let response;
   try {

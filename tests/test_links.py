@@ -242,3 +242,21 @@ def test_an_unreachable_database_is_a_503_that_says_so():
     assert res.headers["Retry-After"] == "30"
     page = client.get("/s/AAAAAAAAAAA")
     assert page.status_code == 503 and page.mimetype == "text/html"
+
+
+def test_a_short_link_keeps_forward_mode_for_the_page(links_app):
+    client = links_app.test_client()
+    link = store(client, src=REUSE, mode="forward", forward="w1").get_json()
+    boot = boot_of(client.get(link["url"]))
+    assert (boot["mode"], boot["forward"]) == ("forward", "w1")
+
+
+def test_the_exports_take_the_id(links_app):
+    client = links_app.test_client()
+    link_id_ = store(client, src=REUSE).get_json()["id"]
+    pdf = client.get(f"/pdf/{link_id_}")
+    assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
+    by_src = client.get(f"/zip?src={quote(REUSE)}")
+    by_id = client.get(f"/zip/{link_id_}")
+    assert by_id.status_code == 200 and by_id.mimetype == by_src.mimetype
+    assert client.get("/pptx/AAAAAAAAAAA").status_code == 404
