@@ -41,8 +41,8 @@ def test_one_update_shows_the_engines_point_and_twenty_make_the_loss_fall(live_a
     assert all(b < a for a, b in zip(values, values[1:]))
     assert values[-1] == pytest.approx(4 * 0.64**20, rel=1e-3)
     assert page.locator("#descent-curve polyline").count() == 1
-    page.wait_for_function("() => location.search.includes('updates=20')")
-    query = parse_qs(urlparse(page.url).query)
+    page.wait_for_function("() => location.hash.includes('updates=20')")
+    query = parse_qs(urlparse(page.url).fragment)  # the address carries the state in #...
     assert query["lr"] == ["0.1"] and query["updates"] == ["20"]
     page.close()
 

@@ -18,7 +18,7 @@ def test_forward_mode_fills_values_and_tangents_step_by_step(live_app, chromium)
     page.wait_for_selector("#graph svg g.node")
     page.select_option("#opt-mode", "w1")
     page.wait_for_selector("#graph svg.tangents")
-    page.wait_for_function("() => location.search.includes('mode=forward')")
+    page.wait_for_function("() => location.hash.includes('mode=forward')")
     assert "forward=w1" in page.url
     assert page.inner_text("[data-step-counter]").strip().startswith("step 0 / 4")
     page.keyboard.press("End")
