@@ -260,3 +260,23 @@ def test_the_exports_take_the_id(links_app):
     by_id = client.get(f"/zip/{link_id_}")
     assert by_id.status_code == 200 and by_id.mimetype == by_src.mimetype
     assert client.get("/pptx/AAAAAAAAAAA").status_code == 404
+
+
+def test_behind_the_local_nginx_the_limit_counts_the_address_nginx_saw(database_url):
+    """Over gunicorn's unix socket there is no peer address: the last X-Forwarded-For entry
+    (added by nginx) is the client; what the client wrote before it changes nothing."""
+    app = create_app({"TESTING": True, "DATABASE_URL": database_url,
+                      "LINKS_RATE_LIMIT": "2 per minute"})
+    try:
+        client = app.test_client()
+
+        def via_nginx(k, forwarded):
+            return client.post("/api/links", json={"src": f"x = {k}"},
+                               environ_base={"REMOTE_ADDR": ""},
+                               headers={"X-Forwarded-For": forwarded}).status_code
+
+        spoofed = [via_nginx(k, f"10.0.0.{k}, 198.51.100.4") for k in range(3)]
+        assert spoofed == [201, 201, 429]
+        assert via_nginx(9, "198.51.100.5") == 201
+    finally:
+        app.extensions["links"].dispose()

@@ -9,7 +9,6 @@ import time
 
 from flask import Blueprint, Flask, current_app, g, render_template, request
 from flask_limiter import Limiter, RateLimitExceeded
-from flask_limiter.util import get_remote_address
 
 from .links import LinkNotFound, LinkStore, StoreError, content_of, database_url
 from .links_cli import links_cli
@@ -58,12 +57,22 @@ def register_links(app: Flask) -> None:
             app.add_url_rule(f"{rule.rule}/<link_id>", endpoint=rule.endpoint, methods=["GET"])
     app.url_value_preprocessor(_take_link_id)
     app.context_processor(_base_href)
-    limiter = app.extensions["links_limiter"] = Limiter(get_remote_address, app=app)
+    limiter = app.extensions["links_limiter"] = Limiter(client_address, app=app)
     limiter.limit(lambda: current_app.config["LINKS_RATE_LIMIT"], methods=["POST"])(bp)
     app.register_error_handler(LinkNotFound, _not_found)
     app.register_error_handler(StoreError, _store_error)
     app.register_error_handler(RateLimitExceeded, _too_many)
     app.cli.add_command(links_cli)
+
+
+def client_address() -> str:
+    """Whom the limit on storing counts against: the peer's address; for a request that came
+    over gunicorn's unix socket (only the image's own nginx reaches it, `make serve`) the
+    address nginx added last to X-Forwarded-For (the ones before it are the client's word)."""
+    if request.remote_addr:
+        return request.remote_addr
+    forwarded = request.headers.get("X-Forwarded-For", "")
+    return forwarded.rsplit(",", 1)[-1].strip() or "unknown"
 
 
 def _take_link_id(_endpoint, values: dict | None) -> None:
