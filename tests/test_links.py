@@ -111,6 +111,7 @@ def test_image_and_embed_routes_take_the_id(links_app):
     embed = client.get(f"/embed/{link_id_}")
     assert embed.status_code == 200 and boot_of(embed)["src"] == REUSE
     assert "frame-ancestors *" in embed.headers["Content-Security-Policy"]
+    assert embed.headers["Access-Control-Allow-Origin"] == "*"
 
 
 def test_a_request_may_change_the_options_but_never_the_program(links_app):

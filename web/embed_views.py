@@ -24,6 +24,6 @@ def reveal_plugin():
 @embed_views.after_app_request
 def open_to_every_origin(response: Response) -> Response:
     """`Access-Control-Allow-Origin: *` on the routes a deck on another site uses."""
-    if request.path in SHARED_PATHS:
+    if request.path in SHARED_PATHS or request.endpoint == "embed":  # and /embed/<link id>
         response.headers["Access-Control-Allow-Origin"] = "*"
     return response
