@@ -2,7 +2,9 @@
 // (`#z=<raw DEFLATE, base64url>&step=k`, never sent to the server), and short links kept on
 // the server (`POST api/links` → `/s/<id>`).
 
+import { shareQuery } from "./api.js";
 import { isOn, parseStep } from "./boot.js";
+import { THEMES } from "./messages.js";
 
 /** Longest program text a fragment may inflate to, in UTF-8 bytes (the server's bound too). */
 const MAX_INFLATED_BYTES = 80000;
@@ -56,15 +58,13 @@ export async function inflate(z) {
   return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
 }
 
-/** The fragment for a state {src, step, dtype, edgeLabels, extra}: `z=...&step=k` (+ options,
- *  and `extra`'s such as mode=forward&forward=x). */
-export async function fragmentFor({ src, step, dtype, edgeLabels, extra = {} }) {
-  const q = new URLSearchParams();
-  q.set("z", await deflate(src));
-  if (step !== null && step !== undefined) q.set("step", String(step));
-  if (dtype && dtype !== "float64") q.set("dtype", dtype);
-  if (edgeLabels) q.set("edge_labels", "1");
-  for (const [key, value] of Object.entries(extra)) q.set(key, value);
+/** The fragment for a state (as `shareQuery` takes it): `z=...&step=k` and every option the
+ *  query form would carry, the program compressed in place of `src`. */
+export async function fragmentFor(state) {
+  const q = new URLSearchParams({ z: await deflate(state.src) });
+  for (const [key, value] of new URLSearchParams(shareQuery(state))) {
+    if (key !== "src") q.set(key, value);
+  }
   return q.toString();
 }
 
@@ -85,22 +85,33 @@ export async function readFragment(hash = window.location.hash) {
 }
 
 /** Start-up settings with a fragment's program and options over the server's and the query's
- *  (`?src=` links still open as before); a short link's mode and input for forward mode come
- *  in the boot JSON. A broken fragment is reported and left out. */
+ *  (`?src=` links still open as before); a short link's mode, input for forward mode, theme
+ *  and direction come in the boot JSON. A broken fragment is reported and left out. */
 export async function withFragment(start) {
   const query = new URLSearchParams(start.query);
-  for (const key of ["mode", "forward"]) {
+  for (const key of ["mode", "forward", "theme", "direction"]) {
     if (!query.has(key) && typeof start.boot[key] === "string") query.set(key, start.boot[key]);
   }
   try {
     const opened = await readFragment();
     if (!opened) return { ...start, query };
     for (const [key, value] of opened.query) query.set(key, value);
-    return { ...start, ...opened, query, fromFragment: true };
+    return { ...start, ...opened, boot: lookFrom(opened.query, start.boot), query, fromFragment: true };
   } catch (err) {
     console.warn(`This link's program could not be read: ${err.message}`);
     return { ...start, query, brokenFragment: err.message };
   }
+}
+
+/** The boot JSON with the look a fragment carries (theme, direction, text size, graph only):
+ *  the server never sees a fragment, so it could not put them there itself. */
+function lookFrom(q, boot) {
+  const look = { ...boot };
+  if (THEMES.includes(q.get("theme"))) look.theme = q.get("theme");
+  if (["lr", "tb"].includes(q.get("direction"))) look.direction = q.get("direction");
+  if (q.has("font")) look.font = Number.parseInt(q.get("font"), 10);
+  if (q.has("graph_only")) look.graph_only = isOn(q.get("graph_only"));
+  return look;
 }
 
 /** The app's root address (pages under /s/ and /embed/ set <base> to it). */
@@ -122,9 +133,9 @@ export function reopenOnNewFragment() {
 
 /** Store a state on the server: its short link's full address. Throws an Error with the
  *  server's message (a 429 says how long to wait, a 503 that the store is unavailable). */
-export async function storeLink({ src, step, dtype, edgeLabels, extra = {} }) {
-  const body = { ...extra, src, dtype, edge_labels: edgeLabels ? "1" : "0" };
-  if (step !== null && step !== undefined) body.step = String(step);
+export async function storeLink(state) {
+  // The server keeps the options a link has (step, theme, mode, dtype, ...) and no others.
+  const body = Object.fromEntries(new URLSearchParams(shareQuery(state)));
   let response;
   try {
     response = await fetch(new URL("api/links", appRoot()), {

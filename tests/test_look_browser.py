@@ -71,7 +71,7 @@ def test_the_theme_menu_changes_page_frame_and_address(browser, server):
             "`.adgraph .background { fill: ${bg}; }`)", arg=theme.background)
         assert page.evaluate("document.documentElement.dataset.theme") == name
         assert counter(page).startswith("step 5 / 9")  # the step stays
-        page.wait_for_function("n => location.search.includes(`theme=${n}`)", arg=name)
+        page.wait_for_function("n => location.hash.includes(`theme=${n}`)", arg=name)
         colour = page.evaluate("getComputedStyle(document.querySelector('.graph')).backgroundColor")
         r, g, b = (int(theme.background[i : i + 2], 16) for i in (1, 3, 5))
         assert colour == f"rgb({r}, {g}, {b})"
@@ -80,7 +80,7 @@ def test_the_theme_menu_changes_page_frame_and_address(browser, server):
     assert page.input_value("#theme-menu") == "print"
     assert background_of(page.evaluate(FRAME_STYLE)) == THEMES["print"].background
     page.select_option("#theme-menu", "")
-    page.wait_for_function("() => !location.search.includes('theme=')")
+    page.wait_for_function("() => !location.hash.includes('theme=')")
     assert page.evaluate("document.documentElement.dataset.theme") == "classic"
     assert page.errors == []
     page.context.close()
@@ -192,7 +192,7 @@ def test_the_text_size_control_is_kept_in_the_address(browser, server):
     before = page.locator("#step-text").bounding_box()["height"]
     page.click("#font-up")
     page.click("#font-up")
-    page.wait_for_function("() => location.search.includes('font=130')")
+    page.wait_for_function("() => location.hash.includes('font=130')")
     assert page.locator("#step-text").bounding_box()["height"] > before * 1.2
     page.reload()
     wait_for_graph(page, 9)
