@@ -388,7 +388,7 @@ def test_an_example_meant_for_float32_switches_it_on(page, server):
     open_reuse(page, server)
     assert not page.is_checked("#opt-float32")
     page.select_option("#gallery", "stable")
-    page.wait_for_function("() => location.search.includes('dtype=float32')")
+    page.wait_for_function("() => location.hash.includes('dtype=float32')")
     assert page.is_checked("#opt-float32")
     expect(page.locator("#problems")).to_be_hidden()  # exp(-x) stays finite in float32
     page.select_option("#gallery", "instability")
