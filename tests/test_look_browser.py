@@ -6,8 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from browser_support import VIEWPORT, counter, launch, live_server, page_url, wait_for_graph
-from playwright.sync_api import sync_playwright
+from browser_support import VIEWPORT, counter, page_url, wait_for_graph
 
 from autodiff import build
 from autodiff.draw.theme import THEMES
@@ -32,17 +31,13 @@ NODE_TEXT_HEIGHTS = """() => [...document.querySelectorAll(
 
 
 @pytest.fixture(scope="module")
-def server():
-    with live_server() as base:
-        yield base
+def server(live_app):
+    return live_app
 
 
 @pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as p:
-        b = launch(p)
-        yield b
-        b.close()
+def browser(chromium):
+    return chromium
 
 
 def new_page(browser, **context):
