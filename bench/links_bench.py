@@ -25,7 +25,7 @@ from urllib.parse import quote
 HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE), str(HERE.parent), str(HERE.parent / "tests")]
 
-from load_bench import free_port, percentile, start_gunicorn  # noqa: E402
+from load_bench import free_port, percentile, run_clients, start_gunicorn  # noqa: E402
 
 READ_PROGRAM = "w1 = 2.0\nw2 = 1.5\ny = w1 * cos(3*w1 + w2)"
 
@@ -70,13 +70,7 @@ def send(port: int, jobs: list[tuple[str, str, bytes | None, tuple[int, ...]]],
                     errors.append(bad)
         conn.close()
 
-    threads = [threading.Thread(target=client) for _ in range(clients)]
-    start = time.perf_counter()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return time.perf_counter() - start, sorted(latencies), errors
+    return run_clients(client, clients), sorted(latencies), errors
 
 
 def store_job(src: str, good=(201,), **options) -> tuple[str, str, bytes, tuple[int, ...]]:
