@@ -41,6 +41,18 @@ def chromium():
         browser.close()
 
 
+@pytest.fixture(scope="module")
+def server(live_app):
+    """The browser tests' name for the live app's base URL (test_server.py has its own)."""
+    return live_app
+
+
+@pytest.fixture(scope="module")
+def browser(chromium):
+    """The browser tests' name for the shared Chromium."""
+    return chromium
+
+
 @pytest.fixture
 def page(chromium):
     """A fresh 1280×720 page; `page.console.errors` collects its console errors."""

@@ -35,16 +35,6 @@ REUSE = by_slug("reuse").source
 REUSE_STEPS = 9  # 4 forward, the seed, 4 backward
 
 
-@pytest.fixture(scope="module")
-def server(live_app):
-    return live_app
-
-
-@pytest.fixture(scope="module")
-def browser(chromium):
-    return chromium
-
-
 def open_reuse(page, server, step=None):
     page.goto(page_url(server, REUSE, step) if step is not None else f"{server}/")
     wait_for_graph(page, REUSE_STEPS)

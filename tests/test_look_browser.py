@@ -30,16 +30,6 @@ NODE_TEXT_HEIGHTS = """() => [...document.querySelectorAll(
   .filter((t) => t.textContent.trim()).map((t) => t.getBoundingClientRect().height)"""
 
 
-@pytest.fixture(scope="module")
-def server(live_app):
-    return live_app
-
-
-@pytest.fixture(scope="module")
-def browser(chromium):
-    return chromium
-
-
 def new_page(browser, **context):
     ctx = browser.new_context(**{"viewport": VIEWPORT, **context})
     page = ctx.new_page()

@@ -17,16 +17,6 @@ pytestmark = pytest.mark.browser
 SLUGS = ("reuse", "circuit", "gates")
 
 
-@pytest.fixture(scope="module")
-def server(live_app):
-    return live_app
-
-
-@pytest.fixture(scope="module")
-def browser(chromium):
-    return chromium
-
-
 def gradient_texts(src: str) -> set[str]:
     """Every gradient and non-input value of the program as the page would print it (4 and 6
     significant digits), leaving out numbers also written in the program."""
