@@ -4,6 +4,7 @@
 // engine; the page only draws the loss curve and the inputs' trajectories. The graph's
 // layout never moves: "Apply" writes the last point into the program as a slider would.
 
+import { GraphClient } from "./api.js";
 import { numberText } from "./panels.js";
 
 const SVG_NS = "http://www.w3.org/2000/svg";
@@ -49,7 +50,7 @@ export class DescentPanel {
     this.onChange = onChange;
     this.updates = 0;
     this.answer = null;
-    this.seq = 0;
+    this.client = new GraphClient("api/graph"); // a newer run supersedes a slower older one
     parts.one.addEventListener("click", () => this.go(this.updates + 1));
     parts.run.addEventListener("click", () => this.go(this.updates + this.count()));
     parts.reset.addEventListener("click", () => this.go(0));
@@ -93,26 +94,15 @@ export class DescentPanel {
       this.render();
       return;
     }
-    const seq = ++this.seq;
-    let payload;
+    let result;
     try {
-      const response = await fetch(new URL("api/graph", document.baseURI), {
-        method: "POST",
-        headers: { "Content-Type": "application/json", Accept: "application/json" },
-        body: JSON.stringify({ ...this.request(), lr: rate, updates: this.updates, errors: "body",
-          layout_key: "known" }),
-        credentials: "same-origin",
-      });
-      payload = await response.json();
-    } catch {
-      payload = { error: { message: "The server could not be reached." } };
-    }
-    if (seq !== this.seq) return;
-    if (payload.error) {
-      this.say(payload.error.message, true);
+      result = await this.client.fetch({ ...this.request(), lr: rate, updates: this.updates });
+    } catch (err) {
+      this.say(err.message, true);
       return;
     }
-    this.answer = payload;
+    if (!result) return; // a newer run was asked for meanwhile
+    this.answer = result.data;
     this.render();
   }
 
