@@ -14,7 +14,7 @@ PORT ?= 5000
 # Browser binary the Playwright tests launch.
 CHROMIUM_PATH ?= /usr/bin/chromium
 
-.PHONY: help setup system-deps browser-deps node-deps serve-deps postgres-deps run serve test bench lint clean
+.PHONY: help catalogues setup system-deps browser-deps node-deps serve-deps postgres-deps run serve test bench lint clean
 
 help:
 	@echo "make setup   create .venv, install Python deps, install Graphviz if missing"
@@ -23,6 +23,7 @@ help:
 	@echo "make test    set up (Chromium and npm test tools too), then run every test, browser and slow ones included"
 	@echo "make bench   print the speed figures (docs/performance.md)"
 	@echo "make lint    ruff check"
+	@echo "make catalogues  collect the messages to translate into autodiff/locale (docs/i18n.md)"
 	@echo "make clean   remove .venv and caches"
 
 setup: $(STAMP) system-deps
@@ -66,6 +67,19 @@ test: setup browser-deps node-deps postgres-deps
 
 bench: setup
 	$(PY) bench/run.py
+
+# Every message a person reads, from the code into the template, then into each language's
+# catalogue (new messages arrive untranslated: tests/test_i18n.py names them).
+LOCALE := autodiff/locale
+catalogues: $(STAMP)
+	$(VENV)/bin/pybabel extract -F babel.cfg -k t -k N_ --add-location=file --sort-by-file \
+		--no-wrap --omit-header -o $(LOCALE)/messages.pot . >/dev/null
+	for lang in it es ru; do \
+		if [ -f $(LOCALE)/$$lang/LC_MESSAGES/messages.po ]; then \
+			$(VENV)/bin/pybabel update -i $(LOCALE)/messages.pot -d $(LOCALE) -l $$lang \
+				--no-wrap --ignore-obsolete --no-fuzzy-matching; \
+		else $(VENV)/bin/pybabel init -i $(LOCALE)/messages.pot -d $(LOCALE) -l $$lang --no-wrap; fi; \
+	done
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

@@ -14,6 +14,7 @@ from autodiff.errors import AutodiffError
 from autodiff.examples import GALLERY, by_slug
 from web.embed_views import embed_views
 from web.exports_views import exports_views
+from web.languages import register_languages
 from web.links_views import register_links
 from web.look_views import look, page_view
 from web.params import descent, errors_in_body, frame_look, mode, options, params, source
@@ -62,6 +63,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config.update(test_config)
     app.json.ensure_ascii = False
     app.json.sort_keys = False
+    register_languages(app)
     _register_views(app)
     app.register_blueprint(practice_views)
     app.register_blueprint(look)

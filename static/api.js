@@ -1,5 +1,7 @@
 // Talking to /api/graph: one request in flight, stale ones aborted, late answers ignored.
 
+import { languageParam, pageLanguage } from "./i18n.js";
+
 export class GraphError extends Error {
   constructor(message, line = null, col = null, status = 0) {
     super(message);
@@ -38,6 +40,7 @@ export class GraphClient {
       errors: "body",
     };
     if (params.layout_key) body.layout_key = params.layout_key;
+    body.lang = pageLanguage();
     for (const key of PASSED_ON) {
       if (params[key]) body[key] = params[key];
     }
@@ -87,6 +90,8 @@ export function shareQuery({ src, step, dtype, edgeLabels, extra = {}, look = {}
   if (look.direction) q.set("direction", look.direction);
   if (look.font) q.set("font", String(look.font));
   if (look.graphOnly) q.set("graph_only", "1");
+  const lang = languageParam();
+  if (lang) q.set("lang", lang);
   for (const [key, value] of Object.entries(extra)) q.set(key, value);
   return q.toString();
 }

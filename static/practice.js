@@ -6,6 +6,7 @@
 
 import { startup } from "./boot.js";
 import { GraphView } from "./graphview.js";
+import { pageLanguage, t } from "./i18n.js";
 import { Stepper } from "./stepper.js";
 
 const $ = (id) => document.getElementById(id);
@@ -33,7 +34,7 @@ async function post(url, body) {
     response = await fetch(new URL(url, document.baseURI), {
       method: "POST",
       headers: { "Content-Type": "application/json", Accept: "application/json" },
-      body: JSON.stringify(body),
+      body: JSON.stringify({ ...body, lang: pageLanguage() }),
       credentials: "same-origin",
     });
   } catch {

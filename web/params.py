@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from flask import current_app, g, request
 
+from autodiff import i18n
 from autodiff.descent import check_learning_rate
 from autodiff.draw import DIRECTIONS, theme_name
 from autodiff.draw.decorate import Look
 from autodiff.errors import EvaluationError
+from autodiff.i18n import _
 
 from .permalink import inflate
 from .service import Options
@@ -89,7 +91,21 @@ def options(params: dict) -> Options:
         view=view,
         theme=theme(params),
         direction=direction,
+        lang=language(params),
     )
+
+
+def language(params: dict) -> str:
+    """`lang` (absent: the request's language, from its Accept-Language), checked: the API and
+    the exports refuse an unknown one, where a page falls back (`web.languages`)."""
+    asked = params.get("lang")
+    if not asked:
+        return i18n.current()
+    found = i18n.known(asked)
+    if found is None:
+        raise EvaluationError(_("lang must be one of {langs}, not {given!r}",
+                              langs=", ".join(i18n.LANGS), given=asked[:20]))
+    return found
 
 
 FLAG_ON = ("1", "true", "on", "yes")

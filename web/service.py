@@ -49,6 +49,8 @@ class Options:
     """Only the frame's style sheet: never a new layout."""
     direction: str = "lr"
     """Left-right or top-bottom: a layout of its own."""
+    lang: str = "en"
+    """The language of every text (the request's, `autodiff.i18n`): never a new layout."""
 
 
 @dataclass(frozen=True)
@@ -80,11 +82,11 @@ def normalise(source: str) -> str:
 
 def _cache_key(source: str, options: Options) -> tuple:
     """What an analysis depends on (edge labels change only the drawing)."""
-    return (normalise(source), options.dtype, options.forward, options.view)
+    return (normalise(source), options.dtype, options.forward, options.view, options.lang)
 
 
 def _build(key: tuple) -> Graph:
-    source, dtype, forward, view = key
+    source, dtype, forward, view, _lang = key
     return _in_view(build(source, dtype=dtype, forward=forward), view)
 
 
@@ -163,7 +165,7 @@ def _analysis_and_layout(
             known = known_layout == draw.structure_key(graph, labels, direction)
             pending = None if known else draw.start_layout(graph, labels, direction=direction)
             return analysis, pending
-        source, dtype, forward, view = key
+        source, dtype, forward, view, _lang = key
         traced = trace(source, dtype)
         check_output(traced)  # no layout for a program that has no gradients to show
         s = trace_structure(traced, options.edge_labels, options.direction)

@@ -1,0 +1,62 @@
+"""The language of each request: `lang=` if given, else the browser's Accept-Language.
+
+Every request's work runs in its language (`autodiff.i18n.language`), so an error, a step's
+explanation and an export's captions come out in it; templates translate with Jinja's i18n
+extension and the page's scripts get their messages from the same catalogue.
+"""
+
+from __future__ import annotations
+
+import json
+
+from flask import Flask, request
+from markupsafe import Markup
+
+from autodiff import i18n
+
+BROWSER_SOURCES = "static/"
+"""Where the scripts whose messages the page embeds live (catalogue locations)."""
+LANGUAGE_MENU = tuple((code, i18n.NAMES[code]) for code in i18n.LANGS)
+
+
+def request_language() -> str:
+    """The language a request asks for: `lang=` (query or form), else its Accept-Language."""
+    asked = request.args.get("lang") or (request.form.get("lang") if request.form else None)
+    if asked is None and request.is_json:
+        try:
+            body = request.get_json(silent=True)
+        except RecursionError:  # refused in the request's view (`web.params`)
+            body = None
+        asked = body.get("lang") if isinstance(body, dict) else None
+    if asked:
+        return i18n.known(str(asked)) or i18n.DEFAULT  # refused by the API: `web.params`
+    return i18n.best_match(request.accept_languages.values())
+
+
+def _enter_language() -> None:
+    """Set the request's language for everything that runs for it (before each view)."""
+    i18n.use(request_language())
+
+
+def browser_messages_json() -> Markup:
+    """The current language's messages for the page's scripts, as JSON safe inside <script>."""
+    lang = i18n.current()
+    text = json.dumps({"lang": lang, "messages": i18n.messages(lang, BROWSER_SOURCES)},
+                      ensure_ascii=False)
+    return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
+
+
+def register_languages(app: Flask) -> None:
+    """The request's language for views, errors and templates (`{{ _("...") }}`)."""
+    app.jinja_env.add_extension("jinja2.ext.i18n")
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda message: i18n.catalogue(i18n.current()).gettext(message),
+        ngettext=lambda s, p, n: i18n.catalogue(i18n.current()).ngettext(s, p, n),
+        newstyle=True,
+    )
+    app.before_request(_enter_language)
+
+    @app.context_processor
+    def language_context() -> dict:
+        return {"lang": i18n.current(), "language_menu": LANGUAGE_MENU,
+                "browser_messages": browser_messages_json}
