@@ -4,13 +4,16 @@ front of gunicorn on a unix socket. Stops both when either stops or on SIGTERM/S
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
+from typing import IO
 
 ROOT = Path(__file__).resolve().parent.parent
 NGINX_TEMPLATE = ROOT / "deploy" / "nginx.conf"
@@ -29,6 +32,33 @@ def nginx_config(run: Path, socket: Path, host: str, port: str) -> str:
 def nginx_binary() -> str:
     """nginx on PATH, or where Debian puts it (outside a non-root user's PATH)."""
     return shutil.which("nginx") or "/usr/sbin/nginx"
+
+
+CONTEXT = ", client: "
+"""Where nginx's error-log line leaves its message for the request's context: client,
+server, request, upstream, host and referrer, always in that order."""
+QUERY = re.compile(r"\?[^\s\"]*")
+KEPT = re.compile(r'client: [^,]*(, server: [^,]*)?(, request: "\S+ [^?\s"]*)?')
+
+
+def scrubbed(line: str) -> str:
+    """An nginx error-log line without any query or referrer: a query holds a student's whole
+    program. nginx has no error-log format, so its context is cut to what may stay, read
+    from the start: the client, the server, the request's method and path up to any `?`
+    (upstream, host and referrer are dropped)."""
+    message, _, context = line.rstrip("\n").partition(CONTEXT)
+    message = QUERY.sub("", message)
+    if not context:
+        return message + "\n"
+    kept = KEPT.match("client: " + context)
+    return f"{message}, {kept[0]}" + ('"' if kept[2] else "") + "\n"
+
+
+def copy_scrubbed(source: IO[bytes], sink: IO[str]) -> None:
+    """Copy nginx's error log to `sink` line by line, each `scrubbed`, until nginx closes it."""
+    for raw in source:
+        sink.write(scrubbed(raw.decode("utf-8", errors="replace")))
+        sink.flush()
 
 
 def start(run: Path, host: str, port: str) -> list[subprocess.Popen]:
@@ -51,8 +81,10 @@ def start(run: Path, host: str, port: str) -> list[subprocess.Popen]:
     while not socket.exists() and gunicorn.poll() is None and time.monotonic() < deadline:
         time.sleep(0.05)
     nginx = subprocess.Popen(
-        [nginx_binary(), "-p", str(run), "-e", "stderr", "-c", str(config), "-g", "daemon off;"]
+        [nginx_binary(), "-p", str(run), "-e", "stderr", "-c", str(config), "-g", "daemon off;"],
+        stderr=subprocess.PIPE,
     )
+    threading.Thread(target=copy_scrubbed, args=(nginx.stderr, sys.stderr), daemon=True).start()
     return [gunicorn, nginx]
 
 

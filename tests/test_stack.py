@@ -181,6 +181,27 @@ def test_the_access_log_keeps_no_program(stack):
     assert "secret_name_7" not in text
 
 
+def test_neither_log_keeps_a_program(stack):
+    """A request body larger than nginx's buffer makes it log a warning with the request's
+    context: the path stays, the query and the referrer do not, in either log."""
+    marker = "secret_marker_31"
+    target = f"/api/graph?src={quote(marker + ' = 1.0')}"
+    body = json.dumps({"src": f"x = 1.0\ny = x * 2  # {marker} " + "." * 18_000}).encode()
+    assert len(body) > 16 * 1024  # nginx's client_body_buffer_size
+    request = urllib.request.Request(
+        stack.base + target, data=body,
+        headers={"Content-Type": "application/json", "Referer": stack.base + target},
+    )
+    with urllib.request.urlopen(request, timeout=60) as res:
+        assert res.status == 200
+    time.sleep(0.5)
+    text = stack.log.read_text()
+    assert "a client request body is buffered to a temporary file" in text
+    assert 'request: "POST /api/graph"' in text
+    assert '"POST /api/graph HTTP/1.1" 200' in text  # the access log's line
+    assert marker not in text and "src=" not in text
+
+
 def program(k: int) -> str:
     """A small program of its own structure for each k (no layout of it is cached)."""
     return "x = 1.0\ny = " + " + ".join(["x"] * (k % 40 + 2)) + f" * {k + 1}"
