@@ -8,17 +8,20 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     HOST=0.0.0.0 \
     PORT=8000
 
-# Graphviz's `dot` renders the graphs; DejaVu gives labels a predictable font; nginx holds
-# the clients' connections and buffers requests and answers for gunicorn.
+# Graphviz's `dot` renders the graphs; DejaVu gives labels a predictable font; rsvg-convert
+# draws exports; nginx holds the clients' connections and buffers requests and answers for
+# gunicorn: what `make serve` installs (scripts/install-system-deps.sh --serve). Versions
+# follow the base image's Debian release, which keeps them patched (hence no pins).
+# hadolint ignore=DL3008
 RUN apt-get update \
     && apt-get install -y --no-install-recommends graphviz fonts-dejavu-core librsvg2-bin \
        nginx \
     && rm -rf /var/lib/apt/lists/* \
     && dot -V
 
-# Run as an unprivileged user.
-RUN groupadd --system app \
-    && useradd --system --gid app --no-create-home --home-dir /nonexistent \
+# Run as an unprivileged user, named by number so the host can resolve it.
+RUN groupadd --system --gid 10001 app \
+    && useradd --system --uid 10001 --gid app --no-create-home --home-dir /nonexistent \
        --shell /usr/sbin/nologin app
 
 WORKDIR /app
@@ -35,7 +38,7 @@ COPY . .
 RUN mkdir -p /app/instance && chown app:app /app/instance
 VOLUME ["/app/instance"]
 
-USER app
+USER 10001:10001
 
 EXPOSE 8000
 
