@@ -15,6 +15,7 @@ from autodiff.examples import GALLERY, by_slug
 from web.embed_views import embed_views
 from web.exports_views import exports_views
 from web.languages import register_languages
+from web.links import LINK_PAGE_OPTIONS
 from web.links_views import register_links
 from web.look_views import look, page_view
 from web.params import descent, errors_in_body, frame_look, mode, options, params, source
@@ -83,8 +84,8 @@ def _boot_json(given: dict, embed: bool) -> str:
         "embed": embed,
         "dtype": given.get("dtype", "float64"),
         "edge_labels": given.get("edge_labels", "0"),
-        "mode": given.get("mode"),  # a short link's, which has no query to read it from
-        "forward": given.get("forward"),
+        # A short link's options, which the page has no query to read from.
+        **{name: given.get(name) for name in LINK_PAGE_OPTIONS},
         **page_view(given),
     }
     text = json.dumps(boot, ensure_ascii=False)

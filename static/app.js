@@ -1,20 +1,21 @@
 // The main page: editor and gallery on the left, graph, stepper and explanation on the right.
 
 import { AddressBar, copyText } from "./address.js";
-import { GraphClient, shareQuery } from "./api.js";
+import { GraphClient } from "./api.js";
 import { startup } from "./boot.js";
 import { isTypingTarget, StepControls } from "./controls.js";
 import { DescentPanel } from "./descent.js";
 import { Editor } from "./editor.js";
 import { updateExportLinks } from "./exports.js";
 import { GraphView } from "./graphview.js";
+import { t } from "./i18n.js";
 import { InputSliders } from "./inputs.js";
 import { comparisonText, ModeSwitch } from "./modes.js";
 import { Look } from "./look.js";
 import { markTrouble, renderCheck, renderExplanation, renderProblems, Tape } from "./panels.js";
 import { RequestLoop } from "./requests.js";
 import { Stepper } from "./stepper.js";
-import { fragmentFor, reopenOnNewFragment, withFragment } from "./permalink.js";
+import { fragmentFor, qrAddress, reopenOnNewFragment, withFragment } from "./permalink.js";
 import { bindShare } from "./share.js";
 
 const TYPE_DELAY_MS = 300;
@@ -332,16 +333,23 @@ $("direction-menu").addEventListener("change", (e) => look.setDirection(e.target
 $("font-up").addEventListener("click", () => look.stepFont(+1));
 $("font-down").addEventListener("click", () => look.stepFont(-1));
 
-$("share-qr").addEventListener("click", () => {
+$("share-qr").addEventListener("click", async () => {
   const image = $("qr-image");
-  image.hidden = false;
-  $("qr-note").textContent = "Scan it to open the same graph at the same step.";
-  image.onerror = () => {
+  const note = $("qr-note");
+  const failed = (message) => {
     image.hidden = true;
-    $("qr-note").textContent = "This program is too long for a QR code: use Copy link instead.";
+    note.textContent = message;
   };
-  image.src = `qr?${shareQuery(shareState(state.data ? state.src : editor.value))}`;
+  image.hidden = false;
+  note.textContent = "Scan it to open the same graph at the same step.";
+  image.onerror = () => failed(t("No QR code could be made just now: use Copy link instead."));
+  image.removeAttribute("src");
   $("qr-dialog").showModal();
+  try {
+    image.src = await qrAddress(shareState(state.data ? state.src : editor.value));
+  } catch (err) {
+    failed(err.message);
+  }
 });
 
 view.onSwipe = (by) => controls.go(controls.k + by);

@@ -2,6 +2,9 @@
 
 const TRUE_WORDS = ["1", "true", "on", "yes", true, 1];
 
+/** Options the scripts read from the query that a short link's boot JSON carries instead. */
+const LINK_OPTIONS = ["mode", "forward", "theme", "direction", "lr", "updates", "level", "given", "lang"];
+
 /** The JSON the server put in <script id="boot">, or {} when it is missing or unreadable. */
 export function readBoot(doc = document) {
   const node = doc.getElementById("boot");
@@ -26,11 +29,15 @@ export function isOn(value) {
 
 /**
  * The start-up settings both pages share: {boot, query, gallery, src, step, dtype, edgeLabels}.
- * The boot JSON wins over the query; the program falls back to the gallery's "reuse" example.
+ * The boot JSON wins over the query (a short link's options fill it in); the program falls back to the gallery's "reuse" example.
  */
 export function startup(doc = document, location = window.location) {
   const boot = readBoot(doc);
   const query = new URLSearchParams(location.search);
+  // A short link (`/s/<id>`) has no query: its options come in the boot JSON.
+  for (const key of LINK_OPTIONS) {
+    if (!query.has(key) && typeof boot[key] === "string") query.set(key, boot[key]);
+  }
   const gallery = Array.isArray(boot.gallery) ? boot.gallery : [];
   const example = gallery.find((e) => e.slug === "reuse") || gallery[0];
   let src = example ? example.source : "";

@@ -85,13 +85,9 @@ export async function readFragment(hash = window.location.hash) {
 }
 
 /** Start-up settings with a fragment's program and options over the server's and the query's
- *  (`?src=` links still open as before); a short link's mode, input for forward mode, theme
- *  and direction come in the boot JSON. A broken fragment is reported and left out. */
+ *  (`?src=` links still open as before). A broken fragment is reported and left out. */
 export async function withFragment(start) {
   const query = new URLSearchParams(start.query);
-  for (const key of ["mode", "forward", "theme", "direction"]) {
-    if (!query.has(key) && typeof start.boot[key] === "string") query.set(key, start.boot[key]);
-  }
   try {
     const opened = await readFragment();
     if (!opened) return { ...start, query };
@@ -129,6 +125,20 @@ export async function pageUrlFor(state) {
 /** A link's address typed or pasted over the current one changes only the fragment: open it. */
 export function reopenOnNewFragment() {
   window.addEventListener("hashchange", () => window.location.reload());
+}
+
+/** Longest query the page puts after `qr?`; a longer view (the program compressed) is stored
+ *  first and asked for by its id: a request line has a limit (gunicorn's is 8,190 bytes). */
+const MAX_QR_QUERY = 4000;
+
+/** The address of the QR code (`qr?...`) of a state; the server encodes the view's own
+ *  address when it makes a small code, else its short link. */
+export async function qrAddress(state) {
+  const frame = await fragmentFor(state);
+  if (frame.length <= MAX_QR_QUERY) return new URL(`qr?${frame}`, appRoot()).toString();
+  const short = new URL(await storeLink(state));
+  const id = short.pathname.split("/").pop();
+  return new URL(`qr?id=${encodeURIComponent(id)}`, appRoot()).toString();
 }
 
 /** Store a state on the server: its short link's full address. Throws an Error with the

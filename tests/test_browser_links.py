@@ -3,13 +3,16 @@
 
 from __future__ import annotations
 
+import json
 import re
-from urllib.parse import quote
+import subprocess
+from urllib.parse import parse_qs, quote, urlsplit
 
 import pytest
 from browser_support import ARTIFACTS, VIEWPORT, counter, page_url, wait_for_graph
 from links_long_program import long_program
 from playwright.sync_api import expect
+from test_links import Boot
 from test_links_server import get, gunicorn, post_link
 
 from web.permalink import deflate
@@ -142,4 +145,81 @@ def test_a_20000_character_program_opens_from_its_short_link_and_its_fragment(pa
     assert source_of(fresh) == long
     assert counter(fresh).startswith("step 6 / ")
     fresh.context.close()
+    assert not page.errors
+
+
+def options_of(url: str) -> dict:
+    """The options a page's own address carries in its fragment (the program compressed)."""
+    return parse_qs(urlsplit(url).fragment)
+
+
+def test_a_short_link_restores_every_option_the_page_s_address_carries(page, live_app, chromium):
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    page.goto(page_url(live_app, REUSE, 5))
+    wait_for_graph(page, REUSE_STEPS)
+    page.select_option("#theme-menu", "dark")
+    page.select_option("#direction-menu", "tb")
+    page.click("#font-up")
+    page.click("#font-up")
+    page.check("#opt-float32")
+    page.check("#opt-edge-labels")
+    page.select_option("#opt-mode", "w1")
+    page.click("#tab-descent")
+    page.fill("#descent-rate", "0.05")
+    page.fill("#descent-count", "3")
+    page.click("#descent-run")
+    page.wait_for_function("() => document.querySelectorAll('#descent-table tr').length === 5")
+    page.click("#toggle-program")
+    page.wait_for_function("() => ['font=130', 'graph_only=1', 'updates=3', 'lr=0.05', "
+                           "'theme=dark', 'direction=tb', 'dtype=float32', 'edge_labels=1', "
+                           "'mode=forward', 'forward=w1', 'step=']"
+                           ".every((o) => location.hash.includes(o))")
+    shared = options_of(page.url)
+    descent, step = page.inner_text("#descent-table"), counter(page)
+    page.click("#share-link")
+    expect(page.locator("#share-box")).to_be_visible(timeout=10_000)
+    short = page.input_value("#share-url")
+
+    opened = page.context.new_page()
+    opened.goto(short)
+    wait_for_graph(opened)
+    opened.wait_for_function("() => document.querySelectorAll('#descent-table tr').length === 5")
+    assert opened.url == short
+    assert opened.evaluate("document.documentElement.dataset.theme") == "dark"
+    assert opened.evaluate("document.body.classList.contains('graph-only')")
+    assert opened.evaluate("getComputedStyle(document.documentElement)"
+                           ".getPropertyValue('--font-zoom').trim()") == "1.3"
+    assert opened.input_value("#direction-menu") == "tb"
+    assert opened.input_value("#opt-mode") == "w1"
+    assert opened.is_checked("#opt-float32") and opened.is_checked("#opt-edge-labels")
+    assert opened.inner_text("#descent-table") == descent
+    assert counter(opened) == step
+    # And the address it would share now is the one that was shared: nothing was lost.
+    opened.click("#copy-link")
+    expect(opened.locator("#copy-status")).to_have_text("Link copied")
+    assert options_of(opened.evaluate("navigator.clipboard.readText()")) == shared
+    opened.screenshot(path=str(ARTIFACTS / "short-link-every-option.png"))
+    assert not page.errors
+
+
+def test_the_qr_code_of_a_20000_character_program_is_its_short_link(page, production, tmp_path):
+    """Through gunicorn: the page's QR dialog shows a code (read from the screen by zbar) of
+    the program's short link, which opens the whole program."""
+    base, link_id = production
+    page.goto(f"{base}/s/{link_id}")
+    wait_for_graph(page, timeout=LONG_GRAPH_MS)
+    page.click("#share-qr")
+    page.wait_for_function("() => { const i = document.getElementById('qr-image');"
+                           " return i.complete && i.naturalWidth > 100; }", timeout=30_000)
+    shot = tmp_path / "qr.png"
+    page.locator("#qr-image").screenshot(path=str(shot))
+    read = subprocess.run(["zbarimg", "--raw", "-q", str(shot)], capture_output=True, text=True,
+                          timeout=30)
+    assert read.returncode == 0, read.stderr
+    address = read.stdout.strip()
+    assert re.fullmatch(re.escape(base) + r"/s/[0-9A-Za-z]{11}", address), address
+    status, kind, html = get(address)
+    assert (status, kind) == (200, "text/html")
+    assert json.loads(Boot(html.decode()).text)["src"] == long_program()
+    page.screenshot(path=str(ARTIFACTS / "qr-of-a-long-program.png"))
     assert not page.errors

@@ -67,6 +67,9 @@ def test_the_same_content_is_stored_once_under_the_same_id(links_app):
 @pytest.mark.parametrize("change", [
     {"step": "4"}, {"theme": "projector"}, {"dtype": "float32"}, {"edge_labels": "1"},
     {"direction": "tb"}, {"mode": "forward", "forward": "w1"}, {"src": REUSE + "\nz = y * 2"},
+    {"font": "130"}, {"graph_only": "1"}, {"lr": "0.1"}, {"lr": "0.1", "updates": "5"},
+    {"mode": "practice", "level": "rules"}, {"mode": "practice", "given": "values"},
+    {"lang": "it"},
 ])
 def test_other_content_gets_another_id(links_app, change):
     client = links_app.test_client()
@@ -95,6 +98,26 @@ def test_a_short_link_opens_the_page_there(links_app):
                                                                                 "float32")
     # Relative URLs of the page (api/graph, static files) resolve from the app's root.
     assert '<base href="/">' in res.get_data(as_text=True)
+
+
+def test_a_short_link_keeps_every_option_of_the_page_s_address(links_app):
+    """The look, gradient descent and practice settings come back in the boot JSON, as the
+    page's scripts read them; defaults are left out of the content, so they change no id."""
+    client = links_app.test_client()
+    view = {"step": "4", "theme": "dark", "direction": "tb", "font": "130", "graph_only": "1",
+            "dtype": "float32", "edge_labels": "1", "mode": "forward", "forward": "w1",
+            "lr": "0.05", "updates": "3", "lang": "es"}
+    boot = boot_of(client.get(store(client, src=REUSE, **view).get_json()["url"]))
+    assert {k: str(boot[k]) for k in view} == {**view, "font": "130", "graph_only": "True"}
+    practice = store(client, src=REUSE, mode="practice", level="rules", given="values")
+    boot = boot_of(client.get(practice.get_json()["url"]))
+    assert (boot["mode"], boot["level"], boot["given"]) == ("practice", "rules", "values")
+    plain = store(client, src=REUSE).get_json()["id"]
+    defaults = store(client, src=REUSE, font="100", level="values", given="none",
+                     graph_only="0").get_json()["id"]
+    assert plain == defaults
+    assert store(client, src=REUSE, lr="0.10").get_json() == store(client, src=REUSE,
+                                                                   lr="0.1").get_json()
 
 
 def test_image_and_embed_routes_take_the_id(links_app):
@@ -143,6 +166,13 @@ def test_an_unknown_link_is_a_json_404_for_images_and_the_api(links_app, path):
     ({"src": "x = 1", "theme": "neon"}, "theme must be one of"),
     ({"src": "x = 1", "step": "-1"}, "step must be a whole number"),
     ({"src": "x = 1", "forward": "import os"}, "forward must name an input"),
+    ({"src": "x = 1", "font": "33"}, "font must be one of"),
+    ({"src": "x = 1", "lr": "-1"}, "lr must be a finite number above 0"),
+    ({"src": "x = 1", "lr": "nan"}, "lr must be a finite number above 0"),
+    ({"src": "x = 1", "updates": "3"}, "updates needs a learning rate"),
+    ({"src": "x = 1", "lr": "0.1", "updates": "501"}, "updates must be a whole number from 0"),
+    ({"src": "x = 1", "level": "hard"}, "level must be one of"),
+    ({"src": "x = 1", "lang": "xx"}, "lang must be one of"),
 ])
 def test_a_bad_link_is_a_400_with_the_reason(links_app, body, message):
     res = store(links_app.test_client(), **body)

@@ -21,9 +21,12 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
+from autodiff.descent import check_learning_rate
 from autodiff.errors import EvaluationError
-from autodiff.limits import MAX_SOURCE_CHARS
+from autodiff.i18n import _
+from autodiff.limits import MAX_DESCENT_UPDATES, MAX_SOURCE_CHARS
 
+from .look_views import FONT_SCALES
 from .service import normalise
 
 ID_CHARS = 11
@@ -43,12 +46,25 @@ VIEW_OPTIONS = {
     "mode": ("reverse", "forward", "practice"),
     "dtype": ("float64", "float32"),
     "direction": ("lr", "tb"),
+    "font": tuple(str(scale) for scale in FONT_SCALES),
+    "level": ("values", "rules"),
+    "given": ("none", "values"),
+    "lang": ("en", "it", "es", "ru"),
 }
-"""Options a link keeps, with the values each may take (API.md, "View options")."""
+"""Options a link keeps, with the values each may take (API.md, "View options"; `font`,
+`level` and `given` are the page's text size and practice mode's settings)."""
 
-DEFAULTS = {"mode": "reverse", "dtype": "float64", "direction": "lr"}
+DEFAULTS = {"mode": "reverse", "dtype": "float64", "direction": "lr", "font": "100",
+            "level": "values", "given": "none"}
 """Options whose default is the same as leaving them out, so they are left out of the id.
-The theme is not here: without one the page follows the browser's dark preference."""
+The theme and the language are not here: without them the page follows the browser's."""
+
+FLAGS = ("edge_labels", "graph_only")
+"""On/off options, kept only when on."""
+
+LINK_PAGE_OPTIONS = ("mode", "forward", "lr", "updates", "level", "given", "lang")
+"""Options the page's scripts read from the address's query: a short link's reach them in the
+page's boot JSON instead (the look, `font` and `graph_only`, is read there already)."""
 
 ALIASES = {"colorblind": "colourblind"}
 
@@ -132,13 +148,15 @@ def content_of(given: dict) -> dict:
         if DEFAULTS.get(name) != value:
             content[name] = value
     _add_step(content, given.get("step"))
-    if given.get("edge_labels", "0") in TRUE_WORDS:
-        content["edge_labels"] = True
+    for flag in FLAGS:
+        if given.get(flag, "0") in TRUE_WORDS:
+            content[flag] = True
     forward = given.get("forward")
     if forward:
         if len(forward) > MAX_NAME_CHARS or not forward.isidentifier():
             raise EvaluationError("forward must name an input of the program")
         content["forward"] = forward
+    _add_descent(content, given.get("lr"), given.get("updates"))
     return content
 
 
@@ -148,6 +166,22 @@ def _add_step(content: dict, text: str | None) -> None:
     if not text.isdigit() or len(text) > 9:
         raise EvaluationError("step must be a whole number, 0 or more")
     content["step"] = int(text)
+
+
+def _add_descent(content: dict, rate: str | None, updates: str | None) -> None:
+    """Gradient descent's learning rate and number of updates (`lr`, `updates`), checked as
+    `/api/graph` checks them; the rate is kept as the number it is (0.10 and 0.1 are one)."""
+    if rate in (None, ""):
+        if updates not in (None, ""):
+            raise EvaluationError("updates needs a learning rate too, e.g. lr=0.1")
+        return
+    content["lr"] = check_learning_rate(rate)
+    if updates in (None, ""):
+        return
+    if not updates.isdigit() or int(updates) > MAX_DESCENT_UPDATES:
+        raise EvaluationError(_("updates must be a whole number from 0 to {most}",
+                                most=MAX_DESCENT_UPDATES))
+    content["updates"] = int(updates)
 
 
 def canonical(content: dict) -> str:

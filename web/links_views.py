@@ -1,18 +1,24 @@
-"""Short links on the web: `POST /api/links` stores one, `/s/<id>` opens the page there, and
-every route that draws takes `/<route>/<id>` (the id is resolved in `web.params`)."""
+"""Short links on the web: `POST /api/links` stores one, `/s/<id>` opens the page there,
+every route that draws takes `/<route>/<id>` (the id is resolved in `web.params`), and `/qr`
+is the lecture hall's share: a QR code of the view, through its short link when it is long."""
 
 from __future__ import annotations
 
+import io
 import math
 import os
 import time
+from urllib.parse import urlencode
 
-from flask import Blueprint, Flask, current_app, g, render_template, request
+import segno
+from flask import Blueprint, Flask, Response, current_app, g, render_template, request
 from flask_limiter import Limiter, RateLimitExceeded
+
+from autodiff.errors import AutodiffError
 
 from .links import LinkNotFound, LinkStore, StoreError, content_of, database_url
 from .links_cli import links_cli
-from .params import params
+from .params import options, params, source
 
 bp = Blueprint("links", __name__)
 
@@ -29,12 +35,78 @@ DEFAULT_RATE_LIMIT = "30 per minute; 300 per day"
 RETRY_AFTER_S = 30
 """What a 503 from the store suggests to wait."""
 
+VIEW_PARAMS = (
+    "src", "step", "theme", "direction", "edge_labels", "dtype", "forward", "mode", "font",
+    "graph_only", "lr", "updates", "level", "given", "lang",
+)  # fmt: skip
+"""What of a view a QR code carries to the phone that scans it (the rest is the page's)."""
+
+MAX_PLAIN_QR_VERSION = 10
+"""The largest QR code (version 10: 57 × 57 modules) made of a view's own `?src=` address; a
+longer address gets the view's short link instead, a small code whatever the program's
+length, which a phone reads across a lecture hall."""
+
+MAX_QR_BYTES = 2_331
+"""What the largest QR code (version 40) holds at error level M: a longer address is not
+tried."""
+
 
 @bp.post("/api/links")
 def store_link():
     """Store a program with its view options: `{"id", "url": "/s/<id>"}` (201 when new)."""
     link, new = links_store().put(content_of(params()))
     return {"id": link.id, "url": f"/s/{link.id}"}, 201 if new else 200
+
+
+@bp.get("/qr")
+def qr():
+    """A QR code (SVG) of the page at this view: the same program, step, theme and options;
+    for a long program, of its short link (stored now, counted like `POST /api/links`)."""
+    address, code = _qr_plan()
+    if address is None:
+        link, _new = links_store().put(content_of(params()))
+        address = f"{request.host_url}s/{link.id}"
+        code = _qr_code(address)
+    return Response(_qr_svg(code), mimetype="image/svg+xml")
+
+
+def _qr_plan() -> tuple[str | None, segno.QRCode | None]:
+    """The view's own address and its QR code when the code is small enough, else
+    (None, None): the view needs a short link. Worked out once a request (the limit on
+    storing asks first)."""
+    if "qr_plan" not in g:
+        given = params()
+        source(given)  # a QR code of no program is a mistake, said at once
+        options(given)  # and so is one of a view that would not open
+        view = {name: given[name] for name in VIEW_PARAMS if given.get(name)}
+        address = request.host_url + "?" + urlencode(view)
+        code = _qr_code(address) if len(address) <= MAX_QR_BYTES else None
+        small = code is not None and code.version <= MAX_PLAIN_QR_VERSION
+        g.qr_plan = (address, code) if small else (None, None)
+    return g.qr_plan
+
+
+def _qr_code(text: str) -> segno.QRCode:
+    return segno.make(text, error="m", micro=False)
+
+
+def _qr_svg(code: segno.QRCode) -> bytes:
+    """A QR code in SVG: black on white whatever the theme (what phones read best), with the
+    standard quiet zone."""
+    out = io.BytesIO()
+    code.save(out, kind="svg", scale=4, xmldecl=False, dark="#000", light="#fff",
+              title="QR code of this view")
+    return out.getvalue()
+
+
+def _stores_nothing() -> bool:
+    """Whether this request of the links blueprint stores no link (so the limit skips it)."""
+    if request.endpoint == "links.qr":
+        try:
+            return _qr_plan()[0] is not None
+        except (AutodiffError, LinkNotFound, StoreError):
+            return True  # the view answers it with the reason, and stores nothing
+    return False
 
 
 def links_store() -> LinkStore:
@@ -58,7 +130,8 @@ def register_links(app: Flask) -> None:
     app.url_value_preprocessor(_take_link_id)
     app.context_processor(_base_href)
     limiter = app.extensions["links_limiter"] = Limiter(client_address, app=app)
-    limiter.limit(lambda: current_app.config["LINKS_RATE_LIMIT"], methods=["POST"])(bp)
+    limiter.shared_limit(lambda: current_app.config["LINKS_RATE_LIMIT"], scope="links-store",
+                         exempt_when=_stores_nothing)(bp)
     app.register_error_handler(LinkNotFound, _not_found)
     app.register_error_handler(StoreError, _store_error)
     app.register_error_handler(RateLimitExceeded, _too_many)
