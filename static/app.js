@@ -342,7 +342,7 @@ $("share-qr").addEventListener("click", async () => {
   };
   image.hidden = false;
   note.textContent = "Scan it to open the same graph at the same step.";
-  image.onerror = () => failed(t("No QR code could be made just now: use Copy link instead."));
+  image.onerror = () => failed(t("No QR code could be made just now: share the link instead."));
   image.removeAttribute("src");
   $("qr-dialog").showModal();
   try {

@@ -107,8 +107,12 @@ def test_a_short_link_keeps_every_option_of_the_page_s_address(links_app):
     view = {"step": "4", "theme": "dark", "direction": "tb", "font": "130", "graph_only": "1",
             "dtype": "float32", "edge_labels": "1", "mode": "forward", "forward": "w1",
             "lr": "0.05", "updates": "3", "lang": "es"}
-    boot = boot_of(client.get(store(client, src=REUSE, **view).get_json()["url"]))
+    url = store(client, src=REUSE, **view).get_json()["url"]
+    page = client.get(url, headers={"Accept-Language": "it"})
+    boot = boot_of(page)
     assert {k: str(boot[k]) for k in view} == {**view, "font": "130", "graph_only": "True"}
+    assert '<html lang="es"' in page.get_data(as_text=True)  # the link's language, not the browser's
+    assert '<html lang="ru"' in client.get(url + "?lang=ru").get_data(as_text=True)
     practice = store(client, src=REUSE, mode="practice", level="rules", given="values")
     boot = boot_of(client.get(practice.get_json()["url"]))
     assert (boot["mode"], boot["level"], boot["given"]) == ("practice", "rules", "values")

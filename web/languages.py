@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 
-from flask import Flask, request
+from flask import Flask, g, request
 from markupsafe import Markup
 
 from autodiff import i18n
@@ -20,7 +20,8 @@ LANGUAGE_MENU = tuple((code, i18n.NAMES[code]) for code in i18n.LANGS)
 
 
 def request_language() -> str:
-    """The language a request asks for: `lang=` (query or form), else its Accept-Language."""
+    """The language a request asks for: `lang=` (query or form), else a short link's, else its
+    Accept-Language."""
     asked = request.args.get("lang") or (request.form.get("lang") if request.form else None)
     if asked is None and request.is_json:
         try:
@@ -28,6 +29,7 @@ def request_language() -> str:
         except RecursionError:  # refused in the request's view (`web.params`)
             body = None
         asked = body.get("lang") if isinstance(body, dict) else None
+    asked = asked or g.get("link_lang")  # a short link's (`/s/<id>`, `/png/<id>`, ...)
     if asked:
         return i18n.known(str(asked)) or i18n.DEFAULT  # refused by the API: `web.params`
     return i18n.best_match(request.accept_languages.values())

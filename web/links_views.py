@@ -149,9 +149,12 @@ def client_address() -> str:
 
 
 def _take_link_id(_endpoint, values: dict | None) -> None:
-    """`/<route>/<id>`: the id is kept for `web.params`, so views need no argument for it."""
+    """`/<route>/<id>`: the link is read and kept for `web.params`, so views need no argument
+    for it, and its language is the request's unless the request names one."""
     if values and "link_id" in values:
         g.link_id = values.pop("link_id")
+        g.link = links_store().get(g.link_id)
+        g.link_lang = g.link.content.get("lang")
 
 
 def _base_href() -> dict:

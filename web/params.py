@@ -65,7 +65,8 @@ def resolved(given: dict) -> dict:
     (see `web.permalink`). Any route that draws calls this through `params`."""
     link_id = g.get("link_id") or given.pop("id", None)
     if link_id is not None:
-        stored = current_app.extensions["links"].get(link_id).params()
+        link = g.get("link") or current_app.extensions["links"].get(link_id)
+        stored = link.params()
         asked = {k: v for k, v in given.items() if k not in ("src", "z")}
         return {**stored, **asked}
     if "z" in given:
