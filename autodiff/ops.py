@@ -13,6 +13,7 @@ the upstream gradient, `{b_1}` for b - 1 (a number when b is one).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -137,20 +138,23 @@ OPS: dict[str, Op] = {
            lambda a: 1 / (1 + np.exp(-a)),
            partials=lambda a, out: (out * (1 - out),),
            local_text=("sigmoid({a})·(1 - sigmoid({a}))",)),
-        Op("relu", 1, "relu", "relu({a})", "d relu(a)/da = 1 if a > 0 else 0",
+        Op("relu", 1, "relu", "relu({a})", "d relu(a)/da = 1 if a > 0, else 0",
            lambda a: np.maximum(a, np.zeros_like(a)),
-           partials=lambda a, out: ((a > 0).astype(out.dtype),), local_text=("[{a} > 0]",)),
+           partials=lambda a, out: ((a > 0).astype(out.dtype),),
+           local_text=("1 if {a} > 0, else 0",)),
         Op("abs", 1, "abs", "abs({a})", "d |a|/da = sign(a)", np.abs,
            partials=lambda a, out: (np.sign(a),), local_text=("sign({a})",)),
-        Op("max", 2, "max", "max({a}, {b})", "∂max(a, b)/∂a = [a ≥ b],  ∂max(a, b)/∂b = [b > a]",
+        Op("max", 2, "max", "max({a}, {b})",
+           "∂max(a, b)/∂a = 1 if a ≥ b, else 0;  ∂max(a, b)/∂b = 1 if b > a, else 0",
            np.maximum,
            partials=lambda a, b, out: ((a >= b).astype(out.dtype), (b > a).astype(out.dtype)),
-           local_text=("[{a} ≥ {b}]", "[{b} > {a}]"),
+           local_text=("1 if {a} ≥ {b}, else 0", "1 if {b} > {a}, else 0"),
            gate="max routes: the larger input gets 1 · the gradient, the other 0"),
-        Op("min", 2, "min", "min({a}, {b})", "∂min(a, b)/∂a = [a ≤ b],  ∂min(a, b)/∂b = [b < a]",
+        Op("min", 2, "min", "min({a}, {b})",
+           "∂min(a, b)/∂a = 1 if a ≤ b, else 0;  ∂min(a, b)/∂b = 1 if b < a, else 0",
            np.minimum,
            partials=lambda a, b, out: ((a <= b).astype(out.dtype), (b < a).astype(out.dtype)),
-           local_text=("[{a} ≤ {b}]", "[{b} < {a}]"),
+           local_text=("1 if {a} ≤ {b}, else 0", "1 if {b} < {a}, else 0"),
            gate="min routes: the smaller input gets 1 · the gradient, the other 0"),
         Op("matmul", 2, "@", "{a} @ {b}", "∂(A @ B)/∂A = G @ Bᵀ,  ∂(A @ B)/∂B = Aᵀ @ G", np.matmul,
            vjp=_matmul_vjp,
@@ -252,6 +256,21 @@ CONSTANTS: dict[str, float] = {"pi": float(np.pi), "e": float(np.e)}
 def function_arities(name: str) -> list[int]:
     """The numbers of arguments a known function takes (empty if the name is unknown)."""
     return sorted(arity for fname, arity in FUNCTIONS if fname == name)
+
+
+_BRANCH = re.compile(r"^1 if (.+) ([≥>≤<]) (.+), else 0$")
+_NOT = {"≥": "<", ">": "≤", "≤": ">", "<": "≥"}
+
+
+def chosen_branch(local_text: str) -> tuple[str, str] | None:
+    """For a local derivative written `1 if {a} ≥ {b}, else 0`, the templates of its two
+    branches with their reasons, `(1 since {a} ≥ {b})` and `(0 since {a} < {b})`: the
+    tutorials' words, with the branch taken stated in numbers. None for other rules."""
+    match = _BRANCH.match(local_text)
+    if match is None:
+        return None
+    left, relation, right = match.groups()
+    return (f"(1 since {left} {relation} {right})", f"(0 since {left} {_NOT[relation]} {right})")
 
 
 def get(name: str) -> Op:

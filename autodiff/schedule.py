@@ -14,7 +14,7 @@ import numpy as np
 
 from . import format as fmt
 from .model import KIND_CONST, KIND_OP, Contribution, Edge, Graph, Node, Step
-from .ops import OPS
+from .ops import OPS, chosen_branch
 
 Array = np.ndarray
 LogEntry = tuple[int, int, Array, Array]
@@ -111,23 +111,42 @@ def _both_arrays(graph: Graph, node: Node) -> bool:
     return len(node.parents) == 2 and all(graph.nodes[p].shape for p in node.parents)
 
 
-def term_template(graph: Graph, edge: Edge) -> str:
+def term_template(graph: Graph, edge: Edge, numeric: bool = False) -> str:
     """`local × upstream` for one edge, as a template: `-sin({a}) · {g}`, `1 · {g}` (an add's
-    edge keeps its 1, so a route reads as a product), `{g} @ {b}ᵀ`, `{g} ⊗ {b}`."""
+    edge keeps its 1, so a route reads as a product), `{g} @ {b}ᵀ`, `{g} ⊗ {b}`. With
+    `numeric`, a rule with branches is written as the branch taken (`(1 since {a} ≥ {b})`)."""
     child = graph.nodes[edge.dst]
     src = graph.nodes[edge.src]
     op = OPS[child.op]
     if not op.elementwise:
         return _matmul_text(graph, child, edge.arg) if op.name == "matmul" else op.vjp_text[edge.arg]
-    local = op.local_text[edge.arg]
-    if " + " in local or " - " in local:
-        local = f"({local})"  # 1 - tanh²(a) times g needs its brackets
-    scalar_local = local in ("1", "-1") or (
+    written = op.local_text[edge.arg]
+    local = bracketed(written)
+    if numeric:
+        local = branch_taken(written, edge.local) or local
+    scalar_local = written in ("1", "-1") or (
         op.name == "mul" and graph.nodes[child.parents[1 - edge.arg]].shape == ())
     term = _product_sign(f"{local} · {{g}}", bool(child.shape) and not scalar_local)
     if src.shape != child.shape:  # broadcasting: summed back to the parent's shape
         term = _summed_back(term, src.shape, child.shape)
     return term
+
+
+def bracketed(local: str) -> str:
+    """A local derivative as it reads before `· g`: `(1 - tanh²(a))`, `(1 if a > 0, else 0)`."""
+    return f"({local})" if " + " in local or " - " in local or " if " in local else local
+
+
+def branch_taken(local_text: str, local: Array | None) -> str | None:
+    """The numbers of a rule with branches: `(1 since {a} ≥ {b})` for a scalar, the array of
+    ones and zeros for an array (a template either way); None for a rule without branches."""
+    branches = chosen_branch(local_text)
+    if branches is None or local is None:
+        return None
+    local = np.asarray(local)
+    if local.ndim:
+        return fmt.value(local).replace("{", "{{")
+    return branches[0] if local == 1 else branches[1]
 
 
 def _matmul_text(graph: Graph, child: Node, arg: int) -> str:
@@ -176,7 +195,10 @@ def _contributions(graph: Graph, log: list[LogEntry], labels: dict[int, dict[str
         amounts.append(fmt.value(amount))
         g = grad_name(graph.nodes[edge.src], prefix)
         if len(terms) == 1:
-            parts = [f"{g} += {terms[0]}", fmt.fill(template, numbers[child]), amounts[0]]
+            numeric = term_template(graph, edge, numeric=True)
+            if OPS[graph.nodes[child].op].name == "pow" and labels[child]["b_1"] == "1":
+                numeric = numeric.replace("**{b_1}", "")
+            parts = [f"{g} += {terms[0]}", fmt.fill(numeric, numbers[child]), amounts[0]]
             if parts[1] == amounts[0]:
                 del parts[1]
             text = " = ".join(parts)

@@ -18,6 +18,7 @@ from . import format as fmt
 from .errors import EvaluationError
 from .model import KIND_INPUT, KIND_OP, Contribution, Graph, Node, Step
 from .ops import OPS
+from .schedule import bracketed, branch_taken
 
 Array = np.ndarray
 
@@ -129,17 +130,17 @@ def _rule(graph: Graph, node: Node, tangents: list[Array]) -> tuple[str | None, 
     for arg, (parent, moves) in enumerate(zip(parents, moving)):
         if not moves:
             continue
-        local = op.local_text[arg]
-        if " + " in local or " - " in local:
-            local = f"({local})"
+        local = bracketed(op.local_text[arg])
         tangent = dotted(parent.label)
         amount = fmt.bracket(fmt.value(tangents[parent.index]))
         if local == "1":
             named.append(tangent)
             numeric.append(amount)
         else:
+            edge = graph.edges[graph.edges_into(node.index)[arg]]
+            taken = branch_taken(op.local_text[arg], edge.local) or local
             named.append(f"{fmt.fill(local, labels)} · {tangent}")
-            numeric.append(f"{fmt.fill(local, values)} · {amount}")
+            numeric.append(f"{fmt.fill(taken, values)} · {amount}")
     return " + ".join(named), " + ".join(numeric)
 
 

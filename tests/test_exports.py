@@ -1,6 +1,7 @@
 """Exports: PDF pages and their text, handout, PPTX slides and notes, GIF frames, ZIP manifest,
 the offline page's data, frame options, bounds and errors (through the routes)."""
 
+import html
 import io
 import json
 import re
@@ -242,3 +243,18 @@ def test_tex_is_one_beamer_frame_with_an_overlay_per_step(client):
     assert re.search(r"\\only<[\d,-]+>\{\n\\begin\{scope\}", text)
     assert text.count("\\begin{scope}") == text.count("\\end{scope}")
     assert len(graph.steps) == STEPS
+
+
+def test_a_branch_reads_the_same_in_every_export_and_the_notebook(client):
+    """max's rule is `1 if x ≥ y, else 0` with the branch taken, never `[x ≥ y]`: in the
+    slides' notes, the offline page, and the notebook's stepper alike."""
+    source = by_slug("max").source
+    wanted = "gx += (1 if x ≥ y, else 0) · gf = (1 since 4 ≥ 2) · 1 = 1"
+    deck = Presentation(io.BytesIO(client.get(url("/pptx", src=source)).data))
+    notes = "\n".join(s.notes_slide.notes_text_frame.text for s in deck.slides)
+    page = client.get(url("/standalone", src=source)).get_data(as_text=True)
+    data = json.loads(re.search(r'id="data">(.*?)</script>', page, re.S).group(1))
+    stepper = autodiff.build(source).stepper()._repr_html_()
+    for shown in (notes, "\n".join(data["texts"]), html.unescape(stepper)):
+        assert wanted in shown
+        assert "[x ≥ y]" not in shown and "[4 ≥ 2]" not in shown

@@ -372,3 +372,35 @@ def test_a_shown_nan_says_why():
     graph = autodiff.build("x = 100\nf = 1 / exp(x)", dtype="float32")
     text = graph.contributions[-1].text
     assert text.endswith("(exp(100) = ∞ in float32, so ∞ · 0 = NaN)"), text
+
+
+IVERSON = re.compile(r"\[[^\]\[]*[≥≤<>][^\]\[]*\]")
+"""A bracket around a comparison, `[x ≥ y]`: a notation no tutorial of the app uses."""
+
+
+def test_branches_read_as_the_tutorials_write_them():
+    """max, min and relu say `1 if x ≥ y, else 0`, and the numbers say which branch was taken
+    and why (`(0 since 2 ≤ 4)`), in reverse and in forward mode."""
+    lines = "\n".join(s.text for s in autodiff.build(by_slug("max").source).steps).splitlines()
+    assert "gx += (1 if x ≥ y, else 0) · gf = (1 since 4 ≥ 2) · 1 = 1" in lines
+    assert "gy += (1 if y > x, else 0) · gf = (0 since 2 ≤ 4) · 1 = 0" in lines
+    low = autodiff.build("x = -1\nf = min(x, 2) * relu(x)")
+    texts = "\n".join(s.text for s in low.steps)
+    assert "gx += (1 if x > 0, else 0) · gz2 = (0 since (-1) ≤ 0) · (-1) = 0 so far" in texts
+    assert "gx = (1 if x > 0, else 0) · gz2 + (1 if x ≤ 2, else 0) · gz1 = 0 + 0 = 0" in texts
+    assert autodiff.build("x = -1\nf = min(x, 2)").contributions[0].text == (
+        "gx += (1 if x ≤ 2, else 0) · gf = (1 since (-1) ≤ 2) · 1 = 1")
+    rows = autodiff.build("v = [1, -2]\nf = sum(relu(v))")
+    assert rows.contributions[-1].text == (
+        "gv += (1 if v > 0, else 0) ⊙ gz1 = [1, 0] ⊙ [1, 1] = [1, 0]")
+    tangent = autodiff.build(by_slug("max").source, forward="y")
+    from autodiff.tangents import forward_view
+    assert forward_view(tangent).steps[0].text.splitlines()[-1] == (
+        "ḟ = (1 if y > x, else 0) · ẏ = (0 since 2 ≤ 4) · 1 = 0")
+
+
+@pytest.mark.parametrize("name", sorted(OPS))
+def test_no_rule_is_written_with_a_bracket_around_a_comparison(name):
+    op = OPS[name]
+    for text in (op.formula, *op.local_text, *op.vjp_text):
+        assert not IVERSON.search(text), text
