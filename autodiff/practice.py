@@ -16,6 +16,7 @@ import numpy as np
 from .errors import EvaluationError
 from .model import KIND_CONST, Edge, Graph, Node, Step
 from .ops import OPS
+from .schedule import grad_name, grad_prefix
 from .shapes import fmt_shape
 
 Array = np.ndarray
@@ -62,9 +63,9 @@ def asks(graph: Graph, step: int) -> tuple[Ask, ...]:
     if s.phase == "forward":
         return (Ask(node.label, node.shape, node.value),)
     if s.kind == "seed":
-        return (Ask(f"g{node.label}", node.shape, np.ones_like(node.value)),)
+        return (Ask(_g(graph, node), node.shape, np.ones_like(node.value)),)
     return tuple(
-        Ask(f"g{graph.nodes[c.target].label} +=", np.shape(c.amount), np.asarray(c.amount),
+        Ask(f"{_g(graph, graph.nodes[c.target])} +=", np.shape(c.amount), np.asarray(c.amount),
             rule_text(graph, graph.edges[c.edge]))
         for c in s.contributions
     )
@@ -78,11 +79,11 @@ def prompt(graph: Graph, step: int) -> str:
     if s.phase == "forward":
         return f"{node.label} = {_fill(OPS[node.op].expr, names, '')} = ?"
     if s.kind == "seed":
-        return f"g{node.label} = ?  (the gradient of {node.label} with respect to itself)"
+        return f"{_g(graph, node)} = ?  (the gradient of {node.label} with respect to itself)"
     written = _fill(OPS[node.op].expr, names, "")
     parents = ", ".join(dict.fromkeys(graph.nodes[graph.edges[c.edge].src].label
                                       for c in s.contributions))
-    return f"back through {node.label} = {written}: upstream g{node.label} × local, into {parents}"
+    return f"back through {node.label} = {written}: upstream {_g(graph, node)} × local, into {parents}"
 
 
 def rule_text(graph: Graph, edge: Edge) -> str:
@@ -91,7 +92,7 @@ def rule_text(graph: Graph, edge: Edge) -> str:
     op = OPS[node.op]
     texts = op.local_text or op.vjp_text
     names = [graph.nodes[p].label for p in node.parents]
-    return _fill(texts[edge.arg], names, f"g{node.label}", node.label)
+    return _fill(texts[edge.arg], names, _g(graph, node), node.label)
 
 
 def choices(graph: Graph, step: int, blank: int) -> tuple[str, ...]:
@@ -104,7 +105,7 @@ def choices(graph: Graph, step: int, blank: int) -> tuple[str, ...]:
     node = graph.nodes[s.node]
     names = [graph.nodes[p].label for p in node.parents] or [node.label]
     others = sorted({
-        _fill(text, names + names, f"g{node.label}", node.label)
+        _fill(text, names + names, _g(graph, node), node.label)
         for op in OPS.values() for text in (op.local_text or op.vjp_text)
         if op.arity <= max(len(names), 1)
     } - {ask.rule})
@@ -155,7 +156,7 @@ def hint(graph: Graph, step: int, blank: int, found: Array) -> str:
         return f"the seed: the gradient of {node.label} with respect to itself"
     c = s.contributions[blank]
     edge = graph.edges[c.edge]
-    upstream = f"g{node.label}"
+    upstream = _g(graph, node)
     if close(found, np.asarray(-np.asarray(c.amount))) and np.any(np.asarray(c.amount) != 0):
         return "check the sign of the local derivative"
     if node.grad is not None and close(found, np.asarray(node.grad)):
@@ -220,3 +221,8 @@ def _step(graph: Graph, step: int) -> Step:
     if not 1 <= step <= len(graph.steps):
         raise EvaluationError(f"step must be from 1 to {len(graph.steps)} in practice mode")
     return graph.steps[step - 1]
+
+
+def _g(graph: Graph, node: Node) -> str:
+    """A value's gradient as the step texts name it (`gx`, or `∇x` beside a name `gx`)."""
+    return grad_name(node, grad_prefix(graph))

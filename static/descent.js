@@ -5,7 +5,7 @@
 // layout never moves: "Apply" writes the last point into the program as a slider would.
 
 import { GraphClient } from "./api.js";
-import { numberText } from "./panels.js";
+import { gradName, numberText } from "./panels.js";
 
 const SVG_NS = "http://www.w3.org/2000/svg";
 const CURVE = { width: 320, height: 130, pad: 10, foot: 18 }; // foot: room for the x label
@@ -149,9 +149,10 @@ export class DescentPanel {
       for (const [name, value] of Object.entries(before.inputs)) {
         const g = before.gradients[name];
         const scalar = !Array.isArray(value);
+        const gname = gradName(this.answer, name);
         lines.push(scalar
-          ? `${name} ← ${name} − η · g${name} = ${shown(value)} − ${this.rate()} · ${shown(g)} = ${shown(after.inputs[name])}`
-          : `${name} ← ${name} − η · g${name}  (each element): ${shown(after.inputs[name])}`);
+          ? `${name} ← ${name} − η · ${gname} = ${shown(value)} − ${this.rate()} · ${shown(g)} = ${shown(after.inputs[name])}`
+          : `${name} ← ${name} − η · ${gname}  (each element): ${shown(after.inputs[name])}`);
       }
       lines.push(`f = ${shown(after.value)}  (was ${shown(before.value)})${diverged === k ? "  — not a number any more" : ""}`);
     }

@@ -3,7 +3,7 @@
 // Forward mode follows one scalar input: each forward step computes a value and its tangent
 // (ż = ∂z/∂x) together, in the row where reverse mode shows gradients.
 
-import { numberText } from "./panels.js";
+import { gradName, numberText } from "./panels.js";
 
 /** The scalar inputs of an answer: the ones forward mode on the graph can follow. */
 export function scalarInputs(data) {
@@ -31,7 +31,7 @@ export function comparisonText(data, view, input) {
   const out = data.nodes.find((node) => node.id === data.output);
   const name = out ? out.name : "f";
   return `Forward mode: one pass per input element, ${n} for every gradient; this pass gives ` +
-    `∂${name}/∂${input} = ${numberOf(d)}, the same as reverse mode's g${input} = ${numberOf(g)}. ${reverse}`;
+    `∂${name}/∂${input} = ${numberOf(d)}, the same as reverse mode's ${gradName(data, input)} = ${numberOf(g)}. ${reverse}`;
 }
 
 export class ModeSwitch {

@@ -61,12 +61,18 @@ function contributionCounts(data) {
 
 const UNUSED_NAMED = 3;
 
+/** The gradient of the value named `name` as the step texts write it: `gx`, or `∇x` when a
+ * name in the program already reads as a gradient (`gx` beside `x`). */
+export function gradName(data, name) {
+  return `${(data && data.gradient_prefix) || "g"}${name}`;
+}
+
 /** The seed step's note on values the output ignores: `gu, gw = 0: y does not depend on them`
  * (the first three by name, the rest counted; never "and 1 more"). The app's panel and the
  * embed both show it. */
 export function unusedText(data, unused, output) {
   const named = unused.length > UNUSED_NAMED + 1 ? unused.slice(0, UNUSED_NAMED) : unused;
-  const names = named.map((i) => `g${data.nodes[i].name}`);
+  const names = named.map((i) => gradName(data, data.nodes[i].name));
   const more = unused.length - names.length;
   const list = names.join(", ") + (more ? ` and ${more} more` : "");
   return `${list} = 0: ${output} does not depend on ${unused.length === 1 ? "it" : "them"}`;
@@ -115,10 +121,11 @@ export function renderExplanation(parts, data, k) {
     const tname = target ? target.name : c.target;
     const total = uses.get(c.target) || 1;
     const chip = el("span", c.final ? "chip final" : "chip partial");
+    const g = gradName(data, tname);
     chip.textContent = c.final
-      ? (total > 1 ? `g${tname}: ${ordinal(c.count)} of ${total} contributions · complete`
-        : `g${tname}: complete`)
-      : `g${tname}: ${ordinal(c.count)} of ${total} contributions · partial`;
+      ? (total > 1 ? `${g}: ${ordinal(c.count)} of ${total} contributions · complete`
+        : `${g}: complete`)
+      : `${g}: ${ordinal(c.count)} of ${total} contributions · partial`;
     chips.appendChild(chip);
   }
 }

@@ -27,6 +27,7 @@ from browser_support import (
 )
 from playwright.sync_api import expect
 
+import autodiff
 from autodiff.examples import by_slug
 
 pytestmark = pytest.mark.browser
@@ -187,6 +188,33 @@ def test_unused_values_read_zero_from_the_seed_on(page, server):
     assert text(page, f"{ids['unused']}-g0").strip() == "0"
     press(page, "Home")
     assert not text(page, f"{ids['unused']}-g0").strip()
+    assert not page.console.errors
+
+
+COLLIDING = "x = 2\ngx = 3\nw = 5\ny = x * gx"
+"""`gx` is a name of the program, so every gradient is written ∇x, ∇gx, ∇w, ∇y."""
+
+
+@pytest.mark.parametrize("source, seed_chip, last_chips", [
+    (COLLIDING, "∇w = 0: y does not depend on it", ["∇x: complete", "∇gx: complete"]),
+    (REUSE, None, ["gw1: 2nd of 2 contributions · complete"]),
+])
+def test_chips_name_gradients_as_the_texts_do(page, server, source, seed_chip, last_chips):
+    """The status chips under the explanation write each gradient as the step texts do:
+    `gx` as the tutorials write it, `∇x` when a name in the program already reads as `gx`."""
+    steps = len(autodiff.build(source).steps)
+    page.goto(page_url(server, source, steps))
+    wait_for_graph(page, steps)
+    chips = page.locator("#step-chips .chip")
+    expect(chips).to_have_text(last_chips)
+    step_text = page.locator("#step-text").text_content()
+    for chip in chips.all_text_contents():
+        assert chip.split(":")[0] in step_text, (chip, step_text)
+    if seed_chip:
+        seed = next(k for k, s in enumerate(autodiff.build(source).steps, 1) if s.kind == "seed")
+        set_range(page, "[data-step-range]", seed)
+        expect(page.locator("#step-chips .chip.unused")).to_have_text(seed_chip)
+        assert page.locator("#step-text").text_content().startswith("∇y = 1")
     assert not page.console.errors
 
 

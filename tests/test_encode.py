@@ -94,3 +94,16 @@ def test_nonfinite_values_reach_the_body_as_words():
     assert body["value"] == "-Infinity"
     assert body["nodes"][0]["grad"] == "Infinity"  # d/dx 2 log(x) = 2/x, at 0
     assert body["problems"][0]["message"] == "z1 = log(0) gives -Infinity: the log of 0 is -∞"
+
+
+@pytest.mark.parametrize("source, prefix", [
+    ("w1 = 2\nf = w1 * 3", "g"),
+    ("x = 2\ngx = 3\ny = x * gx", "∇"),
+])
+def test_the_body_says_how_gradients_are_written(source, prefix):
+    """The page names gradients in its chips as the step texts do (`gx`, or `∇x` beside a
+    name `gx`), from `gradient_prefix`."""
+    body = graph_json(autodiff.build(source), check=False)
+    assert body["gradient_prefix"] == prefix
+    seed = next(s for s in body["steps"] if s["kind"] == "seed")
+    assert seed["text"].startswith(f"{prefix}{body['nodes'][-1]['name']} = 1")

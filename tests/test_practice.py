@@ -199,3 +199,12 @@ def test_the_page_and_the_embed_open_in_practice_mode(client, path):
     assert page.status_code == 200 and "practice.js" in html and "app.js" not in html
     assert ("practice-embedded" in html) == (path == "/embed")
     assert "0.3466" not in html
+
+
+def test_practice_names_gradients_as_the_steps_do():
+    """Beside a name `gx` the steps write ∇x, and so do the practice's prompts and blanks."""
+    graph = autodiff.build("x = 2\ngx = 3\ny = x * gx")
+    seed = next(k for k, s in enumerate(graph.steps, 1) if s.kind == "seed")
+    assert practice.prompt(graph, seed).startswith("∇y = ?")
+    assert [a.label for a in practice.asks(graph, seed + 1)] == ["∇x +=", "∇gx +="]
+    assert "upstream ∇y × local" in practice.prompt(graph, seed + 1)

@@ -12,6 +12,7 @@ from autodiff.display import Displays, displays
 from autodiff.gradcheck import gradient_check
 from autodiff.model import Edge, Graph, Node, Step, all_finite
 from autodiff.ops import OPS
+from autodiff.schedule import grad_prefix
 
 NONFINITE = {math.inf: "Infinity", -math.inf: "-Infinity"}
 
@@ -56,6 +57,7 @@ def graph_json(graph: Graph, check: bool = True) -> dict:
         "value": array(graph.value),
         "inputs": list(graph.inputs),
         "dtype": graph.dtype,
+        "gradient_prefix": grad_prefix(graph),
         "nodes": [_node(n, shown) for n in graph.nodes],
         "edges": [_edge(e, shown, node_ids) for e in graph.edges],
         "steps": [_step(i + 1, s, node_ids, edge_ids, totals)
