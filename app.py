@@ -14,6 +14,7 @@ from autodiff.errors import AutodiffError
 from autodiff.examples import GALLERY, by_slug
 from web.embed_views import embed_views
 from web.exports_views import exports_views
+from web.hangup import register_hangups
 from web.languages import register_languages
 from web.links import LINK_PAGE_OPTIONS
 from web.links_views import register_links
@@ -65,6 +66,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.json.ensure_ascii = False
     app.json.sort_keys = False
     register_languages(app)
+    register_hangups(app)
     _register_views(app)
     app.register_blueprint(practice_views)
     app.register_blueprint(look)
@@ -170,8 +172,12 @@ def _error(message: str, status: int, line: int | None = None, col: int | None =
 def _register_errors(app: Flask) -> None:
     @app.errorhandler(AutodiffError)
     def user_error(err: AutodiffError):
-        """Anything the user typed wrong: 400 with message, line and column."""
-        return {"error": err.to_dict()}, 400
+        """Anything the user typed wrong: 400 with message, line and column (a bound that
+        says otherwise keeps its own status: 413 for an answer too large, 503 for a drawing
+        a busy server could not finish, with when to ask again)."""
+        status = getattr(err, "status", 400)
+        headers = {"Retry-After": str(RETRY_AFTER_S)} if status == 503 else {}
+        return {"error": err.to_dict()}, status, headers
 
     @app.errorhandler(GraphvizUnavailable)
     def graphviz_unavailable(err: GraphvizUnavailable):

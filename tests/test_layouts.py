@@ -225,3 +225,52 @@ def test_an_abandoned_pending_layout_stops_its_dot():
     proc, files = run.dot.proc, (run.dot.proc.stdout, *run.dot.files)
     del pending, run
     assert proc.returncode == -signal.SIGKILL and all(f.closed for f in files)
+
+
+def big_structure():
+    """A structure dot takes a second or more for (600 values with edge labels)."""
+    from autodiff.draw.dot import structure
+
+    graph = autodiff.build("\n".join(
+        ["x = 0.5", "y = 1.5", "t0 = x * y", "t1 = sin(x) + y"]
+        + [f"t{k} = tanh(t{k - 1}) * t{k - 2} + 0.{k}" for k in range(2, 150)]))
+    return structure(graph, True, "lr")
+
+
+def test_dot_stops_once_every_request_waiting_for_it_has_hung_up():
+    """Two requests share one dot run; when the first hangs up dot goes on for the second,
+    when the second does too it is killed and both get Cancelled, and nothing is cached."""
+    from autodiff.draw import cancel
+
+    draw.clear_caches()
+    s = big_structure()
+    tokens = [cancel.Token(), cancel.Token()]
+    pendings = []
+    for token in tokens:
+        with cancel.serving(token):
+            pendings.append(layouts.start_structure_layout(s))
+    assert pendings[0] is pendings[1]
+    proc = pendings[0]._finish.run.dot.proc
+    tokens[0].trip()
+    time.sleep(0.2)
+    assert proc.poll() is None  # still wanted by the second
+    tokens[1].trip()
+    for pending, token in zip(pendings, tokens):
+        with cancel.serving(token), pytest.raises(cancel.Cancelled):
+            pending.result()
+    assert proc.poll() == -signal.SIGKILL
+    assert layouts._cached(s.key) is None
+    # A request that comes afterwards gets its layout from a run of its own.
+    assert layouts.start_structure_layout(s).result().key == s.key
+    draw.clear_caches()
+
+
+def test_a_request_that_has_hung_up_starts_no_dot():
+    from autodiff.draw import cancel
+
+    draw.clear_caches()
+    token = cancel.Token()
+    token.trip()
+    with cancel.serving(token), pytest.raises(cancel.Cancelled):
+        layouts.start_structure_layout(big_structure())
+    assert layouts._RUNNING.get(big_structure().key) is None

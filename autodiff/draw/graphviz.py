@@ -28,6 +28,7 @@ from functools import lru_cache, partial
 from typing import IO
 
 from ..errors import AutodiffError
+from .cancel import Cancelled
 
 LAYOUT_TIMEOUT = 10.0
 """Seconds Graphviz may take for one layout."""
@@ -333,7 +334,19 @@ class DotRun:
         """`dot.layout_size` of the graph, when known: whom a failure is blamed on."""
         self.probe = probe
         """A run of `dot_works`: its failures are reported as they are, not blamed."""
+        self.cancelled = False
+        """Stopped by `cancel`: no request wants the result (see `cancel.Interest`)."""
         self._finalizer = weakref.finalize(self, _stop, self.dot)
+
+    def cancel(self) -> None:
+        """Kill dot now (from any thread): its reader gets Cancelled, not a LayoutError."""
+        self.cancelled = True
+        proc = self.dot.proc
+        if proc.poll() is None:  # not reaped, so its pid is still its own
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
 
     def output(self) -> str:
         """dot's whole output once it finishes, or a LayoutError (killed when out of time)."""
@@ -374,6 +387,8 @@ class DotRun:
             raise self._blamed(LayoutTimeout(too_large(self.timeout))) from None
         except LayoutError as err:
             self._finalizer()
+            if self.cancelled:
+                raise Cancelled from None
             raise self._blamed(err) from None
         finally:
             self._finalizer()

@@ -16,7 +16,7 @@ from functools import cached_property
 
 from ..lru import LRU
 from ..model import Graph
-from . import shared
+from . import cancel, shared
 from .dot import Structure, structure, structure_dot
 from .graphviz import (
     LAYOUT_TIMEOUT,
@@ -85,6 +85,10 @@ class LayoutJob:
         drawer, written = Drawer(self.s, self.pieces), self.run.as_written()
         try:
             place = placement(written, self.s, drawer)  # finds each node and edge, or raises
+        except LayoutError:
+            if self.run.cancelled:  # killed part way: what it wrote is no one's failure
+                raise cancel.Cancelled from None
+            raise
         finally:
             written.close()  # stops dot now if its output could not be read
         return make_layout(self.s, place, drawer.template(place.box, STYLE))
@@ -154,13 +158,18 @@ def _remember(key: str, found: Layout | LayoutError) -> None:
 
 
 class PendingLayout:
-    """A layout on its way: dot runs in its own process until `result` is asked for."""
+    """A layout on its way: dot runs in its own process until `result` is asked for. The
+    requests that wait for it are its `interest`: when all of them hang up, dot is killed."""
 
-    def __init__(self, key: str, found: Layout | LayoutError | None = None, finish=None):
+    def __init__(self, key: str, found: Layout | LayoutError | None = None,
+                 finish: LayoutJob | None = None):
         self.key = key
         self._found = found
         self._finish: Callable[[], Layout] | None = finish
         self._lock = threading.Lock()
+        self._structure: Structure | None = getattr(finish, "s", None)
+        run = getattr(finish, "run", None)
+        self.interest = cancel.Interest(run.cancel if run is not None else _nothing)
 
     def prepare(self) -> None:
         """Draw now what can be drawn before dot is done (call while doing other work)."""
@@ -172,15 +181,22 @@ class PendingLayout:
         at once wait for the one that finishes it."""
         with self._lock:
             if self._found is None and self._finish is not None:
+                finish, self._finish = self._finish, None
                 try:
-                    self._found = self._finish()
+                    self._found = finish()
                 except LayoutError as err:
                     self._found = err.with_traceback(None)  # kept: not its frames too
-                self._finish = None
-                _remember(self.key, self._found)
+                except cancel.Cancelled:
+                    pass  # every request that waited has gone: nothing to keep
+                self.interest.finish()
+                if self._found is not None:
+                    _remember(self.key, self._found)
                 with _STARTING:
                     if _RUNNING.get(self.key) is self:
                         del _RUNNING[self.key]
+        if self._found is None:
+            cancel.check()  # this request hung up too; else it came after dot was stopped
+            return start_structure_layout(self._structure).result()
         if isinstance(self._found, LayoutError):
             raise type(self._found)(self._found.message)
         return self._found
@@ -206,24 +222,30 @@ _STARTING = threading.Lock()
 
 
 def start_structure_layout(s: Structure, timeout: float = LAYOUT_TIMEOUT) -> PendingLayout:
-    """`start_layout` from a structure alone (e.g. `dot.trace_structure`, before the graph)."""
+    """`start_layout` from a structure alone (e.g. `dot.trace_structure`, before the graph).
+    The request asking joins the run's interest (see `PendingLayout`)."""
     found = _cached(s.key)
     if found is not None:
         return PendingLayout(s.key, found)
+    cancel.check()  # a request whose client has gone starts no dot
     with _STARTING:
         running = _RUNNING.get(s.key)
-        if running is not None:
-            return running
-        found = _cached(s.key)  # finished while this thread waited for the lock
-        if found is not None:
-            return PendingLayout(s.key, found)
-        try:
-            pending = PendingLayout(s.key, finish=start_job(s, timeout))
-        except LayoutError as err:
-            _remember(s.key, err)
-            return PendingLayout(s.key, err)
-        _RUNNING[s.key] = pending
-        return pending
+        if running is None:
+            found = _cached(s.key)  # finished while this thread waited for the lock
+            if found is not None:
+                return PendingLayout(s.key, found)
+            try:
+                running = PendingLayout(s.key, finish=start_job(s, timeout))
+            except LayoutError as err:
+                _remember(s.key, err)
+                return PendingLayout(s.key, err)
+            _RUNNING[s.key] = running
+    running.interest.join()
+    return running
+
+
+def _nothing() -> None:
+    """What stopping a layout that is already made does."""
 
 
 def get_layout(

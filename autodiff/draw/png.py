@@ -1,16 +1,20 @@
 """Rasterising a frame: cairosvg's PNG of the frame's SVG (faded by colour, not opacity),
-bounded in pixels, cached."""
+bounded in pixels, drawn in a child process that stops when no request wants it any more,
+once for every request that asks for it meanwhile, and cached."""
 
 from __future__ import annotations
 
 import hashlib
 import math
+import threading
+from collections.abc import Callable
 from dataclasses import replace
 
 from ..errors import LimitError
 from ..lru import LRU
 from ..model import Graph
-from . import shared
+from . import cancel, shared
+from .apart import Child, draw_apart
 from .decorate import Look, caption_text, decorate
 from .fade import faded_css
 from .frames import render_frame
@@ -63,10 +67,66 @@ def render_png(
         png = shared.get("png", key)  # drawn by another worker process
         if png is None:
             transparent = look is not None and look.transparent
-            png = _draw_png(layout, svg, scale, None if transparent else background)
+            png = _drawn_once(key, lambda: _draw_png(
+                layout, svg, scale, None if transparent else background))
             shared.put("png", key, png)
         _PNGS.put(key, png)
     return png
+
+
+PNG_CPU_SECONDS = 10
+"""CPU seconds a drawing may use before the kernel stops it: the frames allowed take cairo
+a few, so this is a backstop, never reached by a frame within the bounds."""
+PNG_TIMEOUT = 50.0
+"""Seconds (wall clock) a drawing may take before it is stopped: only a machine far busier
+than its cores gets here (503). Under nginx's 60 s wait for an answer."""
+
+
+class Drawing:
+    """One PNG being drawn, for the request that started it and every one that asks for the
+    same picture meanwhile; its child is killed when all of them have hung up."""
+
+    def __init__(self) -> None:
+        self.child = Child()
+        self.interest = cancel.Interest(self.child.stop)
+        self.done = threading.Event()
+        self.png: bytes | None = None
+        self.error: BaseException | None = None
+
+
+_DRAWING: dict[tuple, Drawing] = {}
+"""PNGs being drawn in this process, by key."""
+_DRAWING_LOCK = threading.Lock()
+
+
+def _drawn_once(key: tuple, draw: Callable[[], bytes]) -> bytes:
+    """`draw()` in a child process, once for all the threads asking for `key` at once."""
+    cancel.check()  # a request whose client has gone starts no drawing
+    with _DRAWING_LOCK:
+        drawing = _DRAWING.get(key)
+        mine = drawing is None
+        if mine:
+            drawing = _DRAWING[key] = Drawing()
+    drawing.interest.join()
+    if mine:
+        try:
+            drawing.png = draw_apart(draw, PNG_CPU_SECONDS, PNG_TIMEOUT, drawing.child)
+        except BaseException as err:
+            drawing.error = err
+            raise
+        finally:
+            drawing.interest.finish()
+            with _DRAWING_LOCK:
+                del _DRAWING[key]
+            drawing.done.set()
+        return drawing.png
+    drawing.done.wait(PNG_TIMEOUT + 5)
+    if drawing.png is not None:
+        return drawing.png
+    if isinstance(drawing.error, cancel.Cancelled) or drawing.error is None:
+        cancel.check()  # gone too; else it came after the drawing was stopped: draw again
+        return _drawn_once(key, draw)
+    raise drawing.error
 
 
 def _check_elements(svg: str) -> None:
