@@ -16,7 +16,7 @@ def test_dot_is_deterministic_and_left_to_right():
     for n in first.nodes:
         assert f"{n.id} [width=" in text_
     for e in first.edges:
-        assert f"n{e.src} -> n{e.dst} [id={e.id}]" in text_
+        assert re.search(rf"\bn{e.src} -> n{e.dst} \[id={e.id}[] ]", text_)
 
 
 def test_square_gives_two_edges_drawn_apart():
@@ -70,7 +70,8 @@ def test_hostile_labels_reach_the_svg_as_plain_text():
     graph = relabel(build(REUSE), hostile)
     source = dot.dot_source(graph)
     assert "w<1>" not in source and "w&lt;1" not in source and "script" not in source
-    own = r"n\d+ \[width=[\d.]+ height=[\d.]+\]|n\d+ -> n\d+ \[id=e\d+\]|(graph|node|edge) \[.*\]"
+    own = (r"n\d+ \[width=[\d.]+ height=[\d.]+\]|(graph|node|edge) \[.*\]"
+           r"|n\d+ -> n\d+ \[id=e\d+( weight=\d)?( tailport=[ens])?( headport=[nw])?\]")
     for line in source.splitlines()[1:-1]:
         assert re.fullmatch(own, line), line
     drawn = render_frame(get_layout(graph), graph, None)
@@ -124,12 +125,48 @@ def test_a_leaf_used_on_every_line_is_drawn_once_with_a_copy_beside_each_use(inp
     uses = [k for k, e in enumerate(graph.edges) if e.src == w]
     assert len(uses) == 300 and set(uses) <= s.copied
     text = dot.structure_dot(s)
-    assert f"n{w} -> " not in text  # the weight itself stands alone, where it is defined
+    assert f"n{w} -> " not in text and "\nu" not in text  # no edge and no box for a copy
     for k in uses[:5]:
-        dst = graph.edges[k].dst
-        assert f"u{k} -> n{dst} [id=e{k}]" in text and f"\nu{k} [width=" in text
-    # Only copies and short edges left: about as much for dot as a plain chain of this size.
-    assert s.size < 1.5 * (len(s.nodes) + len(s.copied))
+        use = graph.edges[k].dst
+        assert s.docks[use] == (k,) and f"e{k}]" not in text and f"id=e{k} " not in text
+        docked, own = s.dock(use), s.nodes[use].box
+        assert f"n{use} [width={docked.width / 72:.4f} height={docked.height / 72:.4f}]" in text
+        assert docked.width == own.width and docked.height > own.height
+        assert re.search(rf"-> n{use} \[id=e\d+( weight=2)? headport=w\]", text)
+    # Only short edges left: about as much for dot as a plain chain of this size.
+    assert s.size < 1.5 * len(s.nodes)
+
+
+def test_docks_put_copies_across_the_flow_and_edges_through_the_middle():
+    """Left to right, a copy stands above its use (a second below); top to bottom, left
+    (and right). Either way the use sits in the middle of the box dot places, where the
+    ports put the edges."""
+    source = "w = 0.5\nu = 0.3\n" + "\n".join(f"a{i} = w * u" for i in range(6))
+    source += "\nf = " + " + ".join(f"a{i}" for i in range(6))
+    for direction, ports in (("lr", "headport=w"), ("tb", "headport=n")):
+        s = dot.structure(build(source), direction=direction)
+        use = next(iter(s.docks))
+        docked, own = s.dock(use), s.nodes[use].box
+        first, second = docked.copies
+        x, y = docked.node
+        assert (x + own.width / 2, y + own.height / 2) == (docked.width / 2, docked.height / 2)
+        if direction == "lr":
+            assert first.end == (own.width / 2, y) and second.end == (own.width / 2, y + own.height)
+            assert first.corner[1] + first.box.height < y < y + own.height < second.corner[1]
+        else:
+            assert first.end == (x, own.height / 2) and second.end == (x + own.width, own.height / 2)
+            assert first.corner[0] + first.box.width < x < x + own.width < second.corner[0]
+        assert "w ↗" == first.text and "u ↗" == second.text
+        assert ports not in dot.structure_dot(s)  # both arguments docked: no edge comes in
+
+
+def test_a_copy_is_never_wider_than_its_use_left_to_right():
+    long = "a_rather_long_weight"
+    source = f"{long} = 0.5\nf = " + " + ".join(f"sin({long} * {i + 1})" for i in range(6))
+    s = dot.structure(build(source))
+    for use in s.docks:
+        (copy,) = s.dock(use).copies
+        assert copy.box.width <= s.nodes[use].box.width and copy.text.endswith("… ↗")
 
 
 def test_a_leaf_used_a_few_times_keeps_its_edges():

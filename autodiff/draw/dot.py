@@ -19,7 +19,7 @@ from ..evaluate import Trace
 from ..graph import trace_labels
 from ..model import KIND_CONST, KIND_OP, Graph
 from ..ops import OPS
-from .geometry import LOCAL_HEIGHT, LOCAL_WIDTH, Box, cell_size, copy_box, node_box, shorten
+from .geometry import LOCAL_HEIGHT, LOCAL_WIDTH, Box, Dock, cell_size, dock, node_box, shorten
 
 PLACEHOLDER = "·"
 """What a number line holds before its number is known."""
@@ -27,6 +27,12 @@ PLACEHOLDER = "·"
 GRAPH_ATTRS = {"pad": "0.15", "nodesep": "0.3", "ranksep": "0.55"}
 DIRECTIONS = {"lr": "LR", "tb": "TB"}
 """Graphviz's `rankdir` by the URL's `direction`: left to right (the default) or top to bottom."""
+PORTS = {"lr": ("w", "e"), "tb": ("n", "s")}
+"""By direction, the sides (Graphviz compass points) edges enter and leave a dock by: the
+middle of its use's own sides."""
+MAIN_LINE_WEIGHT = 2
+"""The weight of the edge from an op's argument with the longer history (see
+`Structure.main_line`)."""
 NODE_ATTRS = {"shape": "box", "fixedsize": "true", "label": '""'}
 EDGE_ATTRS = {"arrowsize": "0.9"}
 EDGE_LABEL = (
@@ -83,8 +89,8 @@ __all__ = [
 
 SHARED_USES = 4
 """A leaf (input or constant) used more often than this is drawn once where it is defined,
-with a small copy beside each use: edges from one box to every line of an unrolled network
-are what makes Graphviz slow, and they cross everything on the way."""
+with a small copy docked beside each use (`geometry.dock`): edges from one box to every line
+of an unrolled network are what makes Graphviz slow, and they cross everything on the way."""
 
 
 class NodeSpec(NamedTuple):
@@ -136,8 +142,8 @@ class Structure:
         )
         edges = " ".join(f"{src},{dst},{arg}" for src, dst, arg in self.edges)
         text = f"{nodes}\n{edges}\n{self.output} {self.edge_labels} {self.direction}"
-        if self.copied:  # a layout of shared leaves drawn once, with copies
-            text += f"\ncopies {SHARED_USES}"
+        if self.copied:  # a layout of shared leaves drawn once, with copies docked on uses
+            text += f"\ncopies {SHARED_USES} docked"
         return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
     @cached_property
@@ -151,6 +157,39 @@ class Structure:
         uses = Counter(src for src, _, _ in self.edges)
         shared = {i for i, n in uses.items() if n > SHARED_USES and self.nodes[i].kind != KIND_OP}
         return frozenset(k for k, (src, _, _) in enumerate(self.edges) if src in shared)
+
+    @cached_property
+    def docks(self) -> dict[int, tuple[int, ...]]:
+        """Per use of a shared leaf, the copied edges docked on it, in argument order."""
+        found: dict[int, list[int]] = {}
+        for k in sorted(self.copied, key=lambda k: self.edges[k][2]):
+            found.setdefault(self.edges[k][1], []).append(k)
+        return {dst: tuple(edges) for dst, edges in found.items()}
+
+    def dock(self, index: int) -> Dock:
+        """Where node `index` (a key of `docks`) and its docked copies stand in its box."""
+        leaves = tuple((self.nodes[src].kind, self.nodes[src].label)
+                       for src, _, _ in (self.edges[k] for k in self.docks[index]))
+        return dock(self.nodes[index].box, leaves, self.direction, self.edge_labels)
+
+    @cached_property
+    def main_line(self) -> frozenset[int]:
+        """Of each op's two drawn arguments, the edge from the one with the longer history
+        (when one is longer): weighted, it stays straight, so a long chain with inputs
+        hanging off it is drawn level instead of drifting aside at every op."""
+        depth = [0] * len(self.nodes)
+        args: dict[int, list[int]] = {}
+        for k, (src, dst, _) in enumerate(self.edges):  # uses come after their arguments
+            depth[dst] = max(depth[dst], depth[src] + 1)
+            if k not in self.copied:
+                args.setdefault(dst, []).append(k)
+        main = []
+        for first, *rest in args.values():
+            if len(rest) == 1:
+                a, b = depth[self.edges[first][0]], depth[self.edges[rest[0]][0]]
+                if a != b:
+                    main.append(first if a > b else rest[0])
+        return frozenset(main)
 
 
 def structure(graph: Graph, edge_labels: bool = False, direction: str = "lr") -> Structure:
@@ -203,7 +242,7 @@ def layout_size(s: Structure) -> int:
             rank[index] = max(rank[index], min(rank[d] for d in uses[index]) - 1)
     stretch = 2 if s.edge_labels else 1  # a labelled edge spans twice the ranks
     spans = sum(stretch * (rank[dst] - rank[src]) - 1 for src, dst in drawn)
-    return len(s.nodes) + len(s.copied) + spans  # a copy stands next to its use
+    return len(s.nodes) + spans  # a copy is docked in its use's box
 
 
 def dot_source(graph: Graph, edge_labels: bool = False, direction: str = "lr") -> str:
@@ -220,13 +259,25 @@ def structure_dot(s: Structure) -> str:
         f"node [{attributes(NODE_ATTRS)}]",
         f"edge [{attributes(edge_attrs)}]",
     ]
-    lines += [node_line(index, spec.box) for index, spec in enumerate(s.nodes)]
-    copies = [(k, s.nodes[src]) for k, (src, _, _) in enumerate(s.edges) if k in s.copied]
-    lines += [copy_line(k, copy_box(spec.kind, spec.label)) for k, spec in copies]
-    lines += [f"{'u' if k in s.copied else 'n'}{src if k not in s.copied else k} -> n{dst} "
-              f"[id=e{k}]" for k, (src, dst, _) in enumerate(s.edges)]
+    lines += [node_line(index, s.dock(index) if index in s.docks else spec.box)
+              for index, spec in enumerate(s.nodes)]
+    lines += [edge_line(s, k) for k in range(len(s.edges)) if k not in s.copied]
     lines.append("}\n")
     return "\n".join(lines)
+
+
+def edge_line(s: Structure, k: int) -> str:
+    """Edge `k`: its id, its weight on the main line, and the sides it meets a dock by."""
+    src, dst, _ = s.edges[k]
+    attrs = f"id=e{k}"
+    if k in s.main_line:
+        attrs += f" weight={MAIN_LINE_WEIGHT}"
+    head, tail = PORTS[s.direction]
+    if src in s.docks:
+        attrs += f" tailport={tail}"
+    if dst in s.docks:
+        attrs += f" headport={head}"
+    return f"n{src} -> n{dst} [{attrs}]"
 
 
 def graph_attrs(s: Structure) -> dict[str, str]:
@@ -239,14 +290,10 @@ def attributes(attrs: dict[str, str]) -> str:
     return " ".join(f"{name}={value}" for name, value in attrs.items())
 
 
-def node_line(index: int, box: Box) -> str:
-    """One node: its size in inches, exact to a point (Graphviz rounds sizes to points)."""
+def node_line(index: int, box: Box | Dock) -> str:
+    """One node (or a dock: the node with its copies): its size in inches, exact to a point
+    (Graphviz rounds sizes to points)."""
     return f"n{index} [{_size(box.width, box.height)}]"
-
-
-def copy_line(edge: int, box: Box) -> str:
-    """The copy of a shared leaf that edge `edge` leaves from (`u<edge>`)."""
-    return f"u{edge} [{_size(box.width, box.height)}]"
 
 
 def _size(width: float, height: float) -> str:

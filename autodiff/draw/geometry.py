@@ -11,6 +11,7 @@ import math
 import unicodedata
 from dataclasses import dataclass, replace
 from functools import lru_cache
+from typing import NamedTuple
 
 from ..format import FIXED_WIDTH, display_height, display_width, shape_text
 from ..model import KIND_CONST, KIND_INPUT, KIND_OP
@@ -158,17 +159,6 @@ def node_box(kind: str, label: str, shape: tuple[int, ...], symbol: str) -> Box:
     return box if width <= box.width else widened(box, width)
 
 
-COPY_MARK = " ↗"
-"""After a copy's label: the value itself is drawn once, elsewhere."""
-
-
-def copy_box(kind: str, label: str) -> Box:
-    """The box of a shared leaf's copy beside one of its uses: its label alone."""
-    inset = INSETS[kind]
-    width = math.ceil(2 * inset + 2 * PAD + label_width(kind, label + COPY_MARK))
-    return Box(width, 2 * inset + HEADER_HEIGHT, inset, (), 0, 2 * PAD)
-
-
 @lru_cache(maxsize=1024)
 def bare_box(kind: str, shape: tuple[int, ...], symbol: str) -> Box:
     """The box of a node with an empty label: all nodes of a kind and shape share it."""
@@ -218,3 +208,93 @@ def arrow(base: Point, tip: Point) -> str:
     scale = ARROW_HALF_WIDTH / (math.hypot(dx, dy) or 1.0)
     px, py = -dy * scale, dx * scale
     return TRIANGLE % (bx + px, by + py, tx, ty, bx - px, by - py)
+
+
+COPY_MARK = " ↗"
+"""After a copy's label: the value itself is drawn once, elsewhere."""
+DOCK_GAP = 15
+"""Between a docked copy and its use: room for the arrow joining them."""
+LABEL_SPACE = 3
+"""Between a docked copy's arrow and its edge label."""
+
+
+def copy_text(kind: str, label: str, room: float | None = None) -> str:
+    """A copy's text: the leaf's label and the mark, the label cut so the copy's box is at
+    most `room` points wide."""
+    for limit in range(LABEL_MAX, 1, -1):
+        text = shorten(label, limit) + COPY_MARK
+        if room is None or copy_box(kind, text).width <= room:
+            return text
+    return shorten(label, 1) + COPY_MARK
+
+
+@lru_cache(maxsize=1024)
+def copy_box(kind: str, text: str) -> Box:
+    """The box of a shared leaf's copy showing `text` (see `copy_text`): a label alone."""
+    inset = INSETS[kind]
+    width = math.ceil(2 * inset + 2 * PAD + text_width(text, FONT_SIZE, BOLD[kind]))
+    return Box(width, 2 * inset + HEADER_HEIGHT, inset, (), 0, 2 * PAD)
+
+
+class Docked(NamedTuple):
+    """One copy in a dock: what it shows, where it stands and its arrow to the use
+    (relative to the dock's corner)."""
+
+    text: str
+    box: Box
+    corner: Point
+    start: Point
+    end: Point
+    label: Point | None
+    """The centre of the edge's label, beside the arrow (with edge labels)."""
+
+
+class Dock(NamedTuple):
+    """A use of shared leaves with a copy of each docked beside it, across the flow (above
+    and below it left to right, left and right of it top to bottom): one box for dot, so
+    the copies cost dot nothing, and edges still meet the use in the middle of its sides."""
+
+    width: int
+    height: int
+    node: Point
+    """The use's own corner in the dock."""
+    copies: tuple[Docked, ...]
+
+
+@lru_cache(maxsize=4096)
+def dock(use: Box, copies: tuple[tuple[str, str], ...], direction: str, labels: bool) -> Dock:
+    """The dock of a use of box `use` with copies of the leaves `copies` ((kind, label) in
+    argument order: the first before the use across the flow, the second after it), for
+    the graph's `direction`; with edge `labels`, each arrow is long enough to hold one."""
+    flip = direction == "tb"  # work in (along the flow, across it), then map back
+
+    def xy(along: float, across: float) -> Point:
+        return (across, along) if flip else (along, across)
+
+    use_along, use_across = xy(use.width, use.height)
+    room = None if flip else use.width  # left to right, a copy is no wider than its use
+    texts = [copy_text(kind, label, room) for kind, label in copies]
+    boxes = [copy_box(kind, text) for (kind, _), text in zip(copies, texts)]
+    gap = DOCK_GAP + (math.ceil(ARROW_LENGTH) + (LOCAL_WIDTH if flip else LOCAL_HEIGHT)
+                      if labels else 0)
+    depth = max(xy(box.width, box.height)[1] for box in boxes) + gap
+    middle = use_along / 2
+    if labels and not flip:  # the label stands right of the arrow, inside the dock
+        middle = min(middle, use_along - LOCAL_WIDTH - LABEL_SPACE)
+    docked = []
+    for side, (text, box) in enumerate(zip(texts, boxes)):
+        along, across = xy(box.width, box.height)
+        if side == 0:
+            top, start, end = depth - gap - across, depth - gap, depth
+        else:
+            top, start, end = depth + use_across + gap, depth + use_across + gap, depth + use_across
+        left = max(0.0, min(middle - along / 2, use_along - along))
+        label = None
+        if labels:
+            centre = (start + end) / 2
+            label = ((centre, middle - LOCAL_HEIGHT / 2 - LABEL_SPACE) if flip
+                     else (middle + LABEL_SPACE + LOCAL_WIDTH / 2, centre))
+        docked.append(Docked(text, box, xy(left, top), xy(middle, start), xy(middle, end),
+                             label))
+    width, height = xy(use_along, use_across + 2 * depth)
+    return Dock(int(width), int(height), xy(0, depth), tuple(docked))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, NamedTuple
 
 from .dot import Structure
@@ -46,11 +46,10 @@ class Placement:
     box: tuple[float, float, float, float]
     """The viewBox: left, top, width, height."""
     corners: tuple[Point, ...]
-    """Per node, the top-left corner of its box."""
+    """Per node, the top-left corner of the box dot placed (a dock's, for a use with docked
+    copies: see `geometry.dock`)."""
     routes: tuple[Route, ...]
-    """Per edge, in edge order."""
-    copies: dict[int, Point] = field(default_factory=dict)
-    """Per edge leaving from a shared leaf's copy, the copy's top-left corner."""
+    """Per edge dot routed, in edge order (not those from docked copies: `svg` draws them)."""
 
 
 def point(text: str) -> Point:
@@ -109,11 +108,6 @@ GRAPHVIZ_NODE = re.compile(
     rf'<polygon[^>]* points="{NUMBER},{NUMBER} [^ "]+ {NUMBER},{NUMBER}{NUMBERS}"'
 )
 """A node's id and two opposite corners of its box."""
-GRAPHVIZ_COPY = re.compile(
-    rf'<g id="[^"]*" class="node">\s*<title>u(\d+)</title>\s*'
-    rf'<polygon[^>]* points="{NUMBER},{NUMBER} [^ "]+ {NUMBER},{NUMBER}{NUMBERS}"'
-)
-"""A shared leaf's copy: the edge it feeds and two opposite corners of its box."""
 GRAPHVIZ_EDGE = re.compile(
     rf'<g id="e(\d+)" class="edge">\s*<title>[^<]*</title>\s*'
     rf'<path[^>]* d="(M{NUMBER},{NUMBER}C{NUMBER},{NUMBER}{NUMBERS} {NUMBER},{NUMBER})"[^>]*/>\s*'
@@ -134,7 +128,6 @@ def placement(pieces: Iterable[str], s: Structure, drawer: Drawer | None = None)
     box: tuple[float, float, float, float] | None = None
     corners: dict[str, tuple[float, float]] = {}
     routes: dict[str, Route] = {}
-    copies: dict[str, tuple[float, float]] = {}
     try:
         for text in pieces:
             if box is None and (found := GRAPHVIZ_BOX.search(text)):
@@ -143,10 +136,6 @@ def placement(pieces: Iterable[str], s: Structure, drawer: Drawer | None = None)
                 corners[k] = corner = _corner(*xy)
                 if drawer is not None:
                     drawer.node(int(k), corner)
-            for k, *xy in GRAPHVIZ_COPY.findall(text):
-                copies[k] = corner = _corner(*xy)
-                if drawer is not None:
-                    drawer.copy(int(k), corner)
             for k, *found_route in GRAPHVIZ_EDGE.findall(text):
                 routes[k] = way = _route(*found_route)
                 if drawer is not None:
@@ -155,8 +144,7 @@ def placement(pieces: Iterable[str], s: Structure, drawer: Drawer | None = None)
         return Placement(
             (left, top, right - left, bottom - top),
             tuple(corners[str(k)] for k in range(len(s.nodes))),
-            tuple(routes[str(k)] for k in range(len(s.edges))),
-            {k: copies[str(k)] for k in s.copied},
+            tuple(routes[str(k)] for k in range(len(s.edges)) if k not in s.copied),
         )
     except (ValueError, KeyError, TypeError, IndexError) as err:
         raise LayoutError(f"Graphviz produced an unreadable layout ({err!r})") from None

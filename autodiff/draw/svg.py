@@ -22,7 +22,6 @@ from .dot import NodeSpec, Structure
 from .geometry import (
     ARROW_LENGTH,
     BASELINE,
-    COPY_MARK,
     CUE_DROP,
     LINE_HEIGHT,
     LOCAL_HEIGHT,
@@ -30,10 +29,10 @@ from .geometry import (
     PAD,
     SHAPE_GAP,
     Box,
+    Docked,
     Point,
     arrow,
     bare_box,
-    copy_box,
     label_width,
     shorten,
     toward,
@@ -149,14 +148,22 @@ class Drawer:
         self.copies: dict[int, str] = {}
 
     def node(self, index: int, corner: Point) -> None:
-        """Node `index`, its box's top-left corner at `corner`."""
+        """Node `index`, the top-left corner of the box dot placed at `corner` (with the
+        copies docked on it, and their edges, when it has some)."""
+        if index in self.s.docks:
+            corner = self.dock(index, corner)
         parts, (x, y) = self.pieces.nodes[index][0], corner
         self.nodes[index] = [parts[0], parts[1].replace(AT, f"{x:.2f},{y:.2f}"), *parts[2:]]
 
-    def copy(self, edge: int, corner: Point) -> None:
-        """The copy of a shared leaf that edge `edge` leaves from, its corner at `corner`."""
-        src = self.s.edges[edge][0]
-        self.copies[edge] = copy_group(edge, self.s.nodes[src], corner)
+    def dock(self, index: int, corner: Point) -> Point:
+        """The copies docked on node `index` and their edges, the dock's corner at `corner`;
+        the node's own corner."""
+        dock, (x, y) = self.s.dock(index), corner
+        for edge, copy in zip(self.s.docks[index], dock.copies):
+            leaf = self.s.nodes[self.s.edges[edge][0]]
+            self.copies[edge] = copy_group(edge, leaf, copy, corner)
+            self.edge(edge, docked_route(copy, corner, self.s.edge_labels))
+        return x + dock.node[0], y + dock.node[1]
 
     def edge(self, index: int, way: Route) -> None:
         """Edge `index` along `way`."""
@@ -239,16 +246,17 @@ def node_body(
     return tuple(parts), tuple(slots)
 
 
-def copy_group(edge: int, spec: NodeSpec, corner: Point) -> str:
-    """A shared leaf's copy beside one use: its label, no numbers (those are drawn once)."""
-    box = copy_box(spec.kind, spec.label)
-    x, y = corner
+def copy_group(edge: int, leaf: NodeSpec, copy: Docked, at: Point) -> str:
+    """A shared leaf's copy docked beside one use, the dock's corner `at`: its label, no
+    numbers (those are drawn once, on the leaf)."""
+    x, y = at[0] + copy.corner[0], at[1] + copy.corner[1]
+    box = copy.box
     return (
-        f'<g id="e{edge}-copy" class="copy kind-{spec.kind}" transform="translate({x:.2f},{y:.2f})">\n'
-        f"<title>{escape(spec.label)}: a copy; the value and its gradient are drawn once</title>\n"
-        f"{outline(spec.kind, box.width, box.height)}"
+        f'<g id="e{edge}-copy" class="copy kind-{leaf.kind}" transform="translate({x:.2f},{y:.2f})">\n'
+        f"<title>{escape(leaf.label)}: a copy; the value and its gradient are drawn once</title>\n"
+        f"{outline(leaf.kind, box.width, box.height)}"
         f'<text class="label" x="{num(box.inset + PAD)}" y="{num(box.inset + BASELINE)}">'
-        f"{escape(shorten(spec.label) + COPY_MARK)}</text>\n</g>\n"
+        f"{escape(copy.text)}</text>\n</g>\n"
     )
 
 
@@ -317,6 +325,18 @@ def edge(
         slots.append(("local", index, 0))
     parts[-1] += "</g>\n"
     return parts, slots
+
+
+def docked_route(copy: Docked, at: Point, labels: bool) -> Route:
+    """The straight arrow from a docked copy to its use, the dock's corner `at` (with edge
+    `labels`, its label's centre)."""
+    start = (at[0] + copy.start[0], at[1] + copy.start[1])
+    end = (at[0] + copy.end[0], at[1] + copy.end[1])
+    base = toward(end, start, ARROW_LENGTH)
+    ends = f"{start[0]:.2f},{start[1]:.2f}", f"{base[0]:.2f},{base[1]:.2f}"
+    label = (at[0] + copy.label[0], at[1] + copy.label[1]) if labels and copy.label else None
+    return Route(f"M{ends[0]}C{ends[0]} {ends[1]} {ends[1]}", start, base, end,
+                 arrow(base, end), label)
 
 
 def midpoint(way: Route) -> Point:
