@@ -23,6 +23,9 @@ const SLIDER_DELAY_MS = 40;
 const URL_DELAY_MS = 120;
 const BUSY_DELAY_MS = 250;
 const TALL_RATIO = 2; // graph only: a picture narrower than this × its height has the text beside it
+const PHONE = window.matchMedia("(max-width: 620px)");
+const PHONE_TEXT_PX = 14; // on a phone a new picture opens with its text this large, not fitted
+const FRAME_TEXT_UNITS = 14; // the size of the picture's text in its own units
 
 const $ = (id) => document.getElementById(id);
 
@@ -102,6 +105,7 @@ function apply(data, src) {
   if (layout.svg) {
     try {
       svg = view.setSvg(layout.svg);
+      if (PHONE.matches) view.zoomToScale(PHONE_TEXT_PX / FRAME_TEXT_UNITS);
       document.body.classList.toggle("graph-tall", view.base.w < TALL_RATIO * view.base.h);
       requests.layoutKey = layout.key || null;
       hideMessage();

@@ -214,6 +214,7 @@ export class GraphView {
     this.center = null; // in viewBox units
     this._drag = null;
     this.onSwipe = null; // (+1 | -1) => void: a sideways swipe on a fitted picture, by touch
+    this.swipeZoom = 1; // a touch's sideways drag steps at zooms up to this one
     this._observer = new ResizeObserver(() => this.layout());
     this._observer.observe(container);
     container.addEventListener("wheel", (e) => this._onWheel(e), { passive: false });
@@ -241,6 +242,7 @@ export class GraphView {
     this.container.replaceChildren(svg, ...this.layers);
     this.svg = svg;
     this.zoom = 1;
+    this.swipeZoom = 1;
     this.center = null;
     this.layout();
     return svg;
@@ -272,6 +274,24 @@ export class GraphView {
       this.center = c;
     }
     this.zoom = next;
+    this.layout();
+  }
+
+  /**
+   * Zoom so one unit of the picture is `pixels` pixels (never less than fit), showing its
+   * start (top left); a touch's sideways drag still steps at this zoom (a phone's own).
+   */
+  zoomToScale(pixels) {
+    if (!this.svg) return;
+    const fit = this.scale() / this.zoom;
+    if (fit >= pixels) return;
+    this.zoom = Math.min(MAX_ZOOM, pixels / fit);
+    this.swipeZoom = this.zoom;
+    const s = this.scale();
+    const b = this.base;
+    const w = this.container.clientWidth / s;
+    const h = this.container.clientHeight / s;
+    this.center = { x: b.x + Math.min(b.w, w) / 2, y: b.y + Math.min(b.h, h) / 2 };
     this.layout();
   }
 
@@ -408,7 +428,7 @@ export class GraphView {
       x: e.clientX, y: e.clientY, id: e.pointerId,
       center: this.center || { x: b.x + b.w / 2, y: b.y + b.h / 2 }, moved: false,
       // a fitted picture has nowhere to pan to: a finger's drag steps instead
-      swipe: e.pointerType === "touch" && this.zoom <= 1 && !!this.onSwipe,
+      swipe: e.pointerType === "touch" && this.zoom <= this.swipeZoom && !!this.onSwipe,
     };
   }
 
@@ -418,6 +438,9 @@ export class GraphView {
     const dx = e.clientX - d.x;
     const dy = e.clientY - d.y;
     if (!d.moved && Math.hypot(dx, dy) < 4) return;
+    if (d.swipe && !d.moved && Math.abs(dy) > Math.abs(dx) && !this.fitted()) {
+      d.swipe = false; // up or down over a zoomed picture: pan it
+    }
     if (d.swipe) {
       d.moved = true;
       return;

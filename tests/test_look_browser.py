@@ -138,6 +138,65 @@ def test_a_phone_shows_graph_and_explanation_together_and_steps_by_swipes(browse
     page.context.close()
 
 
+PHONE_TEXT_PX = 14
+"""Node text on a phone held at reading distance: a picture opens at least this large."""
+CURRENT = """() => {
+  const panel = document.getElementById('graph').getBoundingClientRect();
+  const g = document.querySelector('#graph g.node.current');
+  const b = g.getBoundingClientRect();
+  const texts = [...g.querySelectorAll('text.label, text.val, text.grad')]
+    .filter((t) => t.textContent.trim()).map((t) => t.getBoundingClientRect().height);
+  return {text: Math.min(...texts), top: b.top, inside: b.left >= panel.left
+    && b.right <= panel.right && b.top >= panel.top && b.bottom <= panel.bottom};
+}"""
+
+
+def unrolled(steps: int) -> str:
+    """An RNN with an input per step, as backpropagation through time is taught."""
+    lines = ["w = 0.5", "u = 0.3", "h0 = 0.1"]
+    for i in range(1, steps + 1):
+        lines += [f"x{i} = {0.01 * i:g}", f"h{i} = tanh(h{i - 1} * w + x{i} * u)"]
+    return "\n".join(lines + [f"f = h{steps}"])
+
+
+def drag_up(page, cdp, dy: int) -> None:
+    """A finger moving up the graph by `dy` pixels."""
+    box = page.locator("#graph").bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2 + dy / 2
+    touch = lambda kind, py: cdp.send(  # noqa: E731
+        "Input.dispatchTouchEvent",
+        {"type": kind, "touchPoints": [] if kind == "touchEnd" else [{"x": x, "y": py}]})
+    touch("touchStart", y)
+    for i in range(1, 6):
+        touch("touchMove", y - dy * i / 5)
+    touch("touchEnd", y - dy)
+
+
+def test_a_phone_opens_a_long_graph_readable_and_keeps_the_step_in_view(browser, server):
+    """Fitted, a 20-step network's text is about 2 px on a phone: the picture opens with its
+    text readable, the current node in view beside the explanation, swipes still step and
+    the view follows them; an upward drag moves the picture, not the step."""
+    page = new_page(browser, viewport=PHONE, has_touch=True, is_mobile=True)
+    page.goto(page_url(server, unrolled(20), 30))
+    wait_for_graph(page, 161)
+    cdp = page.context.new_cdp_session(page)
+    for k in range(30, 36):
+        page.wait_for_function("k => document.querySelector('[data-step-counter]')"
+                               ".textContent.trim().startsWith(`step ${k} /`)", arg=k)
+        found = page.evaluate(CURRENT)
+        assert found["text"] >= PHONE_TEXT_PX and found["inside"], (k, found)
+        for part in ("#graph", "#step-text", "#stepbar"):
+            assert in_view(page, part, PHONE["height"]), (k, part)
+        swipe(page, cdp, -150)
+    before = page.evaluate(CURRENT)["top"]
+    drag_up(page, cdp, 120)
+    assert page.evaluate(CURRENT)["top"] == pytest.approx(before - 120, abs=2)
+    assert counter(page).startswith("step 36 /")
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    assert page.errors == []
+    page.context.close()
+
+
 @pytest.mark.parametrize("example", UP_TO_12_NODES, ids=lambda e: e.slug)
 def test_projector_node_text_is_large_at_1280x720(browser, server, example):
     page = new_page(browser)
