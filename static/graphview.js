@@ -1,7 +1,9 @@
 // The graph picture: parse the server's SVG, put it in the panel, fit it, zoom and pan.
 //
 // The SVG arrives as text produced (and sanitised) by the server; it is parsed with
-// DOMParser as XML and imported, never concatenated into HTML.
+// DOMParser as XML and imported, never concatenated into HTML. Nothing here asks the browser
+// to lay the picture out: the layers' extents come from the coordinates in the SVG, so the
+// new picture is laid out once, with everything else the new graph changes on the page.
 //
 // Two changes to the picture's structure (the same shapes at the same places) keep a step's
 // frame cheap in Chromium, whose cost otherwise grows with the whole picture:
@@ -26,7 +28,9 @@ const SWIPE_PX = 40; // a touch moving this far sideways over a fitted picture i
 
 /** Parse SVG text into an element owned by `doc`, or throw. */
 export function parseSvg(text, doc = document) {
-  const parsed = new DOMParser().parseFromString(text, "image/svg+xml");
+  // As XML, not as an SVG document: an SVG document looks for its title again (among all
+  // the root's children) whenever a <title> gets its text, which is quadratic in the graph.
+  const parsed = new DOMParser().parseFromString(text, "application/xml");
   const root = parsed.documentElement;
   if (!root || root.namespaceURI !== SVG_NS || root.localName !== "svg"
       || parsed.getElementsByTagName("parsererror").length) {
@@ -55,10 +59,8 @@ function translationOf(text) {
   return Number.isFinite(dx) && Number.isFinite(dy) ? { dx, dy } : null;
 }
 
-/** `points` moved by (dx, dy), or null. */
-function movedPoints(text, dx, dy) {
-  const v = numbersOf(text);
-  if (!v || v.length % 2) return null;
+/** A `points` list of the numbers `v` (x, y, x, y, ...) moved by (dx, dy). */
+function movedPoints(v, dx, dy) {
   const pairs = [];
   for (let i = 0; i < v.length; i += 2) pairs.push(`${v[i] + dx},${v[i + 1] + dy}`);
   return pairs.join(" ");
@@ -71,90 +73,150 @@ const PATH_AXES = {
 };
 const PATH_TOKEN = /([A-Za-z])|([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)|([\s,]+)|(.)/g;
 
-/** Path data with absolute commands only, moved by (dx, dy); null for anything else. */
-function movedPath(d, dx, dy) {
+/** The commands [{letter, args}] of path data with absolute commands only, or null. */
+function pathCommands(d) {
   const commands = [];
   for (const [, letter, number, , other] of (d || "").matchAll(PATH_TOKEN)) {
     if (other !== undefined || (number !== undefined && !commands.length)) return null;
     if (letter !== undefined) commands.push({ letter, args: [] });
     else if (number !== undefined) commands[commands.length - 1].args.push(number);
   }
-  const out = [];
   for (const { letter, args } of commands) {
     const axes = PATH_AXES[letter]; // lower case (relative) letters are not there
     if (!axes || (axes.length ? !args.length || args.length % axes.length : args.length)) {
       return null;
     }
+  }
+  return commands.length ? commands : null;
+}
+
+/** Path data of `commands` moved by (dx, dy). */
+function movedPath(commands, dx, dy) {
+  return commands.map(({ letter, args }) => {
+    const axes = PATH_AXES[letter];
     const moved = args.map((a, i) => {
       const axis = axes[i % axes.length];
       return axis ? String(Number(a) + (axis === 1 ? dx : dy)) : a;
     });
-    out.push(letter + moved.join(" "));
-  }
-  return commands.length ? out.join("") : null;
+    return letter + moved.join(" ");
+  }).join("");
 }
 
-/** The attribute changes that move `el` by (dx, dy), or null if it cannot be moved. */
-function moves(el, dx, dy) {
+/** The x and y coordinates in path `commands`. */
+function pathCoordinates(commands) {
+  const xs = [];
+  const ys = [];
+  for (const { letter, args } of commands) {
+    const axes = PATH_AXES[letter];
+    args.forEach((a, i) => {
+      const axis = axes[i % axes.length];
+      if (axis) (axis === 1 ? xs : ys).push(Number(a));
+    });
+  }
+  return { xs, ys };
+}
+
+const NO_GEOMETRY = { xs: [], ys: [], move: () => [] };
+
+/**
+ * Where `el` is drawn from: its coordinates {xs, ys} and move(dx, dy), the attribute changes
+ * that move it; null if it cannot be read. A text's coordinates are its anchor: the shapes
+ * around it (a node's outline, a label's box) hold its glyphs.
+ */
+function geometryOf(el) {
   switch (el.localName) {
     case "title":
-      return [];
+      return NO_GEOMETRY;
     case "text": {
       if (el.childElementCount) return null;
-      const x = numbersOf(el.getAttribute("x") ?? "0");
-      const y = numbersOf(el.getAttribute("y") ?? "0");
-      if (!x || !y) return null;
-      return [["x", x.map((v) => v + dx).join(" ")], ["y", y.map((v) => v + dy).join(" ")]];
+      const xs = numbersOf(el.getAttribute("x") ?? "0");
+      const ys = numbersOf(el.getAttribute("y") ?? "0");
+      if (!xs || !ys) return null;
+      return {
+        xs, ys, move: (dx, dy) => [["x", xs.map((v) => v + dx).join(" ")],
+          ["y", ys.map((v) => v + dy).join(" ")]],
+      };
     }
     case "polygon":
     case "polyline": {
-      const points = movedPoints(el.getAttribute("points"), dx, dy);
-      return points === null ? null : [["points", points]];
+      const v = numbersOf(el.getAttribute("points"));
+      if (!v || v.length % 2) return null;
+      return {
+        xs: v.filter((_, i) => i % 2 === 0), ys: v.filter((_, i) => i % 2 === 1),
+        move: (dx, dy) => [["points", movedPoints(v, dx, dy)]],
+      };
     }
     case "path": {
-      const d = movedPath(el.getAttribute("d"), dx, dy);
-      return d === null ? null : [["d", d]];
+      const commands = pathCommands(el.getAttribute("d"));
+      if (!commands) return null;
+      return { ...pathCoordinates(commands), move: (dx, dy) => [["d", movedPath(commands, dx, dy)]] };
     }
     default:
       return null;
   }
 }
 
+/** A box {x0, y0, x1, y1} grown to hold the coordinates `xs`, `ys` moved by (dx, dy). */
+function grown(box, { xs, ys }, dx, dy) {
+  const b = box || { x0: Infinity, y0: Infinity, x1: -Infinity, y1: -Infinity };
+  for (const x of xs) {
+    if (x + dx < b.x0) b.x0 = x + dx;
+    if (x + dx > b.x1) b.x1 = x + dx;
+  }
+  for (const y of ys) {
+    if (y + dy < b.y0) b.y0 = y + dy;
+    if (y + dy > b.y1) b.y1 = y + dy;
+  }
+  return b;
+}
+
 /**
  * Give every top-level group of `svg` that is only translated its children's coordinates
  * moved by the translation instead, and drop its transform. A group holding anything else
  * (another element or transform, a relative path command) keeps its transform.
+ * Returns each top-level group's extent {x0, y0, x1, y1} in the picture's units, read from
+ * the same coordinates (a Map; a group it could not read is left out).
  */
 export function flattenGroups(svg) {
+  const extents = new Map();
   for (const g of svg.children) {
     if (g.localName !== "g") continue;
-    const t = translationOf(g.getAttribute("transform"));
+    const transform = g.getAttribute("transform");
+    const t = transform === null ? { dx: 0, dy: 0 } : translationOf(transform);
     if (!t) continue;
-    const { dx, dy } = t;
-    const changes = [];
+    const shapes = [];
     for (const child of g.children) {
-      const change = child.hasAttribute("transform") ? null : moves(child, dx, dy);
-      if (!change) {
-        changes.length = 0;
+      const shape = child.hasAttribute("transform") ? null : geometryOf(child);
+      if (!shape) {
+        shapes.length = 0;
         break;
       }
-      changes.push([child, change]);
+      shapes.push([child, shape]);
     }
-    if (!changes.length && g.children.length) continue;
-    for (const [child, change] of changes) {
-      for (const [name, value] of change) child.setAttribute(name, value);
+    if (!shapes.length) continue;
+    const { dx, dy } = t;
+    let box = null;
+    for (const [, shape] of shapes) box = grown(box, shape, dx, dy);
+    if (box.x0 <= box.x1 && box.y0 <= box.y1) extents.set(g, box);
+    if (transform === null) continue;
+    for (const [child, shape] of shapes) {
+      for (const [name, value] of shape.move(dx, dy)) child.setAttribute(name, value);
     }
     g.removeAttribute("transform");
   }
+  return extents;
 }
+
+const EXTENTS = new WeakMap();
 
 /**
  * Move the picture's groups out of `svg` into layers: new <svg> roots (returned in paint
  * order) of about LAYER_ELEMENTS elements each, cut between the server's top-level
  * children. What comes before the first group (the <style>, the background) stays in `svg`.
  * Stacked in this order above `svg`, the layers paint exactly what `svg` painted.
+ * `extents` (from `flattenGroups`) gives each layer its extent when it has all its groups'.
  */
-export function splitLayers(svg, perLayer = LAYER_ELEMENTS) {
+export function splitLayers(svg, extents = new Map(), perLayer = LAYER_ELEMENTS) {
   const doc = svg.ownerDocument;
   const children = [...svg.children];
   const first = children.findIndex((c) => c.localName === "g");
@@ -162,35 +224,49 @@ export function splitLayers(svg, perLayer = LAYER_ELEMENTS) {
   if (first < 0) return layers;
   let layer = null;
   let size = 0;
+  let box = null; // the extent of the layer's groups so far; null once one is unknown
+  const close = () => {
+    if (layer && box) EXTENTS.set(layer, withMargin(box));
+  };
   for (const child of children.slice(first)) {
     const weight = 1 + child.getElementsByTagName("*").length;
     if (!layer || (size > 0 && size + weight > perLayer)) {
+      close();
       layer = doc.createElementNS(SVG_NS, "svg");
       layer.setAttribute("class", `${svg.getAttribute("class") || ""} graph-layer`.trim());
       layer.setAttribute("preserveAspectRatio", "none");
       layer.setAttribute("aria-hidden", "true");
       layers.push(layer);
       size = 0;
+      box = { x0: Infinity, y0: Infinity, x1: -Infinity, y1: -Infinity };
     }
     layer.appendChild(child);
     size += weight;
+    const e = extents.get(child);
+    box = box && e ? { x0: Math.min(box.x0, e.x0), y0: Math.min(box.y0, e.y0),
+      x1: Math.max(box.x1, e.x1), y1: Math.max(box.y1, e.y1) } : null;
   }
+  close();
   return layers;
 }
 
-const EXTENTS = new WeakMap();
+/** A box {x0, y0, x1, y1} as {x, y, w, h} with LAYER_MARGIN around it. */
+function withMargin(b) {
+  return { x: b.x0 - LAYER_MARGIN, y: b.y0 - LAYER_MARGIN, w: b.x1 - b.x0 + 2 * LAYER_MARGIN,
+    h: b.y1 - b.y0 + 2 * LAYER_MARGIN };
+}
 
 /**
- * A layer's groups' extent in user units, with LAYER_MARGIN around it; measured once, the
- * first time the layer is placed. Texts that later grow past it are still drawn (the layer
- * lets its drawing overflow), only hit-tested and repainted a little less cheaply.
+ * A layer's groups' extent in user units, with LAYER_MARGIN around it: from the coordinates
+ * in the SVG, or else measured once, the first time the layer is placed. Texts that later
+ * grow past it are still drawn (the layer lets its drawing overflow), only hit-tested and
+ * repainted a little less cheaply.
  */
 function extentOf(layer) {
   let e = EXTENTS.get(layer);
   if (!e) {
     const b = layer.getBBox();
-    e = { x: b.x - LAYER_MARGIN, y: b.y - LAYER_MARGIN, w: b.width + 2 * LAYER_MARGIN,
-      h: b.height + 2 * LAYER_MARGIN };
+    e = withMargin({ x0: b.x, y0: b.y, x1: b.x + b.width, y1: b.y + b.height });
     if (b.width || b.height) EXTENTS.set(layer, e); // not drawn yet: measure again next time
   }
   return e;
@@ -237,14 +313,14 @@ export class GraphView {
     svg.setAttribute("role", "img");
     svg.setAttribute("aria-label", "computation graph");
     svg.classList.add("adgraph");
-    flattenGroups(svg);
-    this.layers = splitLayers(svg);
+    this.layers = splitLayers(svg, flattenGroups(svg));
+    const size = this._size(); // read before the new picture is in: no layout of it yet
     this.container.replaceChildren(svg, ...this.layers);
     this.svg = svg;
     this.zoom = 1;
     this.swipeZoom = 1;
     this.center = null;
-    this.layout();
+    this.layout(size);
     return svg;
   }
 
@@ -302,24 +378,25 @@ export class GraphView {
     return Math.ceil(b.h * Math.min((width - 2 * PAD) / b.w, MAX_SCALE) + 2 * PAD);
   }
 
-  /** Pixels per viewBox unit at the current zoom. */
-  scale() {
-    const w = this.container.clientWidth;
-    const h = this.container.clientHeight;
+  /** The container's size in pixels: {w, h}. */
+  _size() {
+    return { w: this.container.clientWidth, h: this.container.clientHeight };
+  }
+
+  /** Pixels per viewBox unit at the current zoom (in a container of `size`). */
+  scale({ w, h } = this._size()) {
     const b = this.base;
     if (!b || !w || !h) return 1;
     const fit = Math.min((w - 2 * PAD) / b.w, (h - 2 * PAD) / b.h, MAX_SCALE);
     return Math.max(1e-4, fit) * this.zoom; // "fit" fits any graph, however long
   }
 
-  layout() {
+  layout(size = this._size()) {
     const svg = this.svg;
-    if (!svg) return;
-    const w = this.container.clientWidth;
-    const h = this.container.clientHeight;
-    if (!w || !h) return;
+    const { w, h } = size;
+    if (!svg || !w || !h) return;
     const b = this.base;
-    const s = this.scale();
+    const s = this.scale(size);
     const c = this.center || { x: b.x + b.w / 2, y: b.y + b.h / 2 };
     const vw = w / s;
     const vh = h / s;
@@ -342,8 +419,9 @@ export class GraphView {
     const s = Math.min(w / bw, h / bh);
     const ox = (w - bw * s) / 2 - x * s; // user unit u is drawn at pixel ox + u·s
     const oy = (h - bh * s) / 2 - y * s;
-    for (const layer of this.layers) {
-      const e = extentOf(layer);
+    const extents = this.layers.map(extentOf); // all read before any is written
+    this.layers.forEach((layer, i) => {
+      const e = extents[i];
       const left = Math.floor(ox + e.x * s);
       const top = Math.floor(oy + e.y * s);
       const width = Math.max(1, Math.ceil(ox + (e.x + e.w) * s) - left);
@@ -354,7 +432,7 @@ export class GraphView {
       layer.style.top = `${top}px`;
       layer.style.width = `${width}px`;
       layer.style.height = `${height}px`;
-    }
+    });
   }
 
   _toUnits(e) {
