@@ -40,30 +40,29 @@ export function parseSvg(text, doc = document) {
   return doc.importNode(root, true);
 }
 
-/** The numbers of a list attribute ("1,2 3,4"), or null if it holds anything else. */
-function numbersOf(text) {
-  const one = Number(text);
-  if (text && Number.isFinite(one)) return [one]; // the usual case, and quick
-  const parts = (text || "").trim().split(/[\s,]+/);
-  const values = parts.map(Number);
-  return parts[0] !== "" && values.every(Number.isFinite) ? values : null;
+/** The (dx, dy) of a group's transform when it is a single translation (none: 0, 0), or null. */
+function translationOf(g) {
+  const list = g.transform.baseVal;
+  if (!list.numberOfItems) return { dx: 0, dy: 0 };
+  const t = list.getItem(0);
+  if (list.numberOfItems > 1 || t.type !== SVGTransform.SVG_TRANSFORM_TRANSLATE) return null;
+  return { dx: t.matrix.e, dy: t.matrix.f };
 }
 
-const TRANSLATE = /^\s*translate\(\s*([^\s,()]+)(?:[\s,]+([^\s,()]+))?\s*\)\s*$/;
-
-/** The (dx, dy) of a `transform` that is a single translation, or null. */
-function translationOf(text) {
-  const m = TRANSLATE.exec(text || "");
-  const dx = m ? Number(m[1]) : NaN;
-  const dy = m ? Number(m[2] ?? 0) : NaN;
-  return Number.isFinite(dx) && Number.isFinite(dy) ? { dx, dy } : null;
+/** The values of an SVGLengthList of plain numbers, or null (none, or one with a unit). */
+function lengthsOf(list) {
+  const values = [];
+  for (let i = 0; i < list.numberOfItems; i++) {
+    const length = list.getItem(i);
+    if (length.unitType !== SVGLength.SVG_LENGTHTYPE_NUMBER) return null;
+    values.push(length.value);
+  }
+  return values.length ? values : null;
 }
 
-/** A `points` list of the numbers `v` (x, y, x, y, ...) moved by (dx, dy). */
-function movedPoints(v, dx, dy) {
-  const pairs = [];
-  for (let i = 0; i < v.length; i += 2) pairs.push(`${v[i] + dx},${v[i + 1] + dy}`);
-  return pairs.join(" ");
+/** Add `by` to every length of an SVGLengthList. */
+function shiftLengths(list, by) {
+  for (let i = 0; i < list.numberOfItems; i++) list.getItem(i).value += by;
 }
 
 /** Which of an absolute command's arguments are x (1) and y (2) coordinates. */
@@ -116,40 +115,54 @@ function pathCoordinates(commands) {
   return { xs, ys };
 }
 
-const NO_GEOMETRY = { xs: [], ys: [], move: () => [] };
+const NO_GEOMETRY = { xs: [], ys: [], move: () => {} };
 
 /**
- * Where `el` is drawn from: its coordinates {xs, ys} and move(dx, dy), the attribute changes
- * that move it; null if it cannot be read. A text's coordinates are its anchor: the shapes
- * around it (a node's outline, a label's box) hold its glyphs.
+ * Where `el` is drawn from: its coordinates {xs, ys} and move(dx, dy), which moves it; null
+ * if it cannot be read. A text's coordinates are its anchor: the shapes around it (a node's
+ * outline, a label's box) hold its glyphs. Texts and polygons are read and moved through
+ * their SVG DOM lists, which the browser has already parsed, not by rewriting attributes.
  */
 function geometryOf(el) {
   switch (el.localName) {
     case "title":
       return NO_GEOMETRY;
     case "text": {
-      if (el.childElementCount) return null;
-      const xs = numbersOf(el.getAttribute("x") ?? "0");
-      const ys = numbersOf(el.getAttribute("y") ?? "0");
-      if (!xs || !ys) return null;
-      return {
-        xs, ys, move: (dx, dy) => [["x", xs.map((v) => v + dx).join(" ")],
-          ["y", ys.map((v) => v + dy).join(" ")]],
-      };
+      const x = el.x.baseVal;
+      const y = el.y.baseVal;
+      const xs = el.childElementCount ? null : lengthsOf(x);
+      const ys = xs && lengthsOf(y);
+      if (!ys) return null;
+      return { xs, ys, move: (dx, dy) => { shiftLengths(x, dx); shiftLengths(y, dy); } };
     }
     case "polygon":
     case "polyline": {
-      const v = numbersOf(el.getAttribute("points"));
-      if (!v || v.length % 2) return null;
+      const points = el.points;
+      const xs = [];
+      const ys = [];
+      for (let i = 0; i < points.numberOfItems; i++) {
+        const p = points.getItem(i);
+        xs.push(p.x);
+        ys.push(p.y);
+      }
+      if (!xs.length) return null;
       return {
-        xs: v.filter((_, i) => i % 2 === 0), ys: v.filter((_, i) => i % 2 === 1),
-        move: (dx, dy) => [["points", movedPoints(v, dx, dy)]],
+        xs, ys, move: (dx, dy) => {
+          for (let i = 0; i < points.numberOfItems; i++) {
+            const p = points.getItem(i);
+            p.x += dx;
+            p.y += dy;
+          }
+        },
       };
     }
     case "path": {
       const commands = pathCommands(el.getAttribute("d"));
       if (!commands) return null;
-      return { ...pathCoordinates(commands), move: (dx, dy) => [["d", movedPath(commands, dx, dy)]] };
+      return {
+        ...pathCoordinates(commands),
+        move: (dx, dy) => el.setAttribute("d", movedPath(commands, dx, dy)),
+      };
     }
     default:
       return null;
@@ -181,8 +194,7 @@ export function flattenGroups(svg) {
   const extents = new Map();
   for (const g of svg.children) {
     if (g.localName !== "g") continue;
-    const transform = g.getAttribute("transform");
-    const t = transform === null ? { dx: 0, dy: 0 } : translationOf(transform);
+    const t = translationOf(g);
     if (!t) continue;
     const shapes = [];
     for (const child of g.children) {
@@ -191,17 +203,15 @@ export function flattenGroups(svg) {
         shapes.length = 0;
         break;
       }
-      shapes.push([child, shape]);
+      shapes.push(shape);
     }
     if (!shapes.length) continue;
     const { dx, dy } = t;
     let box = null;
-    for (const [, shape] of shapes) box = grown(box, shape, dx, dy);
+    for (const shape of shapes) box = grown(box, shape, dx, dy);
     if (box.x0 <= box.x1 && box.y0 <= box.y1) extents.set(g, box);
-    if (transform === null) continue;
-    for (const [child, shape] of shapes) {
-      for (const [name, value] of shape.move(dx, dy)) child.setAttribute(name, value);
-    }
+    if (!g.hasAttribute("transform")) continue;
+    for (const shape of shapes) shape.move(dx, dy);
     g.removeAttribute("transform");
   }
   return extents;
