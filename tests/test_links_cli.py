@@ -106,3 +106,67 @@ def test_the_flask_command_line_runs_the_commands(tmp_path):
                           env={"DATABASE_URL": env_url, "PATH": "/usr/bin:/bin"})
     assert done.returncode == 0, done.stderr
     assert "links store created" in done.stdout and (tmp_path / "cli.db").exists()
+
+
+def _set(app, link_id, **when):
+    with app.extensions["links"].engine.begin() as conn:
+        conn.execute(sa.update(links_table).where(links_table.c.id == link_id).values(**when))
+
+
+def test_prune_by_last_use_and_by_size_with_a_dry_run_first(links_app):
+    client = links_app.test_client()
+    fresh, never, stale, large = (
+        client.post("/api/links", json={"src": src}).get_json()["id"]
+        for src in ("x = 1", "x = 2", "x = 3", "x = 4\n# " + "a" * 5_000))
+    old = datetime(2020, 1, 1, tzinfo=UTC)
+    _set(links_app, never, created_at=old)  # stored long ago, never opened
+    _set(links_app, stale, created_at=old, last_used_at=old + timedelta(days=30))
+    assert client.get(f"/s/{fresh}").status_code == 200  # opened: its use is noted
+    assert "last opened: 20" in run(links_app, "show", fresh).output
+    assert "last opened: never" in run(links_app, "show", large).output  # show is no use
+
+    listed = run(links_app, "prune", "--unused-since", "2021-01-01", "--dry-run").output
+    assert "would remove 2 links" in listed
+    assert f"{never}  stored 2020-01-01  opened never" in listed
+    assert f"{stale}  stored 2020-01-01  opened 2020-01-31" in listed
+    assert links_app.extensions["links"].count() == 4  # a dry run removes nothing
+
+    # Opening the stale link makes it used again (a use older than a day is written anew).
+    assert client.get(f"/svg/{stale}").status_code == 200
+    assert "would remove 1 link " in run(links_app, "prune", "--unused-since", "2021-01-01",
+                                         "--dry-run").output
+
+    big = run(links_app, "prune", "--larger-than", "1000", "--dry-run").output
+    assert f"{large}  stored" in big and "would remove 1 link (5,0" in big
+    tomorrow = (datetime.now(UTC) + timedelta(days=1)).strftime("%Y-%m-%d")
+    # Filters hold together: large AND not opened since tomorrow is the large one only.
+    both = run(links_app, "prune", "--larger-than", "1000", "--unused-since", tomorrow).output
+    assert "removed 1 link" in both
+    assert "removed 1 link" in run(links_app, "prune", "--unused-since", "2021-01-01").output
+    assert client.get(f"/s/{never}").status_code == 404
+    assert client.get(f"/s/{large}").status_code == 404
+    assert client.get(f"/s/{fresh}").status_code == 200
+    assert client.get(f"/s/{stale}").status_code == 200
+
+
+def test_links_stored_before_the_last_use_column_keep_working(database_url):
+    """A store made at the first schema, with a link in it, is brought up to date on first
+    use: the link opens, and its last use starts being noted."""
+    from alembic import command
+
+    from web.links import LinkStore, make_engine
+    from web.migrate import alembic_config
+
+    engine = make_engine(sa.make_url(database_url))
+    with engine.begin() as conn:
+        command.upgrade(alembic_config(conn), "0001")
+        conn.execute(sa.text("INSERT INTO links (id, content) VALUES ('OldLink0001', "
+                             "'{\"src\":\"x = 5\"}')"))
+    engine.dispose()
+    store = LinkStore(database_url)
+    try:
+        link = store.get("OldLink0001")
+        assert link.content == {"src": "x = 5"} and link.last_used_at is None
+        assert store.get("OldLink0001", touch=False).last_used_at is not None
+    finally:
+        store.dispose()

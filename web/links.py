@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import re
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -73,6 +74,8 @@ TRUE_WORDS = ("1", "true", "on", "yes")
 MAX_NAME_CHARS = 100
 """`forward=<input>` names an input of the program; no name is longer than the program."""
 
+logger = logging.getLogger(__name__)
+
 metadata = sa.MetaData()
 
 links_table = sa.Table(
@@ -82,9 +85,16 @@ links_table = sa.Table(
     sa.Column("content", sa.Text, nullable=False),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False,
               server_default=sa.func.now()),
+    sa.Column("last_used_at", sa.DateTime(timezone=True), nullable=True),
     sa.Index("links_created_at", "created_at"),
+    sa.Index("links_last_used_at", "last_used_at"),
 )
-"""One row per link: its id, its canonical JSON content, and when it was first stored."""
+"""One row per link: its id, its canonical JSON content, when it was first stored, and when it
+was last opened (to the day; None: not opened since it was stored)."""
+
+TOUCH_EVERY = timedelta(days=1)
+"""How stale a link's last use may get before opening it writes the time again: at most one
+write a day per link, so opening links stays a read."""
 
 
 class LinkNotFound(LookupError):
@@ -114,6 +124,7 @@ class Link:
     id: str
     content: dict
     created_at: datetime | None = None
+    last_used_at: datetime | None = None
 
     def params(self) -> dict:
         """The link as request parameters: `src` and each option as a string."""
@@ -255,46 +266,100 @@ class LinkStore:
                 sa.select(links_table.c.content).where(links_table.c.id == wanted)
             ).scalar_one_or_none()
 
-    def get(self, wanted: str) -> Link:
-        """The link with this id; LinkNotFound when there is none."""
+    def get(self, wanted: str, touch: bool = True) -> Link:
+        """The link with this id; LinkNotFound when there is none. Opening a link (`touch`)
+        notes the day it was used, for `prune(unused_since=...)`."""
         if not ID_PATTERN.fullmatch(wanted):
             raise LinkNotFound(wanted)
         with translated_errors(), self.engine.connect() as conn:
             row = conn.execute(
-                sa.select(links_table.c.content, links_table.c.created_at)
+                sa.select(links_table.c.content, links_table.c.created_at,
+                          links_table.c.last_used_at)
                 .where(links_table.c.id == wanted)
             ).one_or_none()
         if row is None:
             raise LinkNotFound(wanted)
-        return Link(wanted, json.loads(row.content), row.created_at)
+        link = Link(wanted, json.loads(row.content), _utc(row.created_at), _utc(row.last_used_at))
+        if touch and (link.last_used_at is None
+                      or datetime.now(UTC) - link.last_used_at > TOUCH_EVERY):
+            self._touch(wanted)
+        return link
+
+    def _touch(self, used: str) -> None:
+        """Write now as the link's last use. Best effort: a store that cannot write (full, busy,
+        read-only) still serves the link, so a failure is only logged."""
+        try:
+            with translated_errors(), self.engine.begin() as conn:
+                conn.execute(sa.update(links_table).where(links_table.c.id == used)
+                             .values(last_used_at=datetime.now(UTC)))
+        except StoreError as error:
+            logger.warning("link %s: its last use was not noted (%r)", used, error.__cause__)
 
     def count(self) -> int:
         """How many links are stored."""
         with translated_errors(), self.engine.connect() as conn:
             return conn.execute(sa.select(sa.func.count()).select_from(links_table)).scalar_one()
 
-    def prune(self, before: datetime | None = None, ids: tuple[str, ...] = (),
-              dry_run: bool = False) -> int:
-        """Delete links first stored before `before`, and those named in `ids`: how many."""
-        conditions = []
-        if before is not None:
-            conditions.append(links_table.c.created_at < before)
-        if ids:
-            conditions.append(links_table.c.id.in_(ids))
-        if not conditions:
-            return 0
-        where = sa.or_(*conditions)
+    def prune(self, before: datetime | None = None, unused_since: datetime | None = None,
+              larger_than: int | None = None, ids: tuple[str, ...] = (),
+              dry_run: bool = False) -> list[Pruned]:
+        """Delete the links that match every filter given (first stored before `before`, not
+        opened since `unused_since`, content over `larger_than` characters), and those named
+        in `ids`: what was (or, with `dry_run`, would be) removed, oldest first."""
+        where = _prune_where(before, unused_since, larger_than, ids)
+        if where is None:
+            return []
+        size = sa.func.length(links_table.c.content)
         with translated_errors(), self.engine.begin() as conn:
-            if dry_run:
-                return conn.execute(
-                    sa.select(sa.func.count()).select_from(links_table).where(where)
-                ).scalar_one()
-            return conn.execute(sa.delete(links_table).where(where)).rowcount
+            rows = conn.execute(
+                sa.select(links_table.c.id, links_table.c.created_at,
+                          links_table.c.last_used_at, size.label("size"))
+                .where(where).order_by(links_table.c.created_at, links_table.c.id)
+            ).all()
+            if not dry_run:
+                conn.execute(sa.delete(links_table).where(where))
+        return [Pruned(row.id, _utc(row.created_at), _utc(row.last_used_at), row.size)
+                for row in rows]
 
     def dispose(self) -> None:
         """Close the pooled connections (tests, and the CLI when it is done)."""
         if self._engine is not None:
             self._engine.dispose()
+
+
+@dataclass(frozen=True)
+class Pruned:
+    """A link that pruning removed: its id, when it was stored and last opened, its size in
+    characters (program and options)."""
+
+    id: str
+    created_at: datetime
+    last_used_at: datetime | None
+    size: int
+
+
+def _prune_where(before: datetime | None, unused_since: datetime | None,
+                 larger_than: int | None, ids: tuple[str, ...]):
+    """The links `prune` removes: all the filters at once, or a named id; None: no criterion."""
+    filters = []
+    if before is not None:
+        filters.append(links_table.c.created_at < before)
+    if unused_since is not None:  # a link never opened counts from when it was stored
+        last_use = sa.func.coalesce(links_table.c.last_used_at, links_table.c.created_at)
+        filters.append(last_use < unused_since)
+    if larger_than is not None:
+        filters.append(sa.func.length(links_table.c.content) > larger_than)
+    chosen = [sa.and_(*filters)] if filters else []
+    if ids:
+        chosen.append(links_table.c.id.in_(ids))
+    return sa.or_(*chosen) if chosen else None
+
+
+def _utc(moment: datetime | None) -> datetime | None:
+    """A time from the database as an aware UTC datetime (SQLite hands back naive ones)."""
+    if moment is None or moment.tzinfo is not None:
+        return moment
+    return moment.replace(tzinfo=UTC)
 
 
 def _insert_new(conn: sa.Connection, new_id: str, text: str):

@@ -75,11 +75,12 @@ def add_command(program, **options):
 @click.argument("link_id")
 def show_command(link_id):
     """Print a stored link's program and options."""
-    link: Link = _store().get(link_id)
+    link: Link = _store().get(link_id, touch=False)
     for key, value in link.content.items():
         if key != "src":
             click.echo(f"{key}: {value}")
     click.echo(f"created: {link.created_at}")
+    click.echo(f"last opened: {link.last_used_at or 'never'}")
     click.echo(link.content["src"])
 
 
@@ -123,16 +124,39 @@ def _pg_dump(url: sa.URL, target: str) -> None:
         raise click.ClickException(f"pg_dump failed: {done.stderr.strip()}")
 
 
+PRUNE_LISTED = 50
+"""Links `prune` names one by one; beyond these it only counts."""
+
+
 @links_cli.command("prune")
 @click.option("--before", type=click.DateTime(formats=["%Y-%m-%d"]),
-              help="remove links first stored before this day (UTC)")
-@click.option("--id", "ids", multiple=True, help="remove this link (repeatable)")
-@click.option("--dry-run", is_flag=True, help="only count what would be removed")
-def prune_command(before, ids, dry_run):
-    """Remove links: those stored before a day, or named ones. Nothing else ever removes one."""
-    if before is None and not ids:
-        raise click.UsageError("say what to prune: --before YYYY-MM-DD and/or --id ID")
-    when = before.replace(tzinfo=UTC) if before else None
-    count = _store().prune(before=when, ids=tuple(ids), dry_run=dry_run)
+              help="links first stored before this day (UTC)")
+@click.option("--unused-since", type=click.DateTime(formats=["%Y-%m-%d"]),
+              help="links not opened since this day (UTC); one never opened counts from the "
+                   "day it was stored")
+@click.option("--larger-than", type=click.IntRange(min=0), metavar="CHARS",
+              help="links whose program and options are over CHARS characters")
+@click.option("--id", "ids", multiple=True, help="this link, whatever the filters (repeatable)")
+@click.option("--dry-run", is_flag=True, help="only list what would be removed")
+def prune_command(before, unused_since, larger_than, ids, dry_run):
+    """Remove links: those that match every filter given (--before, --unused-since,
+    --larger-than), and named ones (--id). Nothing else ever removes a link."""
+    if before is None and unused_since is None and larger_than is None and not ids:
+        raise click.UsageError("say what to prune: --before YYYY-MM-DD, --unused-since "
+                               "YYYY-MM-DD, --larger-than CHARS and/or --id ID")
+    pruned = _store().prune(before=_utc_day(before), unused_since=_utc_day(unused_since),
+                            larger_than=larger_than, ids=tuple(ids), dry_run=dry_run)
+    for link in pruned[:PRUNE_LISTED]:
+        last = link.last_used_at.strftime("%Y-%m-%d") if link.last_used_at else "never"
+        click.echo(f"{link.id}  stored {link.created_at:%Y-%m-%d}  opened {last}  "
+                   f"{link.size:,} characters")
+    if len(pruned) > PRUNE_LISTED:
+        click.echo(f"... and {len(pruned) - PRUNE_LISTED:,} more")
     verb = "would remove" if dry_run else "removed"
-    click.echo(f"{verb} {count} link{'s' if count != 1 else ''}")
+    total = sum(link.size for link in pruned)
+    click.echo(f"{verb} {len(pruned):,} link{'s' if len(pruned) != 1 else ''} "
+               f"({total:,} characters)")
+
+
+def _utc_day(day):
+    return day.replace(tzinfo=UTC) if day else None
