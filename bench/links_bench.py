@@ -2,6 +2,7 @@
 each beside a baseline from the same run, on SQLite (default) or a throwaway PostgreSQL.
 
     .venv/bin/python bench/links_bench.py [--postgres] [--clients 8] [--requests 400]
+        [--limits links://|memory://] [--only POST]
 
 gunicorn runs with the project's `gunicorn.conf.py` (3 gthread workers) bound to 127.0.0.1
 only; every scenario sends a fixed number of requests from a fixed number of keep-alive
@@ -117,6 +118,10 @@ def main() -> None:
                         help="a throwaway PostgreSQL server (tests/pg_support) instead of SQLite")
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--requests", type=int, default=400)
+    parser.add_argument("--limits", default="links://",
+                        help="where the limit on storing counts (RATELIMIT_STORAGE_URI): "
+                             "links:// (the default, shared) or memory:// (per worker)")
+    parser.add_argument("--only", default="", help="only the scenarios whose name has this")
     args = parser.parse_args()
     with ExitStack() as stack:
         if args.postgres:
@@ -126,16 +131,20 @@ def main() -> None:
         else:
             folder = stack.enter_context(tempfile.TemporaryDirectory())
             url = f"sqlite:///{folder}/links.sqlite3"
-        os.environ.update(DATABASE_URL=url, LINKS_RATE_LIMIT="1000000 per minute")
+        os.environ.update(DATABASE_URL=url, LINKS_RATE_LIMIT="1000000 per minute",
+                          RATELIMIT_STORAGE_URI=args.limits)
         port = free_port()
         proc = start_gunicorn(port)
         stack.callback(proc.wait)
         stack.callback(proc.terminate)
         backend = "PostgreSQL" if args.postgres else "SQLite"
-        print(f"{backend}, {args.clients} clients, {args.requests} requests a scenario")
+        print(f"{backend}, limits in {args.limits}, {args.clients} clients, "
+              f"{args.requests} requests a scenario")
         print(f"{'scenario':40} {'req/s':>7} {'p50 ms':>8} {'p99 ms':>8} {'errors':>6}")
         failed: list = []
-        for n, (name, jobs) in enumerate(scenarios(port, args.requests).items()):
+        chosen = {name: jobs for name, jobs in scenarios(port, args.requests).items()
+                  if args.only in name}
+        for n, (name, jobs) in enumerate(chosen.items()):
             send(port, warm_up(jobs, args.clients, n), args.clients)
             wall, lat, errors = send(port, jobs, args.clients)
             failed += errors

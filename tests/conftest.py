@@ -68,10 +68,14 @@ def page(chromium):
 @pytest.fixture(scope="session", autouse=True)
 def links_kept_in_a_temporary_folder(tmp_path_factory):
     """Apps made without DATABASE_URL (the browser tests' live server) keep their links in a
-    folder of the test run, not in the checkout's instance/."""
+    folder of the test run, not in the checkout's instance/. They all count against one limit
+    on storing there (kept in that database), so it is set high: the tests of the limit set
+    their own, on a database of their own."""
     patch = pytest.MonkeyPatch()
     if "DATABASE_URL" not in os.environ:
         patch.setenv("DATABASE_URL", f"sqlite:///{tmp_path_factory.mktemp('links')}/links.sqlite3")
+    if "LINKS_RATE_LIMIT" not in os.environ:
+        patch.setenv("LINKS_RATE_LIMIT", "100000 per minute")
     yield
     patch.undo()
 

@@ -131,5 +131,5 @@ def reset(url: str) -> None:
 
     engine = sa.create_engine(url)
     with engine.begin() as conn:
-        conn.execute(sa.text("DROP TABLE IF EXISTS links, alembic_version"))
+        conn.execute(sa.text("DROP TABLE IF EXISTS links, rate_limits, alembic_version"))
     engine.dispose()

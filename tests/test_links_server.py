@@ -14,6 +14,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -34,15 +35,19 @@ pytestmark = pytest.mark.slow
 
 
 @contextmanager
-def gunicorn(database_url: str, workers: int = 2) -> Iterator[tuple[str, subprocess.Popen]]:
+def gunicorn(database_url: str, workers: int = 2, access_log: str = "/dev/null",
+             **env_overrides: str) -> Iterator[tuple[str, subprocess.Popen]]:
     """gunicorn with the project's config on a free loopback port, in a session of its own
-    (so the test can kill master and workers at once)."""
+    (so the test can kill master and workers at once). The access log, when asked for, has
+    one line a request: the worker's pid, the status and the path."""
     port = free_port()
     env = {**os.environ, "PORT": str(port), "WEB_CONCURRENCY": str(workers),
-           "DATABASE_URL": database_url, "LINKS_RATE_LIMIT": "100000 per minute"}
+           "DATABASE_URL": database_url, "LINKS_RATE_LIMIT": "100000 per minute",
+           **env_overrides}
     process = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "-b", f"127.0.0.1:{port}",
-         "--access-logfile", "/dev/null", "app:create_app()"],
+         "--access-logfile", access_log, "--access-logformat", "%(p)s %(s)s %(U)s",
+         "app:create_app()"],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
         start_new_session=True)
     base = f"http://127.0.0.1:{port}"
@@ -150,3 +155,54 @@ def test_a_program_of_20000_characters_is_drawn_from_its_id(long_link):
     assert (status, kind) == (200, "text/html") and b"layer_activation_0099" in page
     status, kind, svg = get(f"{base}/svg/{link_id}?step=3")
     assert (status, kind) == (200, "image/svg+xml")
+
+
+LIMIT = 10
+WORKERS = 3
+ATTEMPTS = 40
+
+
+def store_from_many_connections(base: str) -> list[int]:
+    """ATTEMPTS new links posted from 8 threads, each request on a connection of its own (so
+    gunicorn's workers take them in turn as they accept): the statuses."""
+    def attempt(k: int) -> int:
+        body = json.dumps({"src": f"x = {k}.5\ny = x * x  # {time.time_ns()}"}).encode()
+        request = urllib.request.Request(f"{base}/api/links", data=body,
+                                         headers={"Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(request, timeout=60) as res:
+                return res.status
+        except urllib.error.HTTPError as err:
+            assert err.code != 429 or int(err.headers["Retry-After"]) > 0
+            return err.code
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        return list(pool.map(attempt, range(ATTEMPTS)))
+
+
+def pids_by_status(log: Path) -> dict[str, set[str]]:
+    seen: dict[str, set[str]] = {}
+    for line in log.read_text().splitlines():
+        pid, status, path = line.split()
+        if path == "/api/links":
+            seen.setdefault(status, set()).add(pid)
+    return seen
+
+
+@pytest.mark.parametrize("storage", ["links://", "memory://"])
+def test_the_limit_on_storing_holds_across_gunicorn_workers(database_url, tmp_path, storage):
+    """Three workers, one client address, a limit of 10 a minute. Kept in the links database
+    (the default) the limit holds whatever worker answers; kept in each worker's memory it
+    does not (the control: it shows the requests really were spread over the workers)."""
+    log = tmp_path / "access.log"
+    with gunicorn(database_url, workers=WORKERS, access_log=str(log),
+                  LINKS_RATE_LIMIT=f"{LIMIT} per minute", RATELIMIT_STORAGE_URI=storage) as (base, _):
+        statuses = store_from_many_connections(base)
+    assert set(statuses) <= {201, 429}, statuses
+    seen = pids_by_status(log)
+    assert len(set().union(*seen.values())) >= 2, seen  # more than one worker answered
+    if storage == "links://":
+        assert statuses.count(201) == LIMIT
+        assert len(seen["201"]) >= 2  # and the links they stored were counted together
+    else:
+        assert statuses.count(201) > LIMIT

@@ -18,6 +18,7 @@ from autodiff.errors import AutodiffError
 
 from .links import LinkNotFound, LinkStore, StoreError, content_of, database_url
 from .links_cli import links_cli
+from .links_limits import LinkStoreLimits  # noqa: F401 (registers links:// with limits)
 from .params import options, params, source
 
 bp = Blueprint("links", __name__)
@@ -31,6 +32,10 @@ PAGE_ENDPOINTS = ("index", "embed")
 
 DEFAULT_RATE_LIMIT = "30 per minute; 300 per day"
 """Links one client address may store; content-addressed ids make repeats cost nothing."""
+
+DEFAULT_LIMIT_STORAGE = "links://"
+"""Where the limit on storing counts: the links database itself (`web.links_limits`), which
+every worker and server already shares; `memory://` counts per worker, `redis://...` too."""
 
 RETRY_AFTER_S = 30
 """What a 503 from the store suggests to wait."""
@@ -120,8 +125,9 @@ def register_links(app: Flask) -> None:
     app.config.setdefault("DATABASE_URL", os.environ.get("DATABASE_URL"))
     app.config.setdefault("LINKS_RATE_LIMIT", os.environ.get("LINKS_RATE_LIMIT", DEFAULT_RATE_LIMIT))
     app.config.setdefault("RATELIMIT_STORAGE_URI",
-                          os.environ.get("RATELIMIT_STORAGE_URI", "memory://"))
-    app.extensions["links"] = LinkStore(database_url(app.instance_path, app.config["DATABASE_URL"]))
+                          os.environ.get("RATELIMIT_STORAGE_URI", DEFAULT_LIMIT_STORAGE))
+    store = app.extensions["links"] = LinkStore(database_url(app.instance_path,
+                                                             app.config["DATABASE_URL"]))
     app.register_blueprint(bp)
     app.add_url_rule("/s/<link_id>", endpoint="index", methods=["GET"])
     for rule in list(app.url_map.iter_rules()):
@@ -129,7 +135,10 @@ def register_links(app: Flask) -> None:
             app.add_url_rule(f"{rule.rule}/<link_id>", endpoint=rule.endpoint, methods=["GET"])
     app.url_value_preprocessor(_take_link_id)
     app.context_processor(_base_href)
-    limiter = app.extensions["links_limiter"] = Limiter(client_address, app=app)
+    in_store = app.config["RATELIMIT_STORAGE_URI"].startswith(DEFAULT_LIMIT_STORAGE)
+    limiter = app.extensions["links_limiter"] = Limiter(
+        client_address, app=app, storage_options={"store": store} if in_store else None,
+        in_memory_fallback_enabled=True)
     limiter.shared_limit(lambda: current_app.config["LINKS_RATE_LIMIT"], scope="links-store",
                          exempt_when=_stores_nothing)(bp)
     app.register_error_handler(LinkNotFound, _not_found)
