@@ -110,11 +110,18 @@ def test_a_stored_hostile_program_is_only_ever_text(page, live_app):
     assert not page.errors
 
 
-@pytest.fixture(scope="module")
-def production(tmp_path_factory):
-    """gunicorn as in production, its links in SQLite: (base URL, the long program's id)."""
-    database = tmp_path_factory.mktemp("long-links") / "links.sqlite3"
-    with gunicorn(f"sqlite:///{database}") as (base, _):
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def production(request, tmp_path_factory):
+    """gunicorn as in production, its links in SQLite or in the tests' PostgreSQL server:
+    (base URL, the long program's id)."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('long-links') / 'links.sqlite3'}"
+    else:
+        from pg_support import reset
+
+        url = request.getfixturevalue("postgres_url")
+        reset(url)
+    with gunicorn(url) as (base, _):
         yield base, post_link(base, {"src": long_program(), "step": "5"})["id"]
 
 
