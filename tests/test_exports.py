@@ -245,6 +245,14 @@ def test_tex_is_one_beamer_frame_with_an_overlay_per_step(client):
     assert len(graph.steps) == STEPS
 
 
+def test_tex_draws_the_copies_of_a_shared_weight(client):
+    """A leaf used on every line has a dashed copy beside each use, in the slides too."""
+    src = "w = 0.5\nh0 = 0.1\n" + "\n".join(f"h{i} = tanh(h{i - 1} * w)" for i in range(1, 7))
+    text = client.get(url("/tex", src=src + "\nf = h6")).get_data(as_text=True)
+    assert text.count("\\sffamily\\bfseries\\itshape}] at") == 6
+    assert text.count("{w $\\nearrow$}") == 6
+
+
 def test_a_branch_reads_the_same_in_every_export_and_the_notebook(client):
     """max's rule is `1 if x ≥ y, else 0` with the branch taken, never `[x ≥ y]`: in the
     slides' notes, the offline page, and the notebook's stepper alike."""

@@ -20,7 +20,7 @@ from ..theme import THEMES, Theme
 from . import ExportOptions, check_work, checked_size, frames, steps_of
 from .rsvg import Progress
 
-GROUP = re.compile(r'<g id="([ne]\d+)" class="([^"]*)"(?: transform="translate\(([-\d.]+),'
+GROUP = re.compile(r'<g id="([ne]\d+(?:-copy)?)" class="([^"]*)"(?: transform="translate\(([-\d.]+),'
                    r'([-\d.]+)\)")?>\n(.*?)</g>\n', re.S)
 ELEMENT = re.compile(r'<(path|polygon|text)((?: [\w:-]+="[^"]*")*)(?:/>|>(.*?)</text>)', re.S)
 ATTRIBUTE = re.compile(r'([\w:-]+)="([^"]*)"')
@@ -30,7 +30,7 @@ TEX_SPECIAL = {c: "\\" + c for c in "#$%&_{}"} | {"~": r"\textasciitilde{}",
                                                    "\\": r"\textbackslash{}"}
 SYMBOLS = {"·": r"$\cdot$", "∇": r"$\nabla$", "×": r"$\times$", "−": "-", "⋮": r"$\vdots$",
            "∶": ":", "→": r"$\to$", "⟨": r"$\langle$", "⟩": r"$\rangle$", "…": r"\dots{}",
-           "∂": r"$\partial$", "√": r"$\surd$", "∑": r"$\Sigma$", "Σ": r"$\Sigma$"}
+           "∂": r"$\partial$", "↗": r"$\nearrow$", "√": r"$\surd$", "∑": r"$\Sigma$", "Σ": r"$\Sigma$"}
 FONT = {"label": (14, r"\sffamily\bfseries"), "op": (11, r"\sffamily"),
         "shape": (11, r"\sffamily"), "val": (14, r"\ttfamily"), "grad": (14, r"\ttfamily"),
         "cue-val": (14, r"\sffamily\bfseries"), "cue-grad": (14, r"\sffamily\bfseries"),
@@ -149,7 +149,8 @@ def _style(kind: str, names: set[str], theme: Theme) -> str | None:
                 "adconst_fill" if "kind-const" in names else "adnode")
         width = theme.current_width if "current" in names else theme.outline_width + (
             1 if "kind-input" in names else 0)
-        dash = ", dash pattern=on 5pt off 2pt" if "kind-const" in names else ""
+        dashed = "kind-const" in names or "copy" in names  # a shared leaf's copy: dashed
+        dash = ", dash pattern=on 5pt off 2pt" if dashed else ""
         draw = "adcurrent" if "current" in names else "adstroke"
         return f"fill={fill}, draw={draw}, line width={width}pt{dash}"
     if kind == "slot-val":
@@ -181,6 +182,8 @@ def _text(kind: str, attrs: dict, text: str, names: set[str], theme: Theme) -> s
     size, family = FONT.get(kind, (14, r"\sffamily"))
     if kind == "label" and "kind-const" in names:
         family = r"\sffamily"
+    if kind == "label" and "copy" in names:
+        family += r"\itshape"
     colour = {"val": "advalue", "cue-val": "advalue", "grad": "adgradient",
               "cue-grad": "adgradient", "op": "admuted", "shape": "admuted",
               "local": "adtangent"}.get(kind, "adtext")
