@@ -8,7 +8,7 @@ import { isOn, startup } from "./boot.js";
 import { isTypingTarget, StepControls } from "./controls.js";
 import { lossCurve, runSummary } from "./descent.js";
 import { GraphView } from "./graphview.js";
-import { isFramed, readMessage, tellHost, tellHostHeight, THEMES } from "./messages.js";
+import { H5PResizer, isFramed, readMessage, tellHost, tellHostHeight, THEMES } from "./messages.js";
 import { renderProblems, unusedText } from "./panels.js";
 import { pageUrlFor, withFragment } from "./permalink.js";
 import { phaseAt, Stepper, unusedNodes } from "./stepper.js";
@@ -103,7 +103,13 @@ async function load() {
   told = null;
   show(k);
   told = k;
-  tellHost({ type: "backprop:ready", step: k, total: controls.n });
+  tellReady();
+}
+
+/** `ready`: the step on screen, the number of steps and the height the embed would like
+ * (after loading, and in answer to a host's `hello` once loaded). */
+function tellReady() {
+  tellHost({ type: "backprop:ready", step: controls.k, total: controls.n, height: preferredHeight() });
 }
 
 /** With `lr` (and `updates`) in the address: the run's loss curve and summary under the text. */
@@ -146,6 +152,7 @@ function showError(err) {
 // ---- the host: messages in, keys out, the height it would like -------------------------
 
 const COMMANDS = {
+  hello: () => { if (told !== null) tellReady(); }, // before that, `ready` comes when loaded
   step: (c) => go(c.step),
   next: () => controls.act("next"),
   prev: () => controls.act("prev"),
@@ -156,6 +163,10 @@ const COMMANDS = {
   options: (c) => setOptions(c),
   "slide:start": () => { if (restart) go(start.step); },
   "slide:stop": () => controls.pause(),
+  "h5p:ready": (c) => h5p.receive(c.type),
+  "h5p:hello": (c) => h5p.receive(c.type),
+  "h5p:resizePrepared": (c) => h5p.receive(c.type),
+  "h5p:resize": (c) => h5p.receive(c.type),
 };
 
 function go(k) {
@@ -199,19 +210,26 @@ document.addEventListener("keydown", (e) => {
 controls.bindKeys(document);
 
 let toldHeight = 0;
+const h5p = new H5PResizer(() => preferredHeight());
 
 /** The height that shows the whole picture at this width, with the bar and the text. */
-function tellPreferredHeight() {
-  if (!isFramed()) return;
+function preferredHeight() {
   const graph = view.svg ? view.preferredHeight(view.container.clientWidth) : 0;
   const others = ["problems", "error", "stepbar", "step-text"]
     .map((id) => $(id))
     .filter((el) => !el.hidden)
     .reduce((sum, el) => sum + el.offsetHeight, 0);
-  const height = Math.ceil(Math.max(graph, 120) + others);
+  return Math.ceil(Math.max(graph, 120) + others);
+}
+
+/** Tell the host the preferred height when it changed (and an H5P host, by its handshake). */
+function tellPreferredHeight() {
+  if (!isFramed()) return;
+  const height = preferredHeight();
   if (height === toldHeight) return;
   toldHeight = height;
   tellHostHeight(height);
+  h5p.changed();
 }
 
 new ResizeObserver(() => tellPreferredHeight()).observe(document.body);

@@ -47,7 +47,8 @@ MALFORMED = [
     {"type": "backprop:options"}, {"type": "backprop:options", "theme": "</style><script>"},
     {"type": "backprop:options", "edge_labels": "yes"}, {"type": "BACKPROP:NEXT"},
     {"type": "eval", "code": "document.body.remove()"}, {"type": ["backprop:next"]},
-    "slide:start ", "javascript:alert(1)", {"context": "h5p", "action": "hello"},
+    "slide:start ", "javascript:alert(1)", {"context": "h5p", "action": "eval"},
+    {"context": "H5P", "action": "hello"}, {"context": "h5p", "action": ["hello"]},
 ]
 
 
@@ -76,8 +77,9 @@ def embed_counter(page) -> str:
 def test_a_host_on_another_origin_steps_the_embed_through_by_messages(page, live_app):
     with other_origin({"/host.html": fill(HOST, live_app)}) as site:
         page.goto(f"{site}/host.html")
-        assert wait_for_count(page, "ready", 1) == [
-            {"type": "backprop:ready", "step": 0, "total": REUSE_STEPS}]
+        [ready] = wait_for_count(page, "ready", 1)
+        assert ready == {"type": "backprop:ready", "step": 0, "total": REUSE_STEPS,
+                         "height": received(page, "resize")[-1]["height"]}
         for k in range(1, REUSE_STEPS + 1):
             page.evaluate("() => window.tell({type: 'backprop:next'})")
             wait_for_count(page, "stepped", k)
@@ -114,8 +116,9 @@ def test_a_host_on_another_origin_steps_the_embed_through_by_messages(page, live
         assert heights and all(m["height"] > 200 for m in heights)
         canvas = page.evaluate("() => window.received.filter((m) => typeof m === 'string')")
         assert canvas and all(json.loads(m)["subject"] == "lti.frameResize" for m in canvas)
+        # No H5P resizer answers here: each new height only greets one again.
         h5p = page.evaluate("() => window.received.filter((m) => m && m.context === 'h5p')")
-        assert [m["scrollHeight"] for m in h5p] == [m["height"] for m in heights]
+        assert h5p == [{"context": "h5p", "action": "hello"}] * len(heights)
     assert not page.console.errors, page.console.errors
 
 
@@ -153,7 +156,8 @@ def test_play_stops_when_the_slide_is_hidden_and_options_redraw(page, live_app):
         assert frame.locator("[id$='-local']").count() == 0
         page.evaluate("() => window.tell({type: 'backprop:options', edge_labels: true})")
         ready = wait_for_count(page, "ready", 2)[-1]
-        assert ready == {"type": "backprop:ready", "step": count, "total": REUSE_STEPS}
+        assert ready == {"type": "backprop:ready", "step": count, "total": REUSE_STEPS,
+                         "height": received(page, "resize")[-1]["height"]}
         assert frame.locator("[id$='-local']").count() > 0
         sheet = frame.locator("#graph svg style").first.text_content()
         page.evaluate("() => window.tell({type: 'backprop:options', theme: 'dark'})")
@@ -161,6 +165,104 @@ def test_play_stops_when_the_slide_is_hidden_and_options_redraw(page, live_app):
         assert frame.locator("#graph svg style").first.text_content() != sheet  # redrawn dark
         assert frame.locator("html").get_attribute("data-theme") == "dark"
         assert frame.locator("[id$='-local']").count() > 0  # the other option stays
+    assert not page.console.errors, page.console.errors
+
+
+LATE_HOST = """<!doctype html>
+<html><head><meta charset="utf-8"><title>late host</title><link rel="icon" href="data:,"></head>
+<body>
+<iframe id="embed" src="APP/embed?QUERY" style="width: 900px; height: 560px; border: 0"></iframe>
+<script>
+  // This host starts listening only once the embed has loaded (its first `ready` is gone):
+  // it says hello and hears `ready` again, with the height the embed would like.
+  window.received = [];
+  const frame = document.getElementById("embed");
+  window.tell = (message) => frame.contentWindow.postMessage(message, "*");
+  frame.addEventListener("load", () => setTimeout(() => {
+    window.addEventListener("message", (e) => {
+      if (e.source === frame.contentWindow) window.received.push(e.data);
+    });
+    window.tell({type: "backprop:hello"});
+  }, 1500));
+</script>
+</body></html>
+"""
+
+H5P_HOST = """<!doctype html>
+<html><head><meta charset="utf-8"><title>H5P host</title><link rel="icon" href="data:,"></head>
+<body style="margin: 0">
+<iframe id="embed" src="APP/embed?QUERY" style="width: 300px; height: 150px; border: 0"></iframe>
+<script>
+  // The host side of H5P's resize handshake, as an H5P host page's resizer plays it:
+  // hello is answered (the frame goes full width, and the host asks again on each window
+  // resize); prepareResize sets the frame to the present height and answers resizePrepared;
+  // resize sets the frame's height to the one asked for.
+  window.received = [];
+  const frame = document.getElementById("embed");
+  const answer = (action) => frame.contentWindow.postMessage({context: "h5p", action}, "*");
+  window.addEventListener("message", (e) => {
+    if (e.source !== frame.contentWindow) return;
+    window.received.push(e.data);
+    if (!e.data || e.data.context !== "h5p") return;
+    if (e.data.action === "hello") {
+      frame.style.width = "100%";
+      window.addEventListener("resize", () => answer("resize"));
+      answer("hello");
+    } else if (e.data.action === "prepareResize") {
+      if (frame.clientHeight !== e.data.scrollHeight || e.data.scrollHeight !== e.data.clientHeight) {
+        frame.style.height = e.data.clientHeight + "px";
+        answer("resizePrepared");
+      }
+    } else if (e.data.action === "resize") {
+      frame.style.height = e.data.scrollHeight + "px";
+    }
+  });
+</script>
+</body></html>
+"""
+
+
+def test_a_host_that_listens_late_says_hello_and_hears_ready_and_each_new_height(page, live_app):
+    with other_origin({"/host.html": fill(LATE_HOST, live_app, step=3)}) as site:
+        page.goto(f"{site}/host.html")
+        [ready] = wait_for_count(page, "ready", 1)
+        assert received(page, "stepped") == []  # the hello's answer, not a step
+        assert ready["type"] == "backprop:ready" and (ready["step"], ready["total"]) == (3, REUSE_STEPS)
+        assert 300 < ready["height"] < 2000
+        # A narrower frame shows the picture smaller: the embed asks for less height.
+        page.evaluate("() => { document.getElementById('embed').style.width = '450px'; }")
+        [resize] = wait_for_count(page, "resize", 1)
+        assert resize["height"] < ready["height"]
+        page.evaluate("() => window.tell({type: 'backprop:hello'})")
+        assert wait_for_count(page, "ready", 2)[-1] == {**ready, "height": resize["height"]}
+    assert not page.console.errors, page.console.errors
+
+
+def test_an_h5p_host_sizes_the_frame_by_its_handshake(page, live_app):
+    with other_origin({"/host.html": fill(H5P_HOST, live_app)}) as site:
+        page.set_viewport_size({"width": 1000, "height": 700})
+        page.goto(f"{site}/host.html")
+        wait_for_count(page, "ready", 1)
+        wanted = page.wait_for_function("""() => {
+            const last = window.received.filter((m) => m && m.type === "backprop:resize").pop();
+            const frame = document.getElementById("embed");
+            return last && frame.clientWidth === 1000 && frame.clientHeight === last.height
+              && last.height;
+          }""", timeout=10_000).json_value()
+        actions = page.evaluate(
+            "() => window.received.filter((m) => m && m.context === 'h5p').map((m) => m.action)")
+        assert actions[0] == "hello" and "prepareResize" in actions and actions[-1] == "resize"
+        last = page.evaluate("() => window.received.filter((m) => m && m.context === 'h5p').pop()")
+        assert last == {"context": "h5p", "action": "resize", "scrollHeight": wanted}
+
+        # The host's window narrows: it asks the frame again, and the frame gets its new height.
+        page.set_viewport_size({"width": 600, "height": 700})
+        smaller = page.wait_for_function("""(before) => {
+            const last = window.received.filter((m) => m && m.type === "backprop:resize").pop();
+            const frame = document.getElementById("embed");
+            return last.height < before && frame.clientHeight === last.height && last.height;
+          }""", arg=wanted, timeout=10_000).json_value()
+        assert smaller < wanted
     assert not page.console.errors, page.console.errors
 
 
