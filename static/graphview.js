@@ -308,6 +308,33 @@ export class GraphView {
     container.addEventListener("pointermove", (e) => this._onMove(e));
     container.addEventListener("pointerup", (e) => this._onUp(e));
     container.addEventListener("pointercancel", (e) => this._onUp(e));
+    // On paper: the whole picture at the page's width (the print style sheet shows it).
+    const win = container.ownerDocument.defaultView;
+    const paper = win.matchMedia ? win.matchMedia("print") : null;
+    win.addEventListener("beforeprint", () => this._paper(true));
+    win.addEventListener("afterprint", () => this._paper(!!paper?.matches));
+    paper?.addEventListener("change", () => this._paper(paper.matches));
+  }
+
+  /**
+   * Put a copy of the whole picture in the panel for printing (or take it away): one <svg>
+   * root of the picture's own viewBox, without the screen's layers and pixel sizes, which
+   * the print style sheet shows instead of them at the width of the page.
+   */
+  _paper(on) {
+    this.container.querySelector(":scope > svg.graph-print")?.remove();
+    if (!on || !this.svg) return;
+    const copy = this.svg.cloneNode(true); // the style sheet and the background
+    for (const layer of this.layers) {
+      for (const child of layer.children) copy.appendChild(child.cloneNode(true));
+    }
+    const b = this.base;
+    copy.setAttribute("viewBox", [b.x, b.y, b.w, b.h].join(" "));
+    copy.removeAttribute("width");
+    copy.removeAttribute("height");
+    copy.classList.add("graph-print");
+    copy.setAttribute("aria-hidden", "true");
+    this.container.appendChild(copy);
   }
 
   /**

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import re
+from functools import lru_cache
+from pathlib import Path
+
 from flask import Blueprint, request
 
 from autodiff.draw import DIRECTIONS, THEMES, palettes, theme_name
+from autodiff.draw.theme import print_media_css
 
 look = Blueprint("look", __name__)
 
@@ -32,8 +37,25 @@ def page_view(given: dict) -> dict:
 
 @look.app_context_processor
 def page_theme() -> dict:
-    """The theme the page is drawn in from its first paint (None: the browser's preference)."""
-    return {"page_theme": page_view(dict(request.args))["theme"], "theme_menu": THEME_MENU}
+    """The theme the page is drawn in from its first paint (None: the browser's preference),
+    and the print theme's frame style sheet its printout uses."""
+    return {"page_theme": page_view(dict(request.args))["theme"], "theme_menu": THEME_MENU,
+            "print_css": print_css()}
+
+
+STYLE_CSS = Path(__file__).resolve().parent.parent / "static" / "style.css"
+
+
+@lru_cache(maxsize=1)
+def print_css() -> str:
+    """The page's look on paper (`<style media="print">`), whatever theme the screen shows:
+    the print theme's custom properties over the defaults, both read from the page's style
+    sheet (so they are written once), then the print theme's frame style sheet."""
+    sheet = STYLE_CSS.read_text(encoding="utf-8")
+    blocks = [re.search(rf"^{re.escape(selector)} \{{\n(.*?)^\}}", sheet, re.S | re.M).group(1)
+              for selector in (":root", ":root[data-theme=print]")]
+    # Specific as a theme's own block, and later in the page: it wins on paper.
+    return ":root:root {\n" + "".join(blocks) + "}\n" + print_media_css()
 
 
 @look.get("/api/themes")

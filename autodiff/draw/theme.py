@@ -174,6 +174,18 @@ def frame_css(name: str = DEFAULT_THEME) -> str:
 FRAME_CSS = frame_css(DEFAULT_THEME)
 """The default theme's style sheet."""
 
+PRINT_THEME = "print"
+"""The theme a page's graph is printed in, whatever theme the screen shows."""
+
+
+@lru_cache(maxsize=1)
+def print_media_css() -> str:
+    """The print theme's style sheet for a page's printout (`<style media="print">`): its
+    selectors made more specific (`:root .adgraph …`) so that on paper they win over the
+    frame's own sheet, and no background of its own (the paper is the background)."""
+    css = frame_css(PRINT_THEME).replace(".adgraph", ":root .adgraph")
+    return css + ":root .adgraph .background { fill: none; }\n"
+
 
 def palettes() -> dict[str, dict[str, str]]:
     """Per theme, the colours `GET /api/themes` lists (exactly those its frames use)."""
