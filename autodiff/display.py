@@ -26,25 +26,26 @@ class Displays:
     """Per contribution (in `graph.contributions` order), its target's new total's lines."""
 
 
-_DISPLAYS: weakref.WeakKeyDictionary[Graph, Displays] = weakref.WeakKeyDictionary()
+_DISPLAYS: weakref.WeakKeyDictionary[Graph, dict[str, Displays]] = weakref.WeakKeyDictionary()
 _DISPLAYS_LOCK = threading.Lock()
 
 
-def displays(graph: Graph) -> Displays:
-    """The graph's display lines, worked out once: a new program's JSON and its first frame
-    both show every one of them."""
+def displays(graph: Graph, numbers: str = "standard") -> Displays:
+    """The graph's display lines in the number form `numbers` (a key of `format.FORMS`),
+    worked out once: a new program's JSON and its first frame both show every one of them."""
     with _DISPLAYS_LOCK:
-        found = _DISPLAYS.get(graph)
+        found = _DISPLAYS.get(graph, {}).get(numbers)
     if found is None:
+        form = fmt.FORMS[numbers]
         found = Displays(
-            tuple(tuple(fmt.display_rows(n.value)) for n in graph.nodes),
-            tuple(None if n.grad is None else tuple(fmt.display_rows(n.grad))
+            tuple(tuple(fmt.display_rows(n.value, form)) for n in graph.nodes),
+            tuple(None if n.grad is None else tuple(fmt.display_rows(n.grad, form))
                   for n in graph.nodes),
             tuple(local_display(e.local) for e in graph.edges),
-            tuple(tuple(fmt.display_rows(c.total)) for c in graph.contributions),
+            tuple(tuple(fmt.display_rows(c.total, form)) for c in graph.contributions),
         )
         with _DISPLAYS_LOCK:
-            _DISPLAYS[graph] = found
+            _DISPLAYS.setdefault(graph, {})[numbers] = found
     return found
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
@@ -118,42 +119,90 @@ def _pieces(template: str) -> tuple[tuple[str, str | None, bool], ...]:
 DISPLAY_MAX = 5
 """Rows or columns of an array shown in a node; larger arrays show the first few and `…`."""
 
+COMPACT_WIDTH = 7
+"""Characters a number takes in a node in the compact form."""
+COMPACT_DIGITS = 3
+"""Significant digits at most in the compact form."""
+COMPACT_MAX = 4
+"""Rows or columns of an array the compact form shows."""
 
-def display_rows(a: np.ndarray) -> list[str]:
-    """A value as the lines a node shows, each element FIXED_WIDTH wide so widths never change."""
+
+@dataclass(frozen=True)
+class NumberForm:
+    """How a node's numbers are written: each element `width` characters, and arrays cut to
+    `most` rows and columns."""
+
+    width: int
+    most: int
+
+    def fixed(self, x: float) -> str:
+        """One element, in at most `width` characters."""
+        return fixed(x) if self is STANDARD else compact(x)
+
+
+STANDARD = NumberForm(FIXED_WIDTH, DISPLAY_MAX)
+"""As many digits as fit in 9 characters, arrays up to 5 × 5: a screen read up close."""
+COMPACT = NumberForm(COMPACT_WIDTH, COMPACT_MAX)
+"""Three significant digits, arrays up to 4 × 4: larger type in the same room (a projector)."""
+FORMS = {"standard": STANDARD, "compact": COMPACT}
+"""The number forms by name (a theme names its own)."""
+
+
+def compact(x: float) -> str:
+    """A number in at most COMPACT_WIDTH characters, with at most COMPACT_DIGITS significant
+    digits: fewer where only fewer fit (-0.00123 is -0.0012)."""
+    return _compact(float(x))
+
+
+@lru_cache(maxsize=8192)
+def _compact(x: float) -> str:
+    if not math.isfinite(x) or x == 0:
+        return _number(x)
+    for digits in range(COMPACT_DIGITS, 0, -1):
+        text = f"{x:.{digits}g}"
+        if "e" in text:
+            mantissa, exponent = text.split("e")
+            text = f"{mantissa}e{int(exponent)}"
+        if len(text) <= COMPACT_WIDTH:
+            return text
+    return text  # -1e-100: an exponent of three digits and a sign, one character over
+
+
+def display_rows(a: np.ndarray, form: NumberForm = STANDARD) -> list[str]:
+    """A value as the lines a node shows, each element `form.width` wide so widths never change."""
     a = np.asarray(a)
     if a.ndim == 0:
-        return [fixed(a)]
+        return [form.fixed(a)]
     matrix = a if a.ndim == 2 else a[np.newaxis, :]
-    rows = _elide(list(range(matrix.shape[0])))
-    cols = _elide(list(range(matrix.shape[1])))
-    return [_display_row(matrix, r, cols) if r is not None else _ellipsis_row(cols)
+    rows = _elide(list(range(matrix.shape[0])), form.most)
+    cols = _elide(list(range(matrix.shape[1])), form.most)
+    return [_display_row(matrix, r, cols, form) if r is not None else _ellipsis_row(cols, form)
             for r in rows]
 
 
-def display_width(shape: tuple[int, ...]) -> int:
+def display_width(shape: tuple[int, ...], form: NumberForm = STANDARD) -> int:
     """Characters of the widest line `display_rows` gives for this shape."""
     if not shape:
-        return FIXED_WIDTH
-    columns = min(shape[-1], DISPLAY_MAX)
-    return columns * (FIXED_WIDTH + 1) - 1
+        return form.width
+    columns = min(shape[-1], form.most)
+    return columns * (form.width + 1) - 1
 
 
-def display_height(shape: tuple[int, ...]) -> int:
+def display_height(shape: tuple[int, ...], form: NumberForm = STANDARD) -> int:
     """Lines `display_rows` gives for this shape."""
-    return min(shape[0], DISPLAY_MAX) if len(shape) == 2 else 1
+    return min(shape[0], form.most) if len(shape) == 2 else 1
 
 
-def _elide(indices: list[int]) -> list[int | None]:
-    if len(indices) <= DISPLAY_MAX:
+def _elide(indices: list[int], most: int) -> list[int | None]:
+    if len(indices) <= most:
         return indices
-    return indices[: DISPLAY_MAX - 2] + [None, indices[-1]]
+    return indices[: most - 2] + [None, indices[-1]]
 
 
-def _display_row(matrix: np.ndarray, r: int, cols: list[int | None]) -> str:
-    cells = [fixed(matrix[r, c]) if c is not None else "…" for c in cols]
-    return " ".join(cell.rjust(FIXED_WIDTH) for cell in cells)
+def _display_row(matrix: np.ndarray, r: int, cols: list[int | None], form: NumberForm) -> str:
+    cells = [form.fixed(matrix[r, c]) if c is not None else "…" for c in cols]
+    return " ".join(cell.rjust(form.width) for cell in cells)
 
 
-def _ellipsis_row(cols: list[int | None]) -> str:
-    return " ".join("⋮".rjust(FIXED_WIDTH) for _ in cols)
+def _ellipsis_row(cols: list[int | None], form: NumberForm) -> str:
+    return " ".join("⋮".rjust(form.width) for _ in cols)

@@ -148,8 +148,19 @@ function apply(data, src) {
   document.body.classList.toggle("view-forward", data.view === "forward");
   descent.refresh();
   controls.go(k, { notify: false });
+  if (layout.svg) readable(k);
   showStep(k);
   syncGallery();
+}
+
+/** Node text on screen in the projector theme with the graph alone, read from the back of
+ * a room: a picture too large for it at the panel's size is zoomed in on and followed. */
+const PROJECTOR_TEXT_PX = 20;
+
+function readable(k) {
+  if (look.theme !== "projector" || !look.graphOnly || !state.data?.steps.length) return;
+  stepper.show(k); // the texts the zoom measures
+  view.readableAt(PROJECTOR_TEXT_PX, nodeGroup(state.data.steps[Math.max(k, 1) - 1].node));
 }
 
 function outputLine(data) {

@@ -13,6 +13,10 @@ import { renderProblems, unusedText } from "./panels.js";
 import { pageUrlFor, withFragment } from "./permalink.js";
 import { phaseAt, Stepper, unusedNodes } from "./stepper.js";
 
+/** Node text on screen in the projector theme, in the embed's pixels: 20 px in a deck
+ * that shows its slides at 96 % (reveal.js's margin at the slide's own size). */
+const PROJECTOR_TEXT_PX = 21;
+
 /** Keys a slide deck uses that the embed hands to its host instead of eating them. */
 const HOST_KEYS = new Set(["PageDown", "PageUp", "Escape", "ArrowUp", "ArrowDown"]);
 
@@ -48,6 +52,7 @@ const controls = new StepControls($("stepbar"), (k) => show(k));
 
 function show(k) {
   stepper.show(k);
+  view.keepInView(currentNode(k));
   const text = $("step-text");
   text.dataset.phase = phaseAt(data, k);
   text.textContent = data && k > 0 ? stepText(data, data.steps[k - 1])
@@ -58,6 +63,18 @@ function show(k) {
     tellHost({ type: "backprop:stepped", step: k, total: controls.n, phase: phaseName(k) });
   }
   tellPreferredHeight();
+}
+
+/** The node group the step is about (at step 0: the first step's). */
+function currentNode(k) {
+  const step = data?.steps[Math.max(k, 1) - 1];
+  return step ? view.container.querySelector(`g.node#${CSS.escape(step.node)}`) : null;
+}
+
+/** In the projector theme, node text stays large: a picture too large for that at this
+ * size is zoomed in on and follows the current node (see `show`). */
+function readable() {
+  if (settings.theme === "projector") view.readableAt(PROJECTOR_TEXT_PX, currentNode(controls.k));
 }
 
 /** "start", "forward", "seed" or "backward": the seed is the first backward step. */
@@ -101,6 +118,8 @@ async function load() {
   showDescent(data);
   controls.go(k, { notify: false });
   told = null;
+  stepper.show(k); // the texts the zoom measures
+  readable();
   show(k);
   told = k;
   tellReady();
@@ -233,6 +252,7 @@ function tellPreferredHeight() {
 }
 
 new ResizeObserver(() => tellPreferredHeight()).observe(document.body);
+new ResizeObserver(() => readable()).observe(view.container);
 
 // Playing stops when nobody can see it: the tab hidden, or the frame scrolled or slid away.
 document.addEventListener("visibilitychange", () => {

@@ -524,6 +524,38 @@ export class GraphView {
     this.layout();
   }
 
+  /** The height in pixels of the smallest node text on screen (labels and numbers), from
+   * the texts' boxes in user units (a box on screen is rounded to whole pixels). */
+  nodeTextHeight() {
+    const texts = this.container.querySelectorAll("text.label, text.val, text.grad");
+    let smallest = Infinity;
+    for (const t of texts) {
+      if (t.textContent.trim()) smallest = Math.min(smallest, t.getBBox().height);
+    }
+    return Number.isFinite(smallest) ? smallest * this.scale() : 0;
+  }
+
+  /**
+   * Fit the picture; if its node text is then under `px` pixels high, zoom in until it is
+   * `px` and centre `el` (a node's group): the picture is followed rather than shrunk (the
+   * caller keeps the current node in view). Whether it zoomed.
+   */
+  readableAt(px, el) {
+    if (!this.svg) return false;
+    this.fit();
+    if (!el || this.nodeTextHeight() >= px) return false;
+    const b = el.getBBox();
+    this.center = { x: b.x + b.width / 2, y: b.y + b.height / 2 };
+    // A text's box follows the font's metrics at the size drawn (hinted): measure again.
+    for (let tries = 0; tries < 4; tries++) {
+      const height = this.nodeTextHeight();
+      if (!height || height >= px || this.zoom >= MAX_ZOOM) break;
+      this.zoom = Math.min(MAX_ZOOM, this.zoom * (px / height) * 1.001);
+      this.layout();
+    }
+    return true;
+  }
+
   /** Zoom in on `el` (found by name): its box centred, large enough to read. */
   focus(el) {
     if (!this.svg || !el) return;

@@ -198,10 +198,10 @@ def other_origin(pages: dict[str, str]) -> Iterator[str]:
         yield base
 
 
-def server_frame(server: str, src: str, k: int) -> tuple[dict[str, str], dict[str, str]]:
+def server_frame(server: str, src: str, k: int, **options) -> tuple[dict[str, str], dict[str, str]]:
     """The classes of every node and edge group and the text of every text with an id, in
     the server's `/svg` frame at step k (what FRAME_CLASSES and FRAME_TEXTS read on a page)."""
-    with urlopen(f"{server}/svg?{urlencode({'src': src, 'step': k})}") as answer:
+    with urlopen(f"{server}/svg?{urlencode({'src': src, 'step': k, **options})}") as answer:
         root = ET.fromstring(answer.read())
     found_classes, found_texts = {}, {}
     for el in root.iter():

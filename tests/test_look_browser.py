@@ -18,10 +18,9 @@ REUSE = by_slug("reuse").source
 PHONE = {"width": 390, "height": 844}
 PROJECTOR_TEXT_PX = 20
 """Node text on screen in the projector theme at 1280×720, read from the back of a room."""
-TOO_WIDE = {"dense": 15, "softmax": 10}
-"""Examples whose picture is wider than 20 px text allows at 1280 px, with what they reach:
-their matrices' columns of numbers side by side (dense: 1,168 points of picture for 1,240
-pixels of screen)."""
+FOLLOWED = {"dense", "softmax"}
+"""Examples whose whole picture is wider than 20 px text allows at 1280 px (their matrices'
+columns of numbers side by side, even in three digits): zoomed in on, following the step."""
 UP_TO_12_NODES = [e for e in GALLERY if len(build(e.source).nodes) <= 12]
 
 FRAME_STYLE = "() => document.querySelector('#graph svg style').textContent"
@@ -200,14 +199,25 @@ def test_a_phone_opens_a_long_graph_readable_and_keeps_the_step_in_view(browser,
 @pytest.mark.parametrize("example", UP_TO_12_NODES, ids=lambda e: e.slug)
 def test_projector_node_text_is_large_at_1280x720(browser, server, example):
     page = new_page(browser)
-    page.goto(page_url(server, example.source, theme="projector", graph_only=1))
+    page.goto(page_url(server, example.source, 1, theme="projector", graph_only=1))
     wait_for_graph(page)
     page.wait_for_timeout(200)  # the fit follows the layout's last resize
     nodes = page.evaluate("document.querySelectorAll('#graph g.node').length")
     smallest = min(page.evaluate(NODE_TEXT_HEIGHTS))
     assert nodes <= 12
     # Chromium rounds a text box to whole pixels; the transforms leave a few millionths off.
-    assert round(smallest, 2) >= TOO_WIDE.get(example.slug, PROJECTOR_TEXT_PX), (example.slug, smallest)
+    assert round(smallest, 2) >= PROJECTOR_TEXT_PX, (example.slug, smallest)
+    zoomed = page.evaluate("document.getElementById('graph').classList.contains('zoomed')")
+    assert zoomed == (example.slug in FOLLOWED)
+    for _ in range(3):  # followed: the current node stays wholly in view
+        page.keyboard.press("ArrowRight")
+        page.wait_for_timeout(100)
+        inside = page.evaluate("""() => {
+            const panel = document.getElementById('graph').getBoundingClientRect();
+            const b = document.querySelector('#graph g.node.current').getBoundingClientRect();
+            return b.left >= panel.left - 1 && b.right <= panel.right + 1
+              && b.top >= panel.top - 1 && b.bottom <= panel.bottom + 1; }""")
+        assert inside, example.slug
     page.context.close()
 
 

@@ -46,9 +46,10 @@ def _spell_nonfinite(values):
     return number(values)
 
 
-def graph_json(graph: Graph, check: bool = True) -> dict:
-    """The `/api/graph` body for a graph (without layout, which rendering adds)."""
-    shown = displays(graph)
+def graph_json(graph: Graph, check: bool = True, numbers: str = "standard") -> dict:
+    """The `/api/graph` body for a graph (without layout, which rendering adds), its display
+    lines in the number form `numbers` (the theme's: the picture's boxes hold them)."""
+    shown = displays(graph, numbers)
     node_ids = [n.id for n in graph.nodes]
     edge_ids = [e.id for e in graph.edges]
     totals = iter(shown.totals)

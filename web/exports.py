@@ -27,7 +27,8 @@ def export(kind: str, source: str, options: Options, chosen: ExportOptions) -> b
     if found is not None:
         return found
     graph = analyse(source, options).graph
-    layout = draw.get_layout(graph, options.edge_labels, direction=options.direction)
+    layout = draw.get_layout(graph, options.edge_labels, direction=options.direction,
+                             numbers=options.numbers)
     made = make(kind, graph, layout, chosen)
     if len(made) <= KEPT_BYTES:
         _exports.put(key, made)

@@ -20,6 +20,7 @@ from autodiff.descent import descend
 from autodiff.draw import trace_structure
 from autodiff.draw.decorate import Look, caption_text, decorate
 from autodiff.errors import AutodiffError, EvaluationError, LimitError
+from autodiff.format import FORMS
 from autodiff.graph import check_output
 from autodiff.lru import LRU
 from autodiff.model import Graph
@@ -52,6 +53,12 @@ class Options:
     lang: str = "en"
     """The language of every text (the request's, `autodiff.i18n`): never a new layout."""
 
+    @property
+    def numbers(self) -> str:
+        """The theme's number form: the display lines of the JSON and the boxes that hold
+        them (the projector's compact form is a layout of its own)."""
+        return draw.THEMES[self.theme].numbers
+
 
 @dataclass(frozen=True)
 class Analysis:
@@ -81,13 +88,25 @@ def normalise(source: str) -> str:
 
 
 def _cache_key(source: str, options: Options) -> tuple:
-    """What an analysis depends on (edge labels change only the drawing)."""
-    return (normalise(source), options.dtype, options.forward, options.view, options.lang)
+    """What an analysis depends on (edge labels change only the drawing; the number form, the
+    JSON's display lines)."""
+    return (normalise(source), options.dtype, options.forward, options.view, options.lang,
+            options.numbers)
 
 
 def _build(key: tuple) -> Graph:
-    source, dtype, forward, view, _lang = key
-    return _in_view(build(source, dtype=dtype, forward=forward), view)
+    source, dtype, forward, view, _lang, _numbers = key
+    return _other_form(key) or _in_view(build(source, dtype=dtype, forward=forward), view)
+
+
+def _other_form(key: tuple) -> Graph | None:
+    """The graph of the same analysis kept in another number form (a switch to the projector
+    theme and back writes the numbers again, and builds nothing)."""
+    for numbers in FORMS:
+        kept = _analyses.get((*key[:-1], numbers)) if numbers != key[-1] else None
+        if kept is not None:
+            return kept.graph
+    return None
 
 
 def _in_view(graph: Graph, view: str) -> Graph:
@@ -97,7 +116,7 @@ def _in_view(graph: Graph, view: str) -> Graph:
 
 def _store(key: tuple, graph: Graph) -> Analysis:
     """Encode a graph's JSON once and keep it (refused past MAX_ANSWER_BYTES)."""
-    body = encode(graph_json(graph))
+    body = encode(graph_json(graph, numbers=key[-1]))
     if len(body) > MAX_ANSWER_BYTES:
         raise LimitError(
             f"the answer would be {len(body) / 1e6:.1f} MB of JSON; the limit is "
@@ -160,15 +179,20 @@ def _analysis_and_layout(
     """
     key = _cache_key(source, options)
     with _known_or_claimed(key) as analysis:
+        other = None if analysis is not None else _other_form(key)
+        if other is not None:
+            analysis = _store(key, other)
         if analysis is not None:
             graph, labels, direction = analysis.graph, options.edge_labels, options.direction
-            known = known_layout == draw.structure_key(graph, labels, direction)
-            pending = None if known else draw.start_layout(graph, labels, direction=direction)
+            numbers = options.numbers
+            known = known_layout == draw.structure_key(graph, labels, direction, numbers)
+            pending = None if known else draw.start_layout(graph, labels, direction=direction,
+                                                           numbers=numbers)
             return analysis, pending
-        source, dtype, forward, view, _lang = key
+        source, dtype, forward, view, _lang, numbers = key
         traced = trace(source, dtype)
         check_output(traced)  # no layout for a program that has no gradients to show
-        s = trace_structure(traced, options.edge_labels, options.direction)
+        s = trace_structure(traced, options.edge_labels, options.direction, numbers)
         pending = None if known_layout == s.key else draw.start_structure_layout(s)
         graph = _in_view(differentiate(traced, forward), view)
         draw.adopt_structure(graph, s)
@@ -226,7 +250,8 @@ PLAIN = Look()
 def frame_svg(source: str, options: Options, step: int | None, look: Look = PLAIN) -> str:
     """One frame of the stepper as standalone SVG, dressed by `look`."""
     graph = analyse(source, options).graph
-    layout = draw.get_layout(graph, options.edge_labels, direction=options.direction)
+    layout = draw.get_layout(graph, options.edge_labels, direction=options.direction,
+                             numbers=options.numbers)
     svg = draw.render_frame(layout, graph, step, options.theme)
     return decorate(svg, look, caption_text(graph, step))
 
@@ -234,7 +259,8 @@ def frame_svg(source: str, options: Options, step: int | None, look: Look = PLAI
 def frame_png(source: str, options: Options, step: int | None, look: Look = PLAIN) -> bytes:
     """One frame of the stepper as PNG, dressed by `look`."""
     graph = analyse(source, options).graph
-    layout = draw.get_layout(graph, options.edge_labels, direction=options.direction)
+    layout = draw.get_layout(graph, options.edge_labels, direction=options.direction,
+                             numbers=options.numbers)
     return draw.render_png(layout, graph, step, theme=options.theme, look=look)
 
 

@@ -16,6 +16,7 @@ from functools import cached_property
 from typing import NamedTuple
 
 from ..evaluate import Trace
+from ..format import FORMS, STANDARD, NumberForm
 from ..graph import trace_labels
 from ..model import KIND_CONST, KIND_OP, Graph
 from ..ops import OPS
@@ -101,6 +102,8 @@ class NodeSpec(NamedTuple):
     op: str
     label: str
     shape: tuple[int, ...]
+    form: NumberForm = STANDARD
+    """How its numbers are written (their width and how much of an array shows)."""
 
     @property
     def symbol(self) -> str:
@@ -115,7 +118,7 @@ class NodeSpec(NamedTuple):
     @property
     def box(self) -> Box:
         """Where everything of the node is drawn."""
-        return node_box(self.kind, self.label, self.shape, self.symbol)
+        return node_box(self.kind, self.label, self.shape, self.symbol, self.form)
 
 
 @dataclass(frozen=True)
@@ -129,6 +132,8 @@ class Structure:
     edge_labels: bool
     direction: str = "lr"
     """A key of `DIRECTIONS`."""
+    numbers: str = "standard"
+    """A key of `format.FORMS`: how the nodes' numbers are written (so how wide boxes are)."""
 
     @cached_property
     def key(self) -> str:
@@ -144,6 +149,8 @@ class Structure:
         text = f"{nodes}\n{edges}\n{self.output} {self.edge_labels} {self.direction}"
         if self.copied:  # a layout of shared leaves drawn once, with copies docked on uses
             text += f"\ncopies {SHARED_USES} docked"
+        if self.numbers != "standard":  # other boxes: another layout
+            text += f"\nnumbers {self.numbers}"
         return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
     @cached_property
@@ -192,24 +199,29 @@ class Structure:
         return frozenset(main)
 
 
-def structure(graph: Graph, edge_labels: bool = False, direction: str = "lr") -> Structure:
+def structure(graph: Graph, edge_labels: bool = False, direction: str = "lr",
+              numbers: str = "standard") -> Structure:
     """The part of a graph its drawing depends on."""
+    form = FORMS[numbers]
     return Structure(
-        tuple(NodeSpec(n.kind, n.op, n.label, tuple(n.shape)) for n in graph.nodes),
+        tuple(NodeSpec(n.kind, n.op, n.label, tuple(n.shape), form) for n in graph.nodes),
         tuple((e.src, e.dst, e.arg) for e in graph.edges),
         graph.output,
         bool(edge_labels),
         direction,
+        numbers,
     )
 
 
-def trace_structure(trace: Trace, edge_labels: bool = False, direction: str = "lr") -> Structure:
+def trace_structure(trace: Trace, edge_labels: bool = False, direction: str = "lr",
+                    numbers: str = "standard") -> Structure:
     """`structure` of the graph a trace will become, known before reverse mode runs: the
     layout can start while the gradients and step texts are worked out."""
-    labels, parents = trace_labels(trace), trace.parents
+    labels, parents, form = trace_labels(trace), trace.parents, FORMS[numbers]
     return Structure(
         tuple(
-            NodeSpec(t.kind, t.var.op.name if t.var.op else t.kind, label, tuple(t.var.shape))
+            NodeSpec(t.kind, t.var.op.name if t.var.op else t.kind, label, tuple(t.var.shape),
+                     form)
             for t, label in zip(trace.entries, labels)
         ),
         tuple(
@@ -220,6 +232,7 @@ def trace_structure(trace: Trace, edge_labels: bool = False, direction: str = "l
         trace.output,
         bool(edge_labels),
         direction,
+        numbers,
     )
 
 

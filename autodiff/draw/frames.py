@@ -8,7 +8,7 @@ from ..model import Graph
 from .layouts import Layout, structure_key
 from .states import FrameState, class_attr, final_state, frame_state, slot_order, timeline
 from .svg import CUES, Slot, escape
-from .theme import DEFAULT_THEME, frame_css
+from .theme import DEFAULT_THEME, THEMES, frame_css
 
 
 def _lines(lines: tuple[str, ...], count: int) -> list[str]:
@@ -40,12 +40,19 @@ def render_state(layout: Layout, state: FrameState, theme: str = DEFAULT_THEME) 
 def start_frame(
     graph: Graph, step: int | None = None, edge_labels: bool = False, theme: str = DEFAULT_THEME
 ) -> Callable[[Layout], str]:
-    """Work a frame's texts out now (e.g. while dot runs); the call returned puts them into
-    the graph's layout (made for one frame: `render_frame` serves many)."""
-    state = final_state(graph) if step is None else frame_state(graph, step)
-    texts = state_texts(state, slot_order(graph, bool(edge_labels)))
-    return lambda layout: _in_view(_checked_layout(layout, graph).fill(texts, frame_css(theme)),
-                                   graph)
+    """Work a frame's texts out now (e.g. while dot runs), in the theme's number form; the
+    call returned puts them into the graph's layout in that form (made for one frame:
+    `render_frame` serves many)."""
+    numbers = THEMES[theme].numbers
+    state = final_state(graph, numbers) if step is None else frame_state(graph, step, numbers)
+    texts = state_texts(state, slot_order(graph, bool(edge_labels), numbers))
+
+    def fill(layout: Layout) -> str:
+        if layout.numbers != numbers:
+            raise ValueError(f"the layout writes numbers {layout.numbers}, the theme {numbers}")
+        return _in_view(_checked_layout(layout, graph).fill(texts, frame_css(theme)), graph)
+
+    return fill
 
 
 def render_frame(
@@ -55,10 +62,11 @@ def render_frame(
     theme: str = DEFAULT_THEME,
     css: str | None = None,
 ) -> str:
-    """SVG text of the graph at `step` (None: the last frame) in `theme` (or with the
-    style sheet `css`, e.g. `fade.faded_css` of the theme's for rasterising)."""
+    """SVG text of the graph at `step` (None: the last frame) in `theme`'s colours (or with
+    the style sheet `css`, e.g. `fade.faded_css` of the theme's for rasterising); its numbers
+    are written in the layout's form."""
     _checked_layout(layout, graph)
-    texts = timeline(graph, layout.edge_labels).texts(step)
+    texts = timeline(graph, layout.edge_labels, layout.numbers).texts(step)
     return _in_view(layout.fill(texts, frame_css(theme) if css is None else css), graph)
 
 
@@ -77,7 +85,7 @@ def _in_view(svg: str, graph: Graph) -> str:
 
 def _checked_layout(layout: Layout, graph: Graph) -> Layout:
     """The layout, if it was made for this graph's structure."""
-    if layout.key != structure_key(graph, layout.edge_labels, layout.direction):
+    if layout.key != structure_key(graph, layout.edge_labels, layout.direction, layout.numbers):
         raise ValueError("the layout was made for a graph of another structure")
     return layout
 

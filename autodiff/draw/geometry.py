@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import NamedTuple
 
-from ..format import FIXED_WIDTH, display_height, display_width, shape_text
+from ..format import FIXED_WIDTH, STANDARD, NumberForm, display_height, display_width, shape_text
 from ..model import KIND_CONST, KIND_INPUT, KIND_OP
 
 FONT_SIZE = 14
@@ -103,10 +103,11 @@ def text_width(text: str, size: float, bold: bool = False) -> float:
         return size * sum(char_width(ch, bold) for ch in text) / 1000
 
 
-def cell_size(shape: tuple[int, ...]) -> tuple[int, int]:
-    """Width and height in points of a value or gradient cell: from the shape alone."""
-    width = math.ceil(display_width(shape) * CHAR_WIDTH) + 2 * PAD
-    return width, display_height(shape) * LINE_HEIGHT + 2 * PAD
+def cell_size(shape: tuple[int, ...], form: NumberForm = STANDARD) -> tuple[int, int]:
+    """Width and height in points of a value or gradient cell: from the shape (and the
+    number form) alone."""
+    width = math.ceil(display_width(shape, form) * CHAR_WIDTH) + 2 * PAD
+    return width, display_height(shape, form) * LINE_HEIGHT + 2 * PAD
 
 
 @dataclass(frozen=True)
@@ -152,15 +153,16 @@ def label_width(kind: str, label: str) -> float:
 
 
 @lru_cache(maxsize=16384)
-def node_box(kind: str, label: str, shape: tuple[int, ...], symbol: str) -> Box:
+def node_box(kind: str, label: str, shape: tuple[int, ...], symbol: str,
+             form: NumberForm = STANDARD) -> Box:
     """The box of a node: wide enough for its header and its widest number row."""
-    box = bare_box(kind, shape, symbol)
+    box = bare_box(kind, shape, symbol, form)
     width = math.ceil(2 * box.inset + label_width(kind, label) + box.header)
     return box if width <= box.width else widened(box, width)
 
 
 @lru_cache(maxsize=1024)
-def bare_box(kind: str, shape: tuple[int, ...], symbol: str) -> Box:
+def bare_box(kind: str, shape: tuple[int, ...], symbol: str, form: NumberForm = STANDARD) -> Box:
     """The box of a node with an empty label: all nodes of a kind and shape share it."""
     inset = INSETS[kind]
     header = 2 * PAD
@@ -168,7 +170,7 @@ def bare_box(kind: str, shape: tuple[int, ...], symbol: str) -> Box:
         header += SHAPE_GAP + text_width(f"⟨{shape_text(shape)}⟩", SMALL_SIZE)
     if symbol:
         header += OP_GAP + text_width(symbol, SMALL_SIZE)
-    cell_width, row_height = cell_size(shape)
+    cell_width, row_height = cell_size(shape, form)
     slots = ("val",) if kind == KIND_CONST else ("val", "grad")
     top = inset + HEADER_HEIGHT
     rows = tuple(Row(slot, top + i * row_height, row_height) for i, slot in enumerate(slots))
@@ -177,7 +179,7 @@ def bare_box(kind: str, shape: tuple[int, ...], symbol: str) -> Box:
         math.ceil(2 * inset + HEADER_HEIGHT + len(slots) * row_height),
         inset,
         rows,
-        display_height(shape),
+        display_height(shape, form),
         header,
     )
 

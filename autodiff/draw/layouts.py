@@ -56,6 +56,8 @@ class Layout:
     height: float
     edge_labels: bool = False
     direction: str = "lr"
+    numbers: str = "standard"
+    """How its boxes write numbers (`format.FORMS`): frames fill them in that form."""
 
     def fill(self, texts: list[str], css: str = FRAME_CSS) -> str:
         """The SVG with `texts[i]` in slot i and the style sheet `css` (a theme's)."""
@@ -118,6 +120,7 @@ def make_layout(s: Structure, place: Placement, template: Template) -> Layout:
         place.box[3],
         s.edge_labels,
         s.direction,
+        s.numbers,
     )
 
 
@@ -208,9 +211,11 @@ def start_layout(
     timeout: float = LAYOUT_TIMEOUT,
     *,
     direction: str = "lr",
+    numbers: str = "standard",
 ) -> PendingLayout:
     """Start laying out a graph (a cache hit is ready at once; a miss starts dot now)."""
-    return start_structure_layout(_structure(graph, bool(edge_labels), direction), timeout)
+    return start_structure_layout(_structure(graph, bool(edge_labels), direction, numbers),
+                                  timeout)
 
 
 _RUNNING: weakref.WeakValueDictionary[str, PendingLayout] = weakref.WeakValueDictionary()
@@ -254,32 +259,35 @@ def get_layout(
     timeout: float = LAYOUT_TIMEOUT,
     *,
     direction: str = "lr",
+    numbers: str = "standard",
 ) -> Layout:
     """The graph's layout, from the cache when a graph of the same structure was drawn."""
-    return start_layout(graph, edge_labels, timeout, direction=direction).result()
+    return start_layout(graph, edge_labels, timeout, direction=direction, numbers=numbers).result()
 
 
-_STRUCTURES: weakref.WeakKeyDictionary[Graph, dict[tuple[bool, str], Structure]] = weakref.WeakKeyDictionary()
+_STRUCTURES: weakref.WeakKeyDictionary[Graph, dict[tuple[bool, str, str], Structure]] = (
+    weakref.WeakKeyDictionary())
 """Each graph's structures, for as long as the graph lives (the app asks for every frame)."""
 _STRUCTURES_LOCK = threading.Lock()
 
 
-def _structure(graph: Graph, edge_labels: bool, direction: str = "lr") -> Structure:
+def _structure(graph: Graph, edge_labels: bool, direction: str = "lr",
+               numbers: str = "standard") -> Structure:
     """`dot.structure`, remembered per graph: the app asks again for every frame."""
     with _STRUCTURES_LOCK:
         known = _STRUCTURES.setdefault(graph, {})
-        found = known.get((edge_labels, direction))
+        found = known.get((edge_labels, direction, numbers))
     if found is None:
-        found = structure(graph, edge_labels, direction)
+        found = structure(graph, edge_labels, direction, numbers)
         with _STRUCTURES_LOCK:
-            known[(edge_labels, direction)] = found
+            known[(edge_labels, direction, numbers)] = found
     return found
 
 
 def adopt_structure(graph: Graph, s: Structure) -> None:
     """Remember that `s` is the graph's structure (made from its trace): not worked out again."""
     with _STRUCTURES_LOCK:
-        _STRUCTURES.setdefault(graph, {})[(s.edge_labels, s.direction)] = s
+        _STRUCTURES.setdefault(graph, {})[(s.edge_labels, s.direction, s.numbers)] = s
 
 
 def clear_cache() -> None:
@@ -288,6 +296,7 @@ def clear_cache() -> None:
     with _STARTING:
         _RUNNING.clear()
 
-def structure_key(graph: Graph, edge_labels: bool = False, direction: str = "lr") -> str:
+def structure_key(graph: Graph, edge_labels: bool = False, direction: str = "lr",
+                  numbers: str = "standard") -> str:
     """The cache key of a graph's layout: equal for graphs that differ only in values."""
-    return _structure(graph, bool(edge_labels), direction).key
+    return _structure(graph, bool(edge_labels), direction, numbers).key

@@ -44,7 +44,7 @@ from typing import NamedTuple
 import numpy as np
 
 from ..display import displays
-from ..format import display_height, display_rows
+from ..format import FORMS, display_height, display_rows
 from ..model import KIND_CONST, KIND_OP, Graph, all_finite
 from .dot import PLACEHOLDER
 from .svg import Slot, escape
@@ -143,7 +143,7 @@ EDGE_RULES: tuple[tuple[str, Callable[[_Edge], bool]], ...] = (
 )
 """An edge's state classes, in the order they are written."""
 
-_CACHE: weakref.WeakKeyDictionary[Graph, _Texts] = weakref.WeakKeyDictionary()
+_CACHE: weakref.WeakKeyDictionary[Graph, dict[str, _Texts]] = weakref.WeakKeyDictionary()
 _LOCK = threading.Lock()
 
 
@@ -153,10 +153,10 @@ def clamp_step(graph: Graph, step: int | None) -> int:
     return last if step is None else min(max(int(step), 0), last)
 
 
-def frame_state(graph: Graph, step: int | None = None) -> FrameState:
-    """The classes and texts of every node and edge at `step`."""
+def frame_state(graph: Graph, step: int | None = None, numbers: str = "standard") -> FrameState:
+    """The classes and texts of every node and edge at `step`, numbers in the form `numbers`."""
     k = clamp_step(graph, step)
-    texts = _texts(graph)
+    texts = _texts(graph, numbers)
     grads: dict[int, _Grad] = {}
     for updates in texts.grads[:k]:
         grads.update(updates)
@@ -165,17 +165,17 @@ def frame_state(graph: Graph, step: int | None = None) -> FrameState:
     return _state(graph, k, grads, shown, values, texts.finite, texts.locals)
 
 
-def final_state(graph: Graph) -> FrameState:
+def final_state(graph: Graph, numbers: str = "standard") -> FrameState:
     """`frame_state(graph, None)` worked out directly: in the last frame every value is shown
     and every gradient that arrived is complete, so the running totals of the frames before
     it (which `frame_state` collects for any step) are not needed. The tests hold the two
     equal; `/api/graph` sends this frame with a new layout."""
-    shown = displays(graph)
+    shown = displays(graph, numbers)
     reached = (graph.nodes[t] for t in {c.target for c in graph.contributions})
     grads = {n.index: _Grad(shown.grads[n.index], True, n.grad_finite) for n in reached}
     for step in graph.steps:
         if step.kind == "seed":
-            grads.update(_seed_update(graph, step))
+            grads.update(_seed_update(graph, step, numbers))
     return _state(
         graph, len(graph.steps), grads, [True] * len(graph.nodes), shown.values,
         [n.value_finite for n in graph.nodes], shown.locals,
@@ -227,18 +227,18 @@ def _edge_classes(*facts) -> tuple[str, ...]:
     return tuple(name for name, applies in EDGE_RULES if applies(edge))
 
 
-def _texts(graph: Graph) -> _Texts:
+def _texts(graph: Graph, numbers: str) -> _Texts:
     with _LOCK:
-        found = _CACHE.get(graph)
+        found = _CACHE.get(graph, {}).get(numbers)
     if found is None:
-        found = _make_texts(graph)
+        found = _make_texts(graph, numbers)
         with _LOCK:
-            _CACHE[graph] = found
+            _CACHE.setdefault(graph, {})[numbers] = found
     return found
 
 
-def _make_texts(graph: Graph) -> _Texts:
-    shown = displays(graph)
+def _make_texts(graph: Graph, numbers: str) -> _Texts:
+    shown, form = displays(graph, numbers), FORMS[numbers]
     totals = iter(shown.totals)  # contributions come step after step, in graph order
     computed_at = [0] * len(graph.nodes)
     grads: list[tuple[tuple[int, _Grad], ...]] = []
@@ -246,7 +246,7 @@ def _make_texts(graph: Graph) -> _Texts:
         if step.phase == "forward" and graph.nodes[step.node].kind == KIND_OP:
             computed_at[step.node] = k
         if step.kind == "seed":
-            grads.append(_seed_update(graph, step))
+            grads.append(_seed_update(graph, step, numbers))
         else:
             grads.append(tuple(
                 (c.target, _Grad(next(totals), c.final, all_finite(np.asarray(c.total))))
@@ -254,7 +254,7 @@ def _make_texts(graph: Graph) -> _Texts:
             ))
     return _Texts(
         shown.values,
-        tuple((PLACEHOLDER,) * display_height(n.shape) for n in graph.nodes),
+        tuple((PLACEHOLDER,) * display_height(n.shape, form) for n in graph.nodes),
         tuple(n.value_finite for n in graph.nodes),
         tuple(computed_at),
         tuple(grads),
@@ -262,12 +262,12 @@ def _make_texts(graph: Graph) -> _Texts:
     )
 
 
-def _seed_update(graph: Graph, step) -> tuple[tuple[int, _Grad], ...]:
+def _seed_update(graph: Graph, step, numbers: str) -> tuple[tuple[int, _Grad], ...]:
     """The seed's gradient 1 for the output, and their gradient 0 for the values it does not
     depend on."""
     seed = np.ones(graph.nodes[step.node].shape)
-    zeros = displays(graph).grads
-    return ((step.node, _Grad(tuple(display_rows(seed)), True, True)),
+    zeros = displays(graph, numbers).grads
+    return ((step.node, _Grad(tuple(display_rows(seed, FORMS[numbers])), True, True)),
             *((i, _Grad(zeros[i], True, True)) for i in graph.unused))
 
 
@@ -279,12 +279,13 @@ MIN_STRIDE = 8
 """Steps between snapshots, at least."""
 
 
-def slot_order(graph: Graph, edge_labels: bool) -> tuple[Slot, ...]:
+def slot_order(graph: Graph, edge_labels: bool, numbers: str = "standard") -> tuple[Slot, ...]:
     """The drawing's slots in document order (`svg.draw` writes them in this order)."""
     # Per node its classes, value and gradient lines; per edge its classes and local derivative.
     slots: list[Slot] = []
+    form = FORMS[numbers]
     for n in graph.nodes:
-        lines = range(display_height(n.shape))
+        lines = range(display_height(n.shape, form))
         slots.append(("node", n.index, 0))
         slots += [("val", n.index, j) for j in lines]
         slots += [("grad", n.index, j) for j in lines] if n.kind != KIND_CONST else []
@@ -323,27 +324,28 @@ class Timeline:
         return texts
 
 
-_TIMELINES: weakref.WeakKeyDictionary[Graph, dict[bool, Timeline]] = weakref.WeakKeyDictionary()
+_TIMELINES: weakref.WeakKeyDictionary[Graph, dict[tuple[bool, str], Timeline]] = (
+    weakref.WeakKeyDictionary())
 
 
-def timeline(graph: Graph, edge_labels: bool = False) -> Timeline:
+def timeline(graph: Graph, edge_labels: bool = False, numbers: str = "standard") -> Timeline:
     """The graph's timeline, made on first use and kept as long as the graph."""
     with _LOCK:
-        found = _TIMELINES.get(graph, {}).get(edge_labels)
+        found = _TIMELINES.get(graph, {}).get((edge_labels, numbers))
     if found is None:
-        found = _Sweep(graph, edge_labels).run()
+        found = _Sweep(graph, edge_labels, numbers).run()
         with _LOCK:
-            _TIMELINES.setdefault(graph, {})[edge_labels] = found
+            _TIMELINES.setdefault(graph, {})[(edge_labels, numbers)] = found
     return found
 
 
 class _Sweep:
     """Walks the steps once, re-applying the rules only to what each step touches."""
 
-    def __init__(self, graph: Graph, edge_labels: bool):
+    def __init__(self, graph: Graph, edge_labels: bool, numbers: str):
         self.graph, self.edge_labels = graph, edge_labels
-        self.texts = texts = _texts(graph)
-        self.slots = slot_order(graph, edge_labels)
+        self.texts = texts = _texts(graph, numbers)
+        self.slots = slot_order(graph, edge_labels, numbers)
         where = {slot: position for position, slot in enumerate(self.slots)}
         self.node_at = [where["node", n.index, 0] for n in graph.nodes]
         self.edge_at = [where["edge", e.index, 0] for e in graph.edges]

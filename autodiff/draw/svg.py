@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
+from ..format import STANDARD, NumberForm
 from ..model import KIND_INPUT
 from .dot import NodeSpec, Structure
 from .geometry import (
@@ -212,16 +213,17 @@ def node_template(spec: NodeSpec, output: bool) -> tuple[tuple[str, ...], tuple[
         shape = "⟨" + "×".join(str(n) for n in spec.shape) + "⟩"
         label += f'<text id="{ID}-shape" class="shape" x="{num(x)}" y="{y}">{escape(shape)}'
         label += "</text>\n"
-    parts, slots = node_body(spec.kind, spec.shape, spec.symbol, box.width, output)
+    parts, slots = node_body(spec.kind, spec.shape, spec.symbol, box.width, output, spec.form)
     return (parts[0], label + parts[1], *parts[2:]), slots
 
 
 @lru_cache(maxsize=4096)
 def node_body(
-    kind: str, shape: tuple[int, ...], symbol: str, width: int, output: bool
+    kind: str, shape: tuple[int, ...], symbol: str, width: int, output: bool,
+    form: NumberForm = STANDARD,
 ) -> tuple[tuple[str, ...], tuple[NodeSlot, ...]]:
     """All of a node's template but its label, shared by nodes of the same kind and size."""
-    box = widened(bare_box(kind, shape, symbol), width)
+    box = widened(bare_box(kind, shape, symbol, form), width)
     pending = "".join(
         [
             *header(symbol, box),

@@ -1,7 +1,9 @@
 """The look of a frame: a table of themes, and the style sheet each embeds in every SVG.
 
-A theme changes colours, stroke widths, weights and dashes only, never a size a box is made
-from: every theme shares one layout per structure, so switching themes never runs dot again.
+A theme changes colours, stroke widths, weights and dashes, and never a size a box is made
+from, but for its number form: every theme of one form shares one layout per structure, so
+switching between them never runs dot again; the projector's compact numbers (three digits,
+arrays cut to 4 × 4) make narrower boxes, a layout of their own.
 """
 
 from __future__ import annotations
@@ -50,6 +52,9 @@ class Theme:
     forward_dash: str = "none"
     """The dashes of a forward step's edge (print draws the two passes apart by dashes)."""
     backward_dash: str = "9 5"
+    numbers: str = "standard"
+    """How the nodes write numbers (a key of `format.FORMS`): the projector's compact form
+    has boxes of its own, so a layout of its own."""
 
 
 PUBLIC_COLOURS = ("background", "text", "value", "gradient", "tangent", "stroke")
@@ -77,7 +82,7 @@ THEMES: dict[str, Theme] = {
         gradient_fill="#ffffff", partial_fill="#fff2f2", final_fill="#ffe3e6",
         warn="#7a4f00", warn_fill="#ffefb3", current="#e07000",
         outline_width=2.5, edge_width=3.0, active_width=7.0, current_width=7.0,
-        number_weight="bold",
+        number_weight="bold", numbers="compact",
     ),
     "colourblind": Theme(
         background="#ffffff", text="#1f2328", value="#0072b2", gradient="#c14d00",

@@ -90,7 +90,7 @@ def frames(graph: Graph, layout: Layout, options: ExportOptions,
     steps = steps_of(graph, options)
     texts = [caption_text(graph, k) for k in steps]
     kept = max((len(caption_lines(t, layout.width)) for t in texts), default=0)
-    line, css = timeline(graph, layout.edge_labels), frame_css(options.theme)
+    line, css = timeline(graph, layout.edge_labels, layout.numbers), frame_css(options.theme)
     out = []
     for k, text in zip(steps, texts):
         svg = layout.fill(line.texts(k), css)

@@ -34,7 +34,7 @@ def standalone_html(graph: Graph, layout: Layout, options: ExportOptions,
 
 def page(graph: Graph, layout: Layout, options: ExportOptions, steps: range) -> str:
     """The HTML text (also what a notebook's stepper puts in its iframe)."""
-    line = timeline(graph, layout.edge_labels)
+    line = timeline(graph, layout.edge_labels, layout.numbers)
     parts = list(layout.parts)
     parts[0] = parts[0].replace(STYLE, frame_css(options.theme), 1)
     data = {
