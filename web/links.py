@@ -24,7 +24,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from autodiff.descent import check_learning_rate
 from autodiff.errors import EvaluationError
-from autodiff.i18n import _
+from autodiff.i18n import LANGS, _
 from autodiff.limits import MAX_DESCENT_UPDATES, MAX_SOURCE_CHARS
 
 from .look_views import FONT_SCALES
@@ -50,7 +50,7 @@ VIEW_OPTIONS = {
     "font": tuple(str(scale) for scale in FONT_SCALES),
     "level": ("values", "rules"),
     "given": ("none", "values"),
-    "lang": ("en", "it", "es", "ru"),
+    "lang": LANGS,
 }
 """Options a link keeps, with the values each may take (API.md, "View options"; `font`,
 `level` and `given` are the page's text size and practice mode's settings)."""
