@@ -12,6 +12,9 @@ problems. `Var` is the traced value type for use straight from Python.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
+from .composites import COMPOSITES, parse_expand
 from .errors import AutodiffError, EvaluationError, LimitError, ParseError, ShapeError
 from .evaluate import Trace, evaluate
 from .gradcheck import CheckRow, gradient_check
@@ -24,17 +27,20 @@ from .var import Var, apply, call
 DTYPES = ("float64", "float32")
 
 
-def build(source: str, dtype: str = "float64", forward: str | None = None) -> Graph:
-    """Parse, evaluate and differentiate a program; `forward` names an input for forward mode."""
-    return differentiate(trace(source, dtype), forward)
+def build(source: str, dtype: str = "float64", forward: str | None = None,
+          expand: str | Iterable[str] = ()) -> Graph:
+    """Parse, evaluate and differentiate a program; `forward` names an input for forward mode,
+    `expand` the composite ops drawn as their primitives (`"sigmoid,tanh"`, `"all"`)."""
+    return differentiate(trace(source, dtype, expand), forward)
 
 
-def trace(source: str, dtype: str = "float64") -> Trace:
+def trace(source: str, dtype: str = "float64", expand: str | Iterable[str] = ()) -> Trace:
     """Parse and evaluate a program: every value and where it came from, not differentiated
     yet (enough to lay the graph out, see `dot.trace_structure`)."""
     if dtype not in DTYPES:
         raise ValueError(f"dtype must be one of {DTYPES}, not {dtype!r}")
-    return evaluate(parse(source), dtype)
+    names = parse_expand(expand if isinstance(expand, str) else ",".join(expand))
+    return evaluate(parse(source), dtype, names)
 
 
 def differentiate(traced: Trace, forward: str | None = None) -> Graph:
@@ -64,7 +70,7 @@ __all__ = [
     "AutodiffError", "EvaluationError", "LimitError", "ParseError", "ShapeError",
     "Trace", "evaluate", "CheckRow", "gradient_check", "build_graph", "with_forward_mode",
     "Contribution", "Edge", "ForwardMode", "Graph", "Node", "Problem", "Step",
-    "CONSTANTS", "FUNCTIONS", "OPS", "Op", "parse", "Var", "apply", "call", "build", "DTYPES",
+    "COMPOSITES", "parse_expand", "CONSTANTS", "FUNCTIONS", "OPS", "Op", "parse", "Var", "apply", "call", "build", "DTYPES",
     "trace", "differentiate",
     "sin", "cos", "tan", "exp", "log", "sqrt", "tanh", "sigmoid", "relu",
     "abs", "sum", "mean", "transpose", "max", "min", "pow", "logsumexp", "softmax",

@@ -67,6 +67,8 @@ def parser() -> argparse.ArgumentParser:
         command.add_argument("program", metavar="PROGRAM_FILE", help="the program; - reads stdin")
         command.add_argument("--dtype", choices=("float64", "float32"), default="float64")
         command.add_argument("--forward", metavar="INPUT", help="forward mode for this input")
+        command.add_argument("--expand", metavar="OPS", default="",
+                             help="sigmoid,tanh,softmax or all: drawn as their primitives")
         command.set_defaults(run=run)
     _export_options(export)
     return top
@@ -98,7 +100,7 @@ def run_export(args: argparse.Namespace, source: str) -> int:
     from .draw.export import ExportOptions
     from .draw.export.rsvg import RendererMissing
 
-    graph = build(source, dtype=args.dtype, forward=args.forward)
+    graph = build(source, dtype=args.dtype, forward=args.forward, expand=args.expand)
     try:
         theme = theme_name(args.theme)
     except ValueError as err:
@@ -151,7 +153,7 @@ def _made(args, graph, layout, chosen) -> bytes:
 
 def run_explain(args: argparse.Namespace, source: str) -> int:
     """Print the forward pass, then the backward pass, one step a line, then the gradients."""
-    graph = build(source, dtype=args.dtype, forward=args.forward)
+    graph = build(source, dtype=args.dtype, forward=args.forward, expand=args.expand)
     phases = {"forward": "Forward pass (values)", "backward": "Backward pass (gradients)"}
     shown = None
     for k, step in enumerate(graph.steps, start=1):
@@ -167,7 +169,7 @@ def run_explain(args: argparse.Namespace, source: str) -> int:
 
 def run_check(args: argparse.Namespace, source: str) -> int:
     """Each input element's gradient beside central finite differences; 1 if one disagrees."""
-    graph = build(source, dtype=args.dtype, forward=args.forward)
+    graph = build(source, dtype=args.dtype, forward=args.forward, expand=args.expand)
     rows, total = gradient_check(graph)
     width = max([len("input"), *(len(r.label) for r in rows)])
     print(f"{'input':<{width}}  {'autodiff':>14}  {'numeric':>14}  {'rel. error':>10}  ok")

@@ -8,10 +8,11 @@ from functools import cached_property
 import numpy as np
 
 from . import reuse
+from .composites import recipe
 from .errors import AutodiffError, EvaluationError, LimitError
 from .limits import MAX_NODES, MAX_TOTAL_ELEMENTS
 from .model import KIND_CONST, KIND_INPUT, KIND_OP, all_finite
-from .ops import CONSTANTS, function_arities
+from .ops import CONSTANTS, OPS, function_arities
 from .program import Apply, ArrayLit, Assign, Expr, Name, Num, Output, Program, is_literal
 from .var import Var, apply_quietly, run_op
 
@@ -48,9 +49,10 @@ class Trace:
 
 
 class _Evaluator:
-    def __init__(self, program: Program, dtype: np.dtype):
+    def __init__(self, program: Program, dtype: np.dtype, expand: frozenset[str] = frozenset()):
         self.program = program
         self.dtype = dtype
+        self.expand = expand
         self.entries: list[Traced] = []
         self.index_of: dict[int, int] = {}  # Var.serial -> entry index
         self.env: dict[str, int] = {}
@@ -128,7 +130,10 @@ class _Evaluator:
         return f"name '{e.id}' has no value; add a line such as '{e.id} = 1.0'"
 
     def apply(self, e: Apply) -> int:
-        args = [self.entries[self.expr(a)].var for a in e.args]
+        indices = [self.expr(a) for a in e.args]
+        if self.expand and (OPS[e.op].base or e.op) in self.expand:
+            return self.expanded(e, indices[0])
+        args = [self.entries[i].var for i in indices]
         if e.op in _AXIS_LOOKALIKES and args[0].shape != () and _whole_number(e.args[1]):
             raise EvaluationError(_axis_lookalike_message(e), e.line, e.col)
         # A value made of written numbers alone (`2 * pi`, `1 + 1`) is a constant too: like
@@ -136,6 +141,25 @@ class _Evaluator:
         # the exponent of `x**(1 + 1)` was NaN, shown where nobody asked for it).
         var = apply_quietly(e.op, *args)
         return self.add(var, KIND_OP, e)
+
+    def expanded(self, e: Apply, x: int) -> int:
+        """A composite op's call as the primitives of its recipe, each placed at the call."""
+        local = {"x": x}
+        last = x
+        for s in recipe(e.op).statements:
+            last = self.primitive(s.expr, local, e)
+            if isinstance(s, Assign):
+                local[s.target] = last
+        return last
+
+    def primitive(self, r: Expr, local: dict[str, int], at: Apply) -> int:
+        """One expression of a recipe: its names are the recipe's own, never the program's."""
+        if isinstance(r, Name):
+            return local[r.id]
+        if isinstance(r, Num):
+            return self.add(self.literal(r), KIND_CONST, at, constant=_number_text(r.value))
+        args = [self.entries[self.primitive(a, local, at)].var for a in r.args]
+        return self.add(apply_quietly(r.op, *args), KIND_OP, at)
 
     def add(self, var: Var, kind: str, at, constant: str | None = None) -> int:
         if len(self.entries) >= MAX_NODES:
@@ -191,31 +215,35 @@ def _number_text(value: float) -> str:
     return repr(value)
 
 
-def evaluate(program: Program, dtype: str = "float64") -> Trace:
-    """Run the program forward, tracing every value it computes.
+def evaluate(program: Program, dtype: str = "float64",
+             expand: frozenset[str] = frozenset()) -> Trace:
+    """Run the program forward, tracing every value it computes; the composite ops named in
+    `expand` (see `composites`) as the primitives they stand for.
 
     With `reuse` on, a program back with only input numbers changed (a slider moving) is
     replayed from the kept trace: the same entries, names and ops, the ops applied again to
     the new numbers (checked in tests against evaluating afresh).
     """
     dtype = np.dtype(dtype)
-    key = skeleton(program, dtype) if reuse.is_on() else None
+    key = skeleton(program, dtype, expand) if reuse.is_on() else None
     with np.errstate(all="ignore"):  # NaN and infinities are values to show, not warnings
         kept = None if key is None else reuse.traces.get(key)
         if kept is not None:
             replayed = _replay(kept, program, dtype)
             if replayed is not None:
                 return replayed
-        trace = _Evaluator(program, dtype).run()
+        trace = _Evaluator(program, dtype, expand).run()
     if key is not None:
         reuse.traces.put(key, trace)
     return trace
 
 
-def skeleton(program: Program, dtype: np.dtype) -> tuple | None:
+def skeleton(program: Program, dtype: np.dtype,
+             expand: frozenset[str] = frozenset()) -> tuple | None:
     """What a trace's structure depends on: each statement's text and position, except that
-    an input's number counts only by its shape. None for a program not read from text."""
-    key = []
+    an input's number counts only by its shape, and the ops expanded. None for a program not
+    read from text."""
+    key: list = [tuple(sorted(expand))]
     for s in program.statements:
         if _is_input(s):
             key.append((s.target, s.line, s.col, np.shape(s.expr.value)))

@@ -28,7 +28,7 @@ GALLERY: tuple[Example, ...] = (
             "a reaches d directly and through c", "a = 4\nb = 3\nc = a + b\nd = a * c"),
     Example("sigmoid-expanded", "The sigmoid gate, expanded", "each small op has a simple rule",
             "x = 2\ns = 1 / (1 + exp(-x))"),
-    Example("sigmoid", "The sigmoid gate as one op", "σ'(x) = σ(x)·(1 - σ(x)) in one step",
+    Example("sigmoid", "The sigmoid gate as one op", "σ'(x) = σ(x)·(1 - σ(x)) in one step; 'expand gates' draws its primitives",
             "x = 2\ns = sigmoid(x)"),
     Example("max", "max routes the gradient", "only the larger input gets gradient",
             "x = 4\ny = 2\nf = max(x, y)"),

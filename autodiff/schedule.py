@@ -13,6 +13,7 @@ from itertools import groupby
 import numpy as np
 
 from . import format as fmt
+from .composites import composite_of, gate_text
 from .model import KIND_CONST, KIND_OP, Contribution, Edge, Graph, Node, Step
 from .ops import OPS, chosen_branch
 
@@ -39,11 +40,22 @@ def schedule(graph: Graph, log: list[LogEntry]) -> tuple[tuple[Contribution, ...
     for child, group in groupby(contributions, key=lambda c: graph.edges[c.edge].dst):
         # Only edges that carry gradient light up: constants receive none.
         group = tuple(group)
-        gate = OPS[graph.nodes[child].op].gate
+        gate = _gate_line(graph, graph.nodes[child], labels[child], numbers[child], group)
         lines = [gate] if gate else []
         steps.append(Step("backward", "op", child, tuple(c.edge for c in group),
                           "\n".join(lines + [c.text for c in group]), group))
     return contributions, tuple(steps)
+
+
+def _gate_line(graph: Graph, node: Node, labels: dict[str, str], numbers: dict[str, str],
+               group: tuple[Contribution, ...]) -> str:
+    """The line a backward step opens with: how the gate passes gradient back (`add
+    distributes`), or for a composite drawn as one gate its combined local derivative."""
+    op = OPS[node.op]
+    if composite_of(op) is None:
+        return op.gate
+    local = graph.edges[group[0].edge].local
+    return gate_text(op, labels, numbers, "" if local is None else fmt.value(local))
 
 
 def grad_prefix(graph: Graph) -> str:

@@ -12,7 +12,7 @@ export class GraphError extends Error {
 }
 
 /** View options a request passes on as they are, when set. */
-const PASSED_ON = ["mode", "forward", "theme", "direction", "lr", "updates"];
+const PASSED_ON = ["mode", "forward", "theme", "direction", "lr", "updates", "expand"];
 
 export class GraphClient {
   constructor(url = "api/graph") {

@@ -35,6 +35,7 @@ const gallery = start.gallery;
 const state = {
   dtype: start.dtype,
   edgeLabels: start.edgeLabels,
+  expand: start.query.get("expand") || "", // composite ops drawn as their primitives
   data: null,
   src: "",
   pendingStep: null, // step to land on when the next graph arrives
@@ -70,7 +71,9 @@ const descent = new DescentPanel({
   reset: $("descent-reset"), apply: $("descent-apply"), curve: $("descent-curve"),
   table: $("descent-table"), text: $("descent-text"), status: $("descent-status"),
 }, {
-  request: () => ({ src: state.src, dtype: state.dtype, layout_key: requests.layoutKey }),
+  request: () => ({
+    src: state.src, dtype: state.dtype, expand: state.expand, layout_key: requests.layoutKey,
+  }),
   onApply: (point) => inputs.rewriteAll(point),
   onChange: () => address.update(),
 });
@@ -81,7 +84,7 @@ descent.restore(start.query.get("lr"), start.query.get("updates"));
 const requests = new RequestLoop(new GraphClient("api/graph"), {
   request: () => ({
     src: editor.value, dtype: state.dtype, edge_labels: state.edgeLabels, ...modes.share(),
-    theme: look.theme, direction: look.direction,
+    theme: look.theme, direction: look.direction, expand: state.expand,
   }),
   hasPicture: () => !!view.svg,
   onAnswer: apply,
@@ -127,6 +130,7 @@ function apply(data, src) {
     showMessage("No picture came with this answer; the steps, the tape and the gradient check still work.");
   }
   state.data = data;
+  syncExpand();
   const previous = controls.k;
   controls.setData(data);
   const n = data.steps.length;
@@ -237,7 +241,8 @@ function showStep(k) {
 function shareState(src = editor.value) {
   return {
     src, step: controls.k, dtype: state.dtype, edgeLabels: state.edgeLabels,
-    extra: { ...modes.share(), ...descent.share() }, look: look.query(),
+    extra: { ...modes.share(), ...descent.share(), ...(state.expand ? { expand: state.expand } : {}) },
+    look: look.query(),
   };
 }
 
@@ -309,6 +314,22 @@ $("gallery").addEventListener("change", (e) => {
 
 $("opt-float32").addEventListener("change", (e) => {
   state.dtype = e.target.checked ? "float32" : "float64";
+  address.update();
+  requests.now();
+});
+
+/** The "expand gates" box: on when the address expands any op; offered while there is a
+ *  composite gate to expand or an expanded one to collapse. */
+function syncExpand() {
+  const box = $("opt-expand");
+  box.checked = !!state.expand;
+  box.disabled = !state.expand && !(state.data && (state.data.composites || []).length);
+}
+
+$("opt-expand").addEventListener("change", (e) => {
+  state.expand = e.target.checked ? "all" : "";
+  // At the last step, stay there: the steps are others, the final frame the same.
+  if (state.data && controls.k >= state.data.steps.length) state.pendingStep = Infinity;
   address.update();
   requests.now();
 });
@@ -469,6 +490,7 @@ fillGallery();
 syncLook();
 $("opt-float32").checked = state.dtype === "float32";
 $("opt-edge-labels").checked = state.edgeLabels;
+syncExpand();
 editor.value = start.src;
 state.pendingStep = start.step;
 syncGallery();

@@ -3,7 +3,7 @@
 const TRUE_WORDS = ["1", "true", "on", "yes", true, 1];
 
 /** Options the scripts read from the query that a short link's boot JSON carries instead. */
-const LINK_OPTIONS = ["mode", "forward", "theme", "direction", "lr", "updates", "level", "given", "lang"];
+const LINK_OPTIONS = ["mode", "forward", "theme", "direction", "lr", "updates", "level", "given", "lang", "expand"];
 
 /** The JSON the server put in <script id="boot">, or {} when it is missing or unreadable. */
 export function readBoot(doc = document) {

@@ -35,6 +35,7 @@ const settings = {
   forward: start.query.get("forward"),
   lr: start.query.get("lr"),
   updates: start.query.get("updates"),
+  expand: start.query.get("expand"),
 };
 /** On reveal.js's slide:start, go back to the URL's step (`restart=1`) or keep the step. */
 const restart = isOn(start.query.get("restart"));
@@ -99,7 +100,7 @@ async function load() {
     const result = await client.fetch({
       src: settings.src, dtype: settings.dtype, edge_labels: settings.edgeLabels,
       theme: settings.theme, direction: settings.direction, mode: settings.mode,
-      forward: settings.forward, lr: settings.lr, updates: settings.lr ? settings.updates || "1" : null,
+      forward: settings.forward, expand: settings.expand, lr: settings.lr, updates: settings.lr ? settings.updates || "1" : null,
     });
     if (!result) return;
     data = result.data;

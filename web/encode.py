@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 import numpy as np
 
+from autodiff.composites import composite_of
 from autodiff.descent import Descent
 from autodiff.display import Displays, displays
 from autodiff.gradcheck import gradient_check
@@ -66,6 +67,7 @@ def graph_json(graph: Graph, check: bool = True, numbers: str = "standard") -> d
         "counts": {"forward": graph.forward_steps, "backward": graph.backward_steps},
         "gradients": {name: array(g) for name, g in graph.gradients.items()},
         "view": graph.view,
+        "composites": composites(graph),
         "problems": [
             {"node": node_ids[p.node], "slot": p.slot, "message": p.message,
              "inputs": list(p.inputs), "step": p.step}
@@ -82,6 +84,12 @@ def graph_json(graph: Graph, check: bool = True, numbers: str = "standard") -> d
             else [array(t) if t is not None else 0.0 for t in graph.forward.tangents],
         }
     return body
+
+
+def composites(graph: Graph) -> list[str]:
+    """The composite ops drawn as one gate in this graph (`expand=` draws them expanded)."""
+    found = {composite_of(OPS[n.op]) for n in graph.nodes if n.kind == "op"} - {None}
+    return sorted(c.name for c in found)
 
 
 def descent_json(run: Descent) -> dict:

@@ -22,6 +22,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
+from autodiff.composites import parse_expand
 from autodiff.descent import check_learning_rate
 from autodiff.errors import EvaluationError
 from autodiff.i18n import LANGS, _
@@ -63,7 +64,7 @@ The theme and the language are not here: without them the page follows the brows
 FLAGS = ("edge_labels", "graph_only")
 """On/off options, kept only when on."""
 
-LINK_PAGE_OPTIONS = ("mode", "forward", "lr", "updates", "level", "given", "lang")
+LINK_PAGE_OPTIONS = ("mode", "forward", "lr", "updates", "level", "given", "lang", "expand")
 """Options the page's scripts read from the address's query: a short link's reach them in the
 page's boot JSON instead (the look, `font` and `graph_only`, is read there already)."""
 
@@ -168,6 +169,9 @@ def content_of(given: dict) -> dict:
             raise EvaluationError("forward must name an input of the program")
         content["forward"] = forward
     _add_descent(content, given.get("lr"), given.get("updates"))
+    expand = parse_expand(given.get("expand"))
+    if expand:
+        content["expand"] = ",".join(sorted(expand))
     return content
 
 

@@ -42,7 +42,7 @@ RETRY_AFTER_S = 30
 
 VIEW_PARAMS = (
     "src", "step", "theme", "direction", "edge_labels", "dtype", "forward", "mode", "font",
-    "graph_only", "lr", "updates", "level", "given", "lang",
+    "graph_only", "lr", "updates", "level", "given", "lang", "expand",
 )  # fmt: skip
 """What of a view a QR code carries to the phone that scans it (the rest is the page's)."""
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import current_app, g, request
 
 from autodiff import i18n
+from autodiff.composites import parse_expand
 from autodiff.descent import check_learning_rate
 from autodiff.draw import DIRECTIONS, theme_name
 from autodiff.draw.decorate import Look
@@ -19,7 +20,7 @@ ERROR_STYLES = ("status", "body")
 (`errors=body`, for the page: Chrome logs every 400 in the console, and typing makes many)."""
 
 
-TEXT_FIELDS = ("src", "z", "id", "dtype", "forward", "errors", "layout_key")
+TEXT_FIELDS = ("src", "z", "id", "dtype", "forward", "errors", "layout_key", "expand")
 """JSON body fields that must be strings: `{"src": 5}` is not the program "5"."""
 
 
@@ -93,6 +94,7 @@ def options(params: dict) -> Options:
         theme=theme(params),
         direction=direction,
         lang=language(params),
+        expand=parse_expand(params.get("expand")),
     )
 
 

@@ -52,6 +52,8 @@ class Options:
     """Left-right or top-bottom: a layout of its own."""
     lang: str = "en"
     """The language of every text (the request's, `autodiff.i18n`): never a new layout."""
+    expand: frozenset[str] = frozenset()
+    """The composite ops drawn as their primitives (`autodiff.composites`): another graph."""
 
     @property
     def numbers(self) -> str:
@@ -91,12 +93,13 @@ def _cache_key(source: str, options: Options) -> tuple:
     """What an analysis depends on (edge labels change only the drawing; the number form, the
     JSON's display lines)."""
     return (normalise(source), options.dtype, options.forward, options.view, options.lang,
-            options.numbers)
+            options.expand, options.numbers)
 
 
 def _build(key: tuple) -> Graph:
-    source, dtype, forward, view, _lang, _numbers = key
-    return _other_form(key) or _in_view(build(source, dtype=dtype, forward=forward), view)
+    source, dtype, forward, view, _lang, expand, _numbers = key
+    return _other_form(key) or _in_view(
+        build(source, dtype=dtype, forward=forward, expand=expand), view)
 
 
 def _other_form(key: tuple) -> Graph | None:
@@ -189,8 +192,8 @@ def _analysis_and_layout(
             pending = None if known else draw.start_layout(graph, labels, direction=direction,
                                                            numbers=numbers)
             return analysis, pending
-        source, dtype, forward, view, _lang, numbers = key
-        traced = trace(source, dtype)
+        source, dtype, forward, view, _lang, expand, numbers = key
+        traced = trace(source, dtype, expand)
         check_output(traced)  # no layout for a program that has no gradients to show
         s = trace_structure(traced, options.edge_labels, options.direction, numbers)
         pending = None if known_layout == s.key else draw.start_structure_layout(s)

@@ -1,0 +1,80 @@
+"""Composite gates in the page: one click expands or collapses them, the address keeps it."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from browser_support import page_url
+
+from autodiff.examples import by_slug
+
+pytestmark = pytest.mark.browser
+
+SIGMOID = by_slug("sigmoid").source
+SHOTS = os.environ.get("SCREENSHOTS")
+"""A folder to keep the test's screenshots in, to look at them (unset: none are taken)."""
+
+
+def _ops(page) -> list[str]:
+    """The op marks of the picture's nodes, left to right as the answer lists them."""
+    return page.eval_on_selector_all("#graph svg g.node", "gs => gs.map(g => g.id)")
+
+
+def _shot(page, name: str) -> None:
+    if SHOTS:
+        page.screenshot(path=os.path.join(SHOTS, f"{name}.png"))
+
+
+def test_one_click_expands_the_sigmoid_gate_and_another_collapses_it(live_app, chromium):
+    page = chromium.new_page(viewport={"width": 1280, "height": 720})
+    page.goto(page_url(live_app, SIGMOID))
+    page.wait_for_selector("#graph svg g.node")
+    assert len(_ops(page)) == 2
+    page.keyboard.press("End")
+    page.wait_for_function("() => document.getElementById('step-text').textContent"
+                           ".includes('sigmoid gate')")
+    assert "local derivative s·(1 - s) = 0.8808·(1 - 0.8808) = 0.105" in page.inner_text("#step-text")
+    _shot(page, "sigmoid-collapsed")
+    page.click("#opt-expand")
+    page.wait_for_function("() => document.querySelectorAll('#graph svg g.node').length === 8")
+    page.wait_for_function("() => location.hash.includes('expand=all')")
+    assert page.inner_text("[data-step-counter]").startswith("step 9 / 9")  # still the end
+    page.keyboard.press("Home")
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function("() => document.getElementById('step-text').textContent"
+                           ".startsWith('z1 = x · (-1)')")
+    page.keyboard.press("End")
+    page.wait_for_function("() => document.getElementById('step-text').textContent"
+                           ".startsWith('mul swaps')")
+    assert page.inner_text("#step-text").splitlines()[-1] == "gx += -1 · gz1 = -1 · (-0.105) = 0.105"
+    _shot(page, "sigmoid-expanded")
+    reopened = page.url
+    page.click("#opt-expand")
+    page.wait_for_function("() => document.querySelectorAll('#graph svg g.node').length === 2")
+    page.wait_for_function("() => !location.hash.includes('expand=')")
+    page.close()
+
+    page = chromium.new_page(viewport={"width": 1280, "height": 720})
+    page.goto(reopened)  # the address opens the graph expanded, the box ticked
+    page.wait_for_function("() => document.querySelectorAll('#graph svg g.node').length === 8")
+    assert page.is_checked("#opt-expand")
+    page.close()
+
+
+def test_the_box_is_offered_only_where_there_is_a_gate_to_expand(live_app, chromium):
+    page = chromium.new_page(viewport={"width": 1280, "height": 720})
+    page.goto(page_url(live_app, by_slug("reuse").source))
+    page.wait_for_selector("#graph svg g.node")
+    assert page.is_disabled("#opt-expand")
+    page.select_option("#gallery", "softmax")
+    page.wait_for_function("() => !document.getElementById('opt-expand').disabled")
+    page.close()
+
+
+def test_the_embed_takes_expand_from_its_address(live_app, chromium):
+    page = chromium.new_page(viewport={"width": 800, "height": 450})
+    query = page_url("", SIGMOID, expand="all").split("?", 1)[1]
+    page.goto(f"{live_app}/embed?{query}")
+    page.wait_for_function("() => document.querySelectorAll('#graph svg g.node').length === 8")
+    page.close()
