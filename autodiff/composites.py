@@ -13,7 +13,7 @@ from functools import lru_cache
 
 from .errors import EvaluationError
 from .format import fill
-from .ops import OPS, Op
+from .ops import OPS, Op, function_arities
 from .parser import parse
 from .program import Program
 
@@ -49,16 +49,28 @@ EXPAND_ALL = "all"
 
 
 def parse_expand(text: str | None) -> frozenset[str]:
-    """`expand=`'s names (comma-separated, or `all`) as a set, each checked: absent or empty
-    expands nothing."""
+    """`expand=`'s names (comma-separated) as a set: composite ops, defs of the program
+    (checked once it is read) or `all`, which stands alone; absent or empty expands nothing."""
     names = {n.strip() for n in (text or "").split(",") if n.strip()}
     if EXPAND_ALL in names:
-        return frozenset(COMPOSITES)
-    unknown = sorted(names - set(COMPOSITES))
-    if unknown:
-        raise EvaluationError(
-            f"expand takes {', '.join(COMPOSITES)} or {EXPAND_ALL}, not {unknown[0]!r}")
+        return frozenset({EXPAND_ALL})
+    for name in sorted(names - set(COMPOSITES)):
+        if not name.isidentifier() or function_arities(name) or name in OPS:
+            raise EvaluationError(
+                f"expand takes composite ops ({', '.join(COMPOSITES)}), names of defs of the "
+                f"program, or {EXPAND_ALL}; not {name[:40]!r}")
     return frozenset(names)
+
+
+def expands(expand: frozenset[str], name: str) -> bool:
+    """Whether `expand` (from `parse_expand`) draws the op or def `name` expanded."""
+    return name in expand or EXPAND_ALL in expand
+
+
+def expands_composite(expand: frozenset[str], op: Op) -> bool:
+    """Whether `expand` draws this op of the table as its primitives."""
+    c = composite_of(op)
+    return c is not None and expands(expand, c.name)
 
 
 def composite_of(op: Op) -> Composite | None:

@@ -8,12 +8,25 @@ from functools import cached_property
 import numpy as np
 
 from . import reuse
-from .composites import recipe
+from .blocks import Block, free_names
+from .composites import COMPOSITES, EXPAND_ALL, expands, expands_composite, recipe
 from .errors import AutodiffError, EvaluationError, LimitError
 from .limits import MAX_NODES, MAX_TOTAL_ELEMENTS
 from .model import KIND_CONST, KIND_INPUT, KIND_OP, all_finite
 from .ops import CONSTANTS, OPS, function_arities
-from .program import Apply, ArrayLit, Assign, Expr, Name, Num, Output, Program, is_literal
+from .program import (
+    Apply,
+    ArrayLit,
+    Assign,
+    Call,
+    Def,
+    Expr,
+    Name,
+    Num,
+    Output,
+    Program,
+    is_literal,
+)
 from .var import Var, apply_quietly, run_op
 
 
@@ -59,12 +72,21 @@ class _Evaluator:
         self.constants: dict[str, int] = {}
         self.elements = 0
         self.current = 0  # index of the statement being evaluated
+        self.blocks: dict[str, Block] = {}  # the defs so far, by name
 
     def run(self) -> Trace:
         last = None
         for index, statement in enumerate(self.program.statements):
             self.current = index
-            last = self.statement(statement)
+            if isinstance(statement, Def):
+                self.define(statement)
+            else:
+                last = self.statement(statement)
+        self.check_expand()
+        d = self.program.statements[-1]
+        if isinstance(d, Def):
+            raise EvaluationError(f"the program ends with the def of {d.name}: call it on a "
+                                  f"line after it, e.g. y = {d.name}(...)", d.line, d.col)
         return Trace(self.entries, self.index_of, last, self.program.statements[-1].line,
                      self.program.statements[-1].col)
 
@@ -73,12 +95,79 @@ class _Evaluator:
             return self.expr(s.expr)
         if is_literal(s.expr):
             return self.assign_input(s)
-        index = self.expr(s.expr)
-        entry = self.entries[index]
-        if entry.name is None and entry.kind == KIND_OP:
-            entry.name = s.target  # the value computed on this line takes the line's name
+        index = self.named(s.target, self.expr(s.expr))
         self.env[s.target] = index
         return index
+
+    def define(self, d: Def) -> None:
+        if d.name in self.env:
+            raise EvaluationError(f"'{d.name}' already names a value: give the def another "
+                                  "name", d.line, d.col)
+        self.blocks[d.name] = Block(d, free_names(d))
+
+    def check_expand(self) -> None:
+        """Every name `expand` gives is a composite op (checked before) or a def here."""
+        unknown = sorted(self.expand - {EXPAND_ALL} - set(COMPOSITES) - set(self.blocks))
+        if unknown:
+            defs = ", ".join(self.blocks) or "none"
+            raise EvaluationError(
+                f"expand names composite ops ({', '.join(COMPOSITES)}), defs of the program "
+                f"(here: {defs}) or all; '{unknown[0]}' is none of them")
+
+    def call(self, e: Call) -> int:
+        """A def called: one gate (its body's combined local derivatives), or its body run in
+        place, one node per primitive, when `expand` names it."""
+        block = self.blocks.get(e.name)
+        if block is None:
+            raise EvaluationError(self.unknown_def_message(e), e.line, e.col)
+        params = block.definition.params
+        if len(e.args) != len(params):
+            raise EvaluationError(f"{e.name}() takes {len(params)} argument(s), got "
+                                  f"{len(e.args)}", e.line, e.col)
+        args = [self.expr(a) for a in e.args]
+        if expands(self.expand, e.name):
+            return self.inline(block, args, e)
+        outer = [self.expr(name) for name in block.uses]
+        var = self.block_var(block, [self.entries[i].var for i in args + outer], e)
+        return self.add(var, KIND_OP, e)
+
+    def block_var(self, block: Block, args: list[Var], e: Call) -> Var:
+        with np.errstate(all="ignore"):
+            value = block.forward(*[a.value for a in args])
+        if any(value is a.value for a in args):
+            raise _unchanged(block)
+        var = Var._result(block.op, tuple(args), np.asarray(value, dtype=self.dtype), None)
+        var.requires_grad = any(a.requires_grad for a in args)
+        return var
+
+    def inline(self, block: Block, args: list[int], e: Call) -> int:
+        """A def's body evaluated in place: its names first, then the program's."""
+        outer = self.env
+        self.env = {**outer, **dict(zip(block.definition.params, args))}
+        try:
+            for s in block.definition.body:
+                self.env[s.target] = self.named(s.target, self.expr(s.expr))
+            result = self.expr(block.definition.result)
+        finally:
+            self.env = outer
+        if result in args or self.entries[result].kind != KIND_OP:
+            raise _unchanged(block)
+        if self.entries[result].name in {s.target for s in block.definition.body}:
+            self.entries[result].name = None  # the calling line names the result
+        return result
+
+    def named(self, target: str, index: int) -> int:
+        entry = self.entries[index]
+        if entry.name is None and entry.kind == KIND_OP:
+            entry.name = target  # the value computed on this line takes the line's name
+        return index
+
+    def unknown_def_message(self, e: Call) -> str:
+        later = next((s.line for s in self.program.statements[self.current + 1:]
+                      if isinstance(s, Def) and s.name == e.name), None)
+        if later is not None:
+            return f"{e.name} is defined on line {later}, after this call: move the def up"
+        return f"unknown function '{e.name}'"
 
     def assign_input(self, s: Assign) -> int:
         if s.target in self.env:
@@ -131,7 +220,7 @@ class _Evaluator:
 
     def apply(self, e: Apply) -> int:
         indices = [self.expr(a) for a in e.args]
-        if self.expand and (OPS[e.op].base or e.op) in self.expand:
+        if self.expand and expands_composite(self.expand, OPS[e.op]):
             return self.expanded(e, indices[0])
         args = [self.entries[i].var for i in indices]
         if e.op in _AXIS_LOOKALIKES and args[0].shape != () and _whole_number(e.args[1]):
@@ -174,6 +263,12 @@ class _Evaluator:
         return len(self.entries) - 1
 
 
+def _unchanged(block: Block) -> EvaluationError:
+    d = block.definition
+    return EvaluationError(f"{d.name} gives back one of its arguments unchanged: a def computes "
+                           "its result (one operation at least)", d.line, d.col)
+
+
 _AXIS_LOOKALIKES = frozenset({"max", "min"})
 """Elementwise ops whose second argument, a whole number, reads as an axis to a PyTorch user."""
 
@@ -196,6 +291,7 @@ _EXPR_HANDLERS = {
     ArrayLit: _Evaluator.number,
     Name: _Evaluator.name,
     Apply: _Evaluator.apply,
+    Call: _Evaluator.call,
 }
 
 

@@ -62,6 +62,15 @@ GALLERY: tuple[Example, ...] = (
             "h = relu(X @ W1 + b1)\n"
             "s = h @ W2 + b2\n"
             "loss = mean(logsumexp(s, axis=1) - sum(Y * s, axis=1))"),
+    Example("rnn", "An RNN cell, unrolled over three steps",
+            "each cell is one gate; w and u get gradient from every step, summed "
+            "('expand gates' draws each cell's insides)",
+            "w = 0.8\nu = 1.5\n"
+            "def cell(h, x):\n"
+            "    return tanh(h * w + x * u)\n"
+            "h0 = 0.0\nx1 = 1.0\nx2 = -0.5\nx3 = 0.25\n"
+            "h1 = cell(h0, x1)\nh2 = cell(h1, x2)\nh3 = cell(h2, x3)\n"
+            "loss = (h3 - 0.5)**2"),
 )
 """In tutorial order; the first entries are the scalar circuits."""
 

@@ -10,7 +10,6 @@ import numpy as np
 
 from .limits import MAX_GRADCHECK_ENTRIES
 from .model import KIND_INPUT, KIND_OP, Graph, Node
-from .ops import OPS
 
 STEP_SCALE = 6e-6
 """About the cube root of float64's epsilon: the step that balances truncation and rounding."""
@@ -88,8 +87,8 @@ class Replay:
             n.index: n.value.astype(np.float64) for n in graph.nodes if n.kind != KIND_OP
         }
         live = [n for n in graph.nodes if n.live and n.kind == KIND_OP]
-        self.ops = [(n.index, OPS[n.op].forward, n.parents) for n in live]
-        self.elementwise = all(OPS[n.op].elementwise for n in live)
+        self.ops = [(n.index, graph.op_of(n).forward, n.parents) for n in live]
+        self.elementwise = all(graph.op_of(n).elementwise for n in live)
         self.elements = sum(v.size for v in self.values.values()) + sum(n.value.size for n in live)
         self.root = graph.output
 

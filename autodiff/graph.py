@@ -57,14 +57,16 @@ def build_graph(trace: Trace, need_scalar_output: bool = True) -> Graph:
     edges = tuple(_edges(vars_, parents))
     inputs = tuple(n.name for n in nodes if n.kind == KIND_INPUT)
     gradients = {n.name: n.grad for n in nodes if n.kind == KIND_INPUT}
-    graph = Graph(nodes, edges, trace.output, inputs, gradients, dtype=str(out_var.dtype))
+    ops = {v.op.name: v.op for v in vars_ if v.op is not None and v.op.name not in OPS}
+    graph = Graph(nodes, edges, trace.output, inputs, gradients, dtype=str(out_var.dtype),
+                  ops=ops)
     contributions, steps = schedule(graph, log)
     forward_step = {s.node: k for k, s in enumerate(steps, start=1) if s.phase == "forward"}
     backward_step = {id(c): k for k, s in enumerate(steps, start=1) for c in s.contributions}
     problems = (tuple(_value_problems(graph, forward_step))
                 + tuple(_grad_problems(graph, contributions, backward_step)))
     return Graph(nodes, edges, trace.output, inputs, gradients, steps, problems,
-                 graph.dtype, None, contributions)
+                 graph.dtype, None, contributions, ops=ops)
 
 
 def check_output(trace: Trace) -> None:
@@ -100,7 +102,8 @@ def with_forward_mode(graph: Graph, trace: Trace, name: str) -> Graph:
         tangents = tuple(by_var.get(v) for v in vars_)
     mode = ForwardMode(name, derivative, tangents)
     return Graph(graph.nodes, graph.edges, graph.output, graph.inputs, graph.gradients,
-                 graph.steps, graph.problems, graph.dtype, mode, graph.contributions)
+                 graph.steps, graph.problems, graph.dtype, mode, graph.contributions,
+                 ops=graph.ops)
 
 
 def _grad_of(t, grads: dict[Var, Array], live: bool) -> Array | None:
@@ -224,9 +227,11 @@ def _value_problems(graph: Graph, step_of: dict[int, int]):
             continue
         if all(graph.nodes[p].value_finite for p in n.parents):
             values = {k: fmt.value(graph.nodes[p].value) for k, p in zip("ab", n.parents)}
-            written = fmt.fill(OPS[n.op].expr, values)
+            op = graph.op_of(n)
+            values |= {f"a{i}": fmt.value(graph.nodes[p].value) for i, p in enumerate(n.parents)}
+            written = fmt.fill(op.expr, values)
             args = [graph.nodes[p].value for p in n.parents]
-            reason = _value_reason(OPS[n.op].base or n.op, args, n.value, graph.dtype)
+            reason = _value_reason(op.base or n.op, args, n.value, graph.dtype)
             yield Problem(n.index, "value",
                           f"{n.label} = {written} gives {_nonfinite_word(n.value)}{reason}",
                           _input_ancestors(graph, n.index), step_of.get(n.index, 0))

@@ -13,6 +13,8 @@ from functools import cached_property
 
 import numpy as np
 
+from .ops import OPS, Op
+
 Array = np.ndarray
 
 KIND_INPUT, KIND_CONST, KIND_OP = "input", "const", "op"
@@ -155,6 +157,12 @@ class Graph:
     view: str = "reverse"
     """`reverse`, or `forward` for `tangents.forward_view`: the steps are the forward ones and
     the gradient rows hold tangents."""
+    ops: dict[str, Op] = field(default_factory=dict, repr=False)
+    """The program's own ops, outside the op table, by name: its defs drawn as one gate."""
+
+    def op_of(self, node: Node) -> Op:
+        """The op that computed a node: a row of the op table, or one of the program's defs."""
+        return self.ops.get(node.op) or OPS[node.op]
 
     @property
     def value(self) -> Array:

@@ -22,8 +22,20 @@ import numpy as np
 from . import reuse
 from .errors import LimitError, ParseError
 from .limits import MAX_DEPTH, MAX_ELEMENTS, MAX_NDIM, MAX_NODES, MAX_SOURCE_CHARS
-from .ops import ALONG, AXES, FUNCTIONS, along_name
-from .program import Apply, ArrayLit, Assign, Expr, Name, Num, Output, Program, Statement
+from .ops import ALONG, AXES, CONSTANTS, FUNCTIONS, OPS, along_name
+from .program import (
+    Apply,
+    ArrayLit,
+    Assign,
+    Call,
+    Def,
+    Expr,
+    Name,
+    Num,
+    Output,
+    Program,
+    Statement,
+)
 
 BINARY_OPS: dict[type, str] = {
     ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "div", ast.Pow: "pow",
@@ -69,7 +81,6 @@ CONSTRUCTS: dict[type, str] = {
 STATEMENTS: dict[type, str] = {
     ast.Import: "imports are not supported: every function is already available",
     ast.ImportFrom: "imports are not supported: every function is already available",
-    ast.FunctionDef: "defining functions is not supported",
     ast.AsyncFunctionDef: "defining functions is not supported",
     ast.ClassDef: "classes are not supported",
     ast.Return: "'return' is not supported: the last line is the output",
@@ -327,6 +338,8 @@ class _Converter:
         self.lines = source.split("\n")
         self.values = 0  # numbers, arrays and operations so far
         self.in_array = False  # the numbers of an array literal count as one value
+        self.defs: dict[str, int] = {}  # the defs so far, by name: how many arguments each takes
+        self.in_def: str | None = None  # the def whose body is being read
 
     def counted(self, node: ast.AST) -> None:
         """Count one more value; past twice MAX_NODES the program is refused before it runs
@@ -440,6 +453,8 @@ class _Converter:
             self.expr(node.func)  # refuses attributes and the like with their own message
             raise self.refuse(node.func, "only functions called by name are supported, e.g. sin(x)")
         name = self.as_typed(node.func)
+        if name in self.defs:
+            return self.def_call(node, name)
         if node.keywords and not any(row.function == name for row in ALONG):
             raise self.refuse(node.keywords[0], _keyword_refusal(name, len(node.args)))
         op = FUNCTIONS.get((name, len(node.args)))
@@ -448,6 +463,66 @@ class _Converter:
         if node.keywords:
             op = self.along(node, name, op)
         return Apply(op, tuple(self.expr(a) for a in node.args), *self.pos(node))
+
+    def def_call(self, node: ast.Call, name: str) -> Call:
+        """A call of a def of the program: its arguments by position, one per parameter."""
+        if self.in_def is not None:
+            raise self.refuse(node, f"{self.in_def} calls {name}: a def calls no other def; "
+                                    f"call {name} on a line of its own outside the def")
+        takes = self.defs[name]
+        if node.keywords or len(node.args) != takes:
+            plural = "" if takes == 1 else "s"
+            raise self.refuse(node, f"{name}() takes {takes} argument{plural} by position, "
+                                    f"got {len(node.args) + len(node.keywords)}")
+        return Call(name, tuple(self.expr(a) for a in node.args), *self.pos(node))
+
+    def function_def(self, node: ast.FunctionDef) -> Def:
+        """`def name(a, b):` then assignments and a `return`: a named block (see `blocks`)."""
+        if node.decorator_list:
+            raise self.refuse(node.decorator_list[0], "decorators are not supported")
+        name, line, col = node.name, *self.pos(node)
+        if name in self.defs:
+            raise self.refuse(node, f"'{name}' is already defined: give each def a name of "
+                                    "its own")
+        if any(f == name for f, _ in FUNCTIONS) or name in OPS or name in CONSTANTS:
+            raise self.refuse(node, f"'{name}' is a function of the language: give the def "
+                                    "another name")
+        params = self.def_params(node)
+        *lines, last = node.body
+        if not isinstance(last, ast.Return) or last.value is None:
+            raise self.refuse(last, "a def ends with 'return' and the value it gives, "
+                                    "e.g. return tanh(h * w)")
+        self.in_def = name
+        try:
+            body = tuple(self.def_line(n) for n in lines)
+            result = self.expr(last.value)
+        finally:
+            self.in_def = None
+        self.defs[name] = len(params)
+        return Def(name, params, body, result, line, col)
+
+    def def_params(self, node: ast.FunctionDef) -> tuple[str, ...]:
+        args = node.args
+        if (args.posonlyargs or args.vararg or args.kwonlyargs or args.kwarg or args.defaults
+                or node.returns or any(a.annotation for a in args.args)):
+            raise self.refuse(node, "a def takes plain names, e.g. def cell(h, x):")
+        if not args.args:
+            raise self.refuse(node, "a def takes at least one argument, e.g. def cell(h, x):")
+        return tuple(a.arg for a in args.args)
+
+    def def_line(self, node: ast.stmt) -> Assign:
+        """A line of a def's body: an assignment of something computed."""
+        if isinstance(node, ast.Return):
+            raise self.refuse(node, "'return' ends a def: write it last")
+        if type(node) is ast.FunctionDef:
+            raise self.refuse(node, "a def inside a def is not supported")
+        if type(node) not in (ast.Assign, ast.AugAssign):
+            raise self.refuse(node, "a def's lines assign a name (a = ...) or return a value")
+        s = self.assign(node) if isinstance(node, ast.Assign) else self.aug_assign(node)
+        if isinstance(s.expr, (Num, ArrayLit)):
+            raise self.refuse(node, "a def computes from its arguments: write the number in "
+                                    "an expression, or give it a name outside the def")
+        return s
 
     def along(self, node: ast.Call, name: str, op: str) -> str:
         """The op of a reduction called with `axis=` and/or `keepdims=`: `sum(axis=1)`."""
@@ -594,6 +669,7 @@ _STATEMENT_HANDLERS = {
     ast.Assign: _Converter.assign,
     ast.AugAssign: _Converter.aug_assign,
     ast.Expr: _Converter.bare,
+    ast.FunctionDef: _Converter.function_def,
 }
 
 _EXPR_HANDLERS = {

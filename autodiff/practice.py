@@ -77,10 +77,10 @@ def prompt(graph: Graph, step: int) -> str:
     node = graph.nodes[s.node]
     names = [graph.nodes[p].label for p in node.parents]
     if s.phase == "forward":
-        return f"{node.label} = {_fill(OPS[node.op].expr, names, '')} = ?"
+        return f"{node.label} = {_fill(graph.op_of(node).expr, names, '')} = ?"
     if s.kind == "seed":
         return f"{_g(graph, node)} = ?  (the gradient of {node.label} with respect to itself)"
-    written = _fill(OPS[node.op].expr, names, "")
+    written = _fill(graph.op_of(node).expr, names, "")
     parents = ", ".join(dict.fromkeys(graph.nodes[graph.edges[c.edge].src].label
                                       for c in s.contributions))
     return f"back through {node.label} = {written}: upstream {_g(graph, node)} × local, into {parents}"
@@ -89,7 +89,7 @@ def prompt(graph: Graph, step: int) -> str:
 def rule_text(graph: Graph, edge: Edge) -> str:
     """The local derivative of an edge as a rule in the graph's own names: `-sin(z2)`."""
     node = graph.nodes[edge.dst]
-    op = OPS[node.op]
+    op = graph.op_of(node)
     texts = op.local_text or op.vjp_text
     names = [graph.nodes[p].label for p in node.parents]
     return _fill(texts[edge.arg], names, _g(graph, node), node.label)
@@ -171,7 +171,7 @@ def hint(graph: Graph, step: int, blank: int, found: Array) -> str:
 def _forward_hint(graph: Graph, node: Node) -> str:
     names = [graph.nodes[p].label for p in node.parents]
     known = [graph.nodes[p].label for p in node.parents if graph.nodes[p].kind != KIND_CONST]
-    rule = f"{node.label} = {_fill(OPS[node.op].expr, names, '')}"
+    rule = f"{node.label} = {_fill(graph.op_of(node).expr, names, '')}"
     if not known:
         return f"{rule}: work it out from the numbers written"
     return f"{rule}: put in the values of {', '.join(dict.fromkeys(known))}"
@@ -179,18 +179,20 @@ def _forward_hint(graph: Graph, node: Node) -> str:
 
 def _rule_hint(graph: Graph, step: int) -> str:
     node = graph.nodes[_step(graph, step).node]
-    return f"the rule of {_op_words(graph, node)}: {OPS[node.op].formula}"
+    return f"the rule of {_op_words(graph, node)}: {graph.op_of(node).formula}"
 
 
 def _op_words(graph: Graph, node: Node) -> str:
     """An op as a student reads it: `cos(z2)`, `w1 · z3`."""
     names = [graph.nodes[p].label for p in node.parents]
-    return _fill(OPS[node.op].expr, names, "")
+    return _fill(graph.op_of(node).expr, names, "")
 
 
 def _fill(template: str, names: list[str], upstream: str, out: str = "out") -> str:
     a = names[0] if names else "a"
     b = names[1] if len(names) > 1 else a
+    for i, name in enumerate(names):  # a def's gate: `{a0}`, ... and `{d0}` = ∂out/∂a0, ...
+        template = template.replace(f"{{a{i}}}", name).replace(f"{{d{i}}}", f"∂{out}/∂{name}")
     return (template.replace("{a}", a).replace("{b}", b).replace("{g}", upstream)
             .replace("{b_1}", f"({b}-1)").replace("{out}", out))
 

@@ -55,7 +55,17 @@ class Apply:
     col: int
 
 
-Expr = Num | ArrayLit | Name | Apply
+@dataclass(slots=True)
+class Call:
+    """A call of a def of the program, by its name (`cell(h0, x1)`)."""
+
+    name: str
+    args: tuple[Expr, ...]
+    line: int
+    col: int
+
+
+Expr = Num | ArrayLit | Name | Apply | Call
 
 
 @dataclass(slots=True)
@@ -81,7 +91,23 @@ class Output:
     """The statement as typed (set by the parser): with its position, what it means."""
 
 
-Statement = Assign | Output
+@dataclass(slots=True)
+class Def:
+    """`def name(params):` with assignments and a `return`: a named block, drawn as one gate
+    unless expanded (see `blocks`)."""
+
+    name: str
+    params: tuple[str, ...]
+    body: tuple[Assign, ...]
+    result: Expr
+    """What `return` gives."""
+    line: int
+    col: int
+    text: str = field(default="", compare=False, repr=False)
+    """The def as typed (set by the parser)."""
+
+
+Statement = Assign | Output | Def
 
 
 @dataclass(frozen=True)

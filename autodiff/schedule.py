@@ -31,6 +31,9 @@ def schedule(graph: Graph, log: list[LogEntry]) -> tuple[tuple[Contribution, ...
     labels = {n.index: _placeholders(graph, n, names, grad_name(n, prefix), symbolic=True)
               for n in ops}
     numbers = {n.index: _placeholders(graph, n, values, _grad_text(n)) for n in ops}
+    for n in ops:
+        if n.op in graph.ops:
+            _block_placeholders(graph, n, labels[n.index], numbers[n.index])
     contributions = _contributions(graph, log, labels, numbers, prefix)
     steps = [Step("forward", "op", n.index, graph.edges_into(n.index),
                   _forward_text(graph, n, labels[n.index], numbers[n.index])) for n in ops]
@@ -51,11 +54,36 @@ def _gate_line(graph: Graph, node: Node, labels: dict[str, str], numbers: dict[s
                group: tuple[Contribution, ...]) -> str:
     """The line a backward step opens with: how the gate passes gradient back (`add
     distributes`), or for a composite drawn as one gate its combined local derivative."""
-    op = OPS[node.op]
+    op = graph.op_of(node)
+    if node.op in graph.ops:
+        return _block_gate(graph, node, op, group)
     if composite_of(op) is None:
         return op.gate
     local = graph.edges[group[0].edge].local
     return gate_text(op, labels, numbers, "" if local is None else fmt.value(local))
+
+
+def _block_gate(graph: Graph, node: Node, op, group: tuple[Contribution, ...]) -> str:
+    """A def drawn as one gate: its combined local derivative into each argument, with its
+    number where the result is a single number."""
+    if node.shape:
+        return f"{op.gate}: its Jacobian times the gradient, into each argument"
+    parts = [f"∂{node.label}/∂{graph.nodes[graph.edges[c.edge].src].label} = "
+             f"{fmt.value(graph.edges[c.edge].local)}" for c in group]
+    return f"{op.gate}, local derivatives {', '.join(parts)}"
+
+
+def _block_placeholders(graph: Graph, node: Node, labels: dict[str, str],
+                        numbers: dict[str, str]) -> None:
+    """A def's gate in templates: `{a0}`, `{a1}`, ... its arguments, and `{d0}`, ... the
+    derivative of its result by each, as `∂h1/∂w` and as its number (where it is one)."""
+    for i, p in enumerate(node.parents):
+        name = graph.nodes[p].label
+        labels[f"a{i}"] = name
+        numbers[f"a{i}"] = fmt.value(graph.nodes[p].value)
+        local = graph.edge_between(node.index, i).local
+        labels[f"d{i}"] = f"∂{node.label}/∂{name}"
+        numbers[f"d{i}"] = labels[f"d{i}"] if local is None else fmt.value(local)
 
 
 def grad_prefix(graph: Graph) -> str:
@@ -91,7 +119,7 @@ def _placeholders(graph: Graph, node: Node, texts: list[str], g: str,
 def _forward_text(graph: Graph, node: Node, labels: dict[str, str],
                   numbers: dict[str, str]) -> str:
     """`z3 = cos(z2) = cos(7.5) = 0.3466`, each form once (`z1 = -x = -2`)."""
-    expr = _product_sign(OPS[node.op].expr, _both_arrays(graph, node))
+    expr = _product_sign(graph.op_of(node).expr, _both_arrays(graph, node))
     parts = [node.label, fmt.fill(expr, labels), fmt.fill(expr, numbers), numbers["out"]]
     shown = [p for i, p in enumerate(parts) if i == 0 or p != parts[i - 1]]
     if parts[3] == "-" + parts[2] or parts[2] == fmt.bracket(parts[3]):
@@ -107,7 +135,7 @@ def _rounding_note(graph: Graph, node: Node) -> str:
         return ""
     scale = max((abs(float(graph.nodes[p].value)) for p in node.parents
                  if np.asarray(graph.nodes[p].value).ndim == 0), default=0.0)
-    scale = max(scale, 1.0) if OPS[node.op].name in ("sin", "cos", "tan") else scale
+    scale = max(scale, 1.0) if node.op in ("sin", "cos", "tan") else scale
     if np.isfinite(scale) and abs(float(value)) < 1e-12 * scale:
         return " ≈ 0 (rounding)"
     return ""
@@ -129,7 +157,7 @@ def term_template(graph: Graph, edge: Edge, numeric: bool = False) -> str:
     `numeric`, a rule with branches is written as the branch taken (`(1 since {a} ≥ {b})`)."""
     child = graph.nodes[edge.dst]
     src = graph.nodes[edge.src]
-    op = OPS[child.op]
+    op = graph.op_of(child)
     if not op.elementwise:
         return _matmul_text(graph, child, edge.arg) if op.name == "matmul" else op.vjp_text[edge.arg]
     written = op.local_text[edge.arg]
@@ -199,7 +227,7 @@ def _contributions(graph: Graph, log: list[LogEntry], labels: dict[int, dict[str
     result = []
     for (child, _, amount, total), edge in zip(log, edges):
         template = term_template(graph, edge)
-        if OPS[graph.nodes[child].op].name == "pow" and labels[child]["b_1"] == "1":
+        if graph.nodes[child].op == "pow" and labels[child]["b_1"] == "1":
             template = template.replace("**{b_1}", "")  # 2·x, not 2·x**1
         terms = written[edge.src]
         terms.append(fmt.fill(template, labels[child]))
@@ -241,7 +269,7 @@ def _why_not_finite(graph: Graph, edge: Edge, amount: Array) -> str:
     if upstream is None or not np.all(np.isfinite(upstream)):
         return ""  # inherited from the upstream gradient, explained where it arose
     local = np.asarray(edge.local)
-    if local.ndim or np.asarray(upstream).ndim:
+    if local.ndim or np.asarray(upstream).ndim or not graph.op_of(child).elementwise:
         return ""
     written = fmt.fill(OPS[child.op].local_text[edge.arg],
                        {k: fmt.value(graph.nodes[p].value) for k, p in zip("ab", child.parents)}

@@ -17,7 +17,6 @@ import numpy as np
 from . import format as fmt
 from .errors import EvaluationError
 from .model import KIND_INPUT, KIND_OP, Contribution, Graph, Node, Step
-from .ops import OPS
 from .schedule import bracketed, branch_taken
 
 Array = np.ndarray
@@ -107,11 +106,13 @@ def _step_tangent(graph: Graph, step: Step, tangents: list[Array]) -> Contributi
 
 def _rule(graph: Graph, node: Node, tangents: list[Array]) -> tuple[str | None, str]:
     """The tangent's rule with names and with numbers (None: every argument's tangent is 0)."""
-    op = OPS[node.op]
+    op = graph.op_of(node)
     parents = [graph.nodes[p] for p in node.parents]
     moving = [bool(np.any(tangents[p.index])) for p in parents]
     if not any(moving):
         return None, "0"
+    if node.op in graph.ops:
+        return _block_rule(graph, node, parents, moving, tangents)
     if not op.elementwise:
         terms = LINEAR.get(op.name) or _along_terms(op) or tuple(
             f"∂{op.name}/∂{k} · {{d{k}}}" for k in "ab"[:op.arity])
@@ -141,6 +142,22 @@ def _rule(graph: Graph, node: Node, tangents: list[Array]) -> tuple[str | None, 
             taken = branch_taken(op.local_text[arg], edge.local) or local
             named.append(f"{fmt.fill(local, labels)} · {tangent}")
             numeric.append(f"{fmt.fill(taken, values)} · {amount}")
+    return " + ".join(named), " + ".join(numeric)
+
+
+def _block_rule(graph: Graph, node: Node, parents: list[Node], moving: list[bool],
+                tangents: list[Array]) -> tuple[str, str]:
+    """A def's gate: each moving argument's tangent times the result's derivative by it
+    (`∂h1/∂w · ẇ`), that derivative's number where it is one."""
+    named, numeric = [], []
+    for arg, (parent, moves) in enumerate(zip(parents, moving)):
+        if not moves:
+            continue
+        d = f"∂{node.label}/∂{parent.label}"
+        local = graph.edge_between(node.index, arg).local
+        named.append(f"{d} · {dotted(parent.label)}")
+        amount = fmt.bracket(fmt.value(tangents[parent.index]))
+        numeric.append(f"{d if local is None else fmt.bracket(fmt.value(local))} · {amount}")
     return " + ".join(named), " + ".join(numeric)
 
 

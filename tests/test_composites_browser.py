@@ -78,3 +78,26 @@ def test_the_embed_takes_expand_from_its_address(live_app, chromium):
     page.goto(f"{live_app}/embed?{query}")
     page.wait_for_function("() => document.querySelectorAll('#graph svg g.node').length === 8")
     page.close()
+
+
+def test_an_rnn_cell_steps_as_one_gate_then_expanded(live_app, chromium):
+    page = chromium.new_page(viewport={"width": 1280, "height": 720})
+    page.goto(page_url(live_app, by_slug("rnn").source))
+    page.wait_for_selector("#graph svg g.node")
+    assert len(_ops(page)) == 13
+    assert page.is_enabled("#opt-expand")
+    page.keyboard.press("End")
+    page.wait_for_function("() => document.getElementById('step-text').textContent"
+                           ".startsWith('cell gate (lines 3–4) in one step')")
+    text = page.inner_text("#step-text")
+    gw = next(line for line in text.splitlines() if line.startswith("gw = "))
+    assert gw.startswith("gw = ∂h3/∂w · gh3 + ∂h2/∂w · gh2 + ∂h1/∂w · gh1")
+    assert gw.endswith("= -0.1972")  # summed over the three cells
+    _shot(page, "rnn-collapsed")
+    page.click("#opt-expand")  # every cell, and the tanh inside each, as primitives
+    page.wait_for_function("() => document.querySelectorAll('#graph svg g.node').length === 43")
+    page.wait_for_function("() => document.getElementById('step-text').textContent"
+                           ".includes('gw = h2 · gz15 + h1 · gz8 + h0 · gz1')")
+    assert page.inner_text("#step-text").splitlines()[-1].endswith("= -0.1972")
+    _shot(page, "rnn-expanded")
+    page.close()

@@ -88,4 +88,4 @@ def test_the_stable_rewrite_stays_finite_in_float32():
 
 
 def test_gallery_is_complete():
-    assert {e.slug for e in GALLERY} == set(EXPECTED) | {"dense", "softmax", "mlp", "stable"}
+    assert {e.slug for e in GALLERY} == set(EXPECTED) | {"dense", "softmax", "mlp", "stable", "rnn"}

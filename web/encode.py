@@ -12,7 +12,7 @@ from autodiff.descent import Descent
 from autodiff.display import Displays, displays
 from autodiff.gradcheck import gradient_check
 from autodiff.model import Edge, Graph, Node, Step, all_finite
-from autodiff.ops import OPS
+from autodiff.ops import OPS, Op
 from autodiff.schedule import grad_prefix
 
 NONFINITE = {math.inf: "Infinity", -math.inf: "-Infinity"}
@@ -60,7 +60,7 @@ def graph_json(graph: Graph, check: bool = True, numbers: str = "standard") -> d
         "inputs": list(graph.inputs),
         "dtype": graph.dtype,
         "gradient_prefix": grad_prefix(graph),
-        "nodes": [_node(n, shown) for n in graph.nodes],
+        "nodes": [_node(n, shown, graph.ops) for n in graph.nodes],
         "edges": [_edge(e, shown, node_ids) for e in graph.edges],
         "steps": [_step(i + 1, s, node_ids, edge_ids, totals)
                   for i, s in enumerate(graph.steps)],
@@ -87,9 +87,11 @@ def graph_json(graph: Graph, check: bool = True, numbers: str = "standard") -> d
 
 
 def composites(graph: Graph) -> list[str]:
-    """The composite ops drawn as one gate in this graph (`expand=` draws them expanded)."""
-    found = {composite_of(OPS[n.op]) for n in graph.nodes if n.kind == "op"} - {None}
-    return sorted(c.name for c in found)
+    """The composite ops and defs drawn as one gate in this graph (`expand=` draws them
+    expanded)."""
+    ops = [graph.op_of(n) for n in graph.nodes if n.kind == "op"]
+    found = {c.name for c in map(composite_of, ops) if c is not None}
+    return sorted(found | set(graph.ops))
 
 
 def descent_json(run: Descent) -> dict:
@@ -119,8 +121,8 @@ def check_json(graph: Graph) -> dict:
     }
 
 
-def _node(n: Node, shown: Displays) -> dict:
-    op = OPS.get(n.op)
+def _node(n: Node, shown: Displays, defs: dict[str, Op]) -> dict:
+    op = OPS.get(n.op) or defs.get(n.op)
     return {
         "id": n.id,
         "name": n.label,

@@ -108,7 +108,9 @@ class NodeSpec(NamedTuple):
     @property
     def symbol(self) -> str:
         """The op's mark (`×`, `cos`, `@`); empty for inputs and constants."""
-        return OPS[self.op].symbol if self.kind == KIND_OP else ""
+        if self.kind != KIND_OP:
+            return ""
+        return OPS[self.op].symbol if self.op in OPS else self.op  # a def's gate: its name
 
     @property
     def slots(self) -> tuple[str, ...]:

@@ -1,0 +1,132 @@
+"""Named blocks: a `def` of the program (a layer, an RNN cell) drawn as one gate.
+
+A call `h1 = cell(h0, x1)` of `def cell(h, x): return tanh(h * w + x * u)` is, collapsed, one
+op whose arguments are the call's and the names its body reads from the program (`w`, `u`),
+and whose local derivatives are the body's chain rule, each one number per element where the
+result is a single number: ∂h1/∂h0 and ∂h1/∂w as the gate's combined local derivatives.
+Expanded (`expand=cell` or `all`), the evaluator runs the body in place, one node per primitive.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+
+from .errors import AutodiffError, EvaluationError
+from .ops import Op
+from .program import Apply, ArrayLit, Call, Def, Expr, Name, Num
+from .var import Var, apply_quietly, forward_pass, reverse_pass, topological_order
+
+Array = np.ndarray
+
+
+def free_names(d: Def) -> tuple[Name, ...]:
+    """The names a def's body reads from the program, each at its first use, in that order."""
+    bound = set(d.params)
+    found: dict[str, Name] = {}
+
+    def walk(e: Expr) -> None:
+        if isinstance(e, Name) and e.id not in bound:
+            found.setdefault(e.id, e)
+        elif isinstance(e, (Apply, Call)):
+            for a in e.args:
+                walk(a)
+
+    for s in d.body:
+        walk(s.expr)
+        bound.add(s.target)
+    walk(d.result)
+    return tuple(found.values())
+
+
+@dataclass(frozen=True, eq=False)
+class Block:
+    """A def of the program as one op: its parameters, then the program's names it reads."""
+
+    definition: Def
+    uses: tuple[Name, ...]
+    """The program's names the body reads, at their first use (`free_names`)."""
+
+    @property
+    def name(self) -> str:
+        """The def's name: the gate's mark and its op name."""
+        return self.definition.name
+
+    @property
+    def free(self) -> tuple[str, ...]:
+        """The program's names the body reads, in order of first use."""
+        return tuple(n.id for n in self.uses)
+
+    @property
+    def arguments(self) -> tuple[str, ...]:
+        """The gate's arguments as the body names them: parameters, then free names."""
+        return self.definition.params + self.free
+
+    def run(self, leaves: list[Var]) -> Var:
+        """The body applied to Vars (one per argument): the result's Var."""
+        local = dict(zip(self.arguments, leaves))
+        for s in self.definition.body:
+            local[s.target] = self._expr(s.expr, local)
+        return self._expr(self.definition.result, local)
+
+    def _expr(self, e: Expr, local: dict[str, Var]) -> Var:
+        if isinstance(e, Name):
+            return local[e.id]
+        if isinstance(e, (Num, ArrayLit)):
+            dtype = next(iter(local.values())).dtype
+            return Var(e.value, dtype=dtype)
+        if isinstance(e, Call):  # refused when the program is read: kept as a plain check
+            raise EvaluationError(f"{self.name} calls {e.name}: a def calls no other def",
+                                  e.line, e.col)
+        try:
+            return apply_quietly(e.op, *[self._expr(a, local) for a in e.args])
+        except AutodiffError as err:
+            raise err.at(e.line, e.col) from None
+
+    def _traced(self, xs: tuple[Array, ...]) -> tuple[list[Var], Var, list[Var]]:
+        leaves = [Var(x, requires_grad=True, dtype=x.dtype) for x in xs]
+        with np.errstate(all="ignore"):
+            out = self.run(leaves)
+        return leaves, out, topological_order([out])
+
+    def forward(self, *xs: Array) -> Array:
+        """The body's value at these arguments."""
+        return self._traced(xs)[1].value
+
+    def vjp(self, g: Array, *xs_and_out: Array) -> tuple[Array, ...]:
+        """Per argument, g times the body's Jacobian: reverse mode through the body."""
+        leaves, out, order = self._traced(xs_and_out[:-1])
+        grads = reverse_pass(order, out, np.asarray(g, dtype=out.dtype))
+        return tuple(grads.get(v, np.zeros_like(v.value)) for v in leaves)
+
+    def jvp(self, ts: list[Array], *xs_and_out: Array) -> Array:
+        """The result's tangent from the arguments' (forward mode through the body)."""
+        leaves, out, order = self._traced(xs_and_out[:-1])
+        with np.errstate(all="ignore"):
+            found = forward_pass(order, dict(zip(leaves, ts))).get(out)
+        return np.zeros_like(out.value) if found is None else found
+
+    def edge_local(self, *xs_and_out: Array) -> tuple[Array | None, ...]:
+        """∂result/∂argument per argument, of the argument's shape, where the result is a
+        single number (else a Jacobian: None)."""
+        out = xs_and_out[-1]
+        if np.shape(out) != ():
+            return (None,) * len(self.arguments)
+        return self.vjp(np.ones((), dtype=np.asarray(out).dtype), *xs_and_out)
+
+    @cached_property
+    def op(self) -> Op:
+        """The op a collapsed call of this def is."""
+        d = self.definition
+        last = d.result.line
+        lines = f"line {d.line}" if last == d.line else f"lines {d.line}–{last}"
+        shown = ", ".join(f"{{a{i}}}" for i in range(len(d.params)))
+        return Op(
+            d.name, len(self.arguments), d.name, f"{d.name}({shown})",
+            f"the chain rule through the body of {d.name} ({lines}), in one step",
+            self.forward, vjp=self.vjp, jvp=self.jvp, edge_local=self.edge_local,
+            vjp_text=tuple(f"{{d{i}}} · {{g}}" for i in range(len(self.arguments))),
+            gate=f"{d.name} gate ({lines}) in one step",
+        )
