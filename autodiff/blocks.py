@@ -16,6 +16,7 @@ import numpy as np
 
 from .errors import AutodiffError, EvaluationError
 from .ops import Op
+from .parser import calls_a_def
 from .program import Apply, ArrayLit, Call, Def, Expr, Name, Num
 from .var import Var, apply_quietly, forward_pass, reverse_pass, topological_order
 
@@ -78,8 +79,7 @@ class Block:
             dtype = next(iter(local.values())).dtype
             return Var(e.value, dtype=dtype)
         if isinstance(e, Call):  # refused when the program is read: kept as a plain check
-            raise EvaluationError(f"{self.name} calls {e.name}: a def calls no other def",
-                                  e.line, e.col)
+            raise EvaluationError(calls_a_def(self.name, e.name), e.line, e.col)
         try:
             return apply_quietly(e.op, *[self._expr(a, local) for a in e.args])
         except AutodiffError as err:
@@ -116,17 +116,21 @@ class Block:
             return (None,) * len(self.arguments)
         return self.vjp(np.ones((), dtype=np.asarray(out).dtype), *xs_and_out)
 
+    @property
+    def lines(self) -> tuple[int, int]:
+        """The def's first and last lines."""
+        return self.definition.line, self.definition.result.line
+
     @cached_property
     def op(self) -> Op:
-        """The op a collapsed call of this def is."""
+        """The op a collapsed call of this def is; its formula is the def itself, on one line
+        (`def cell(h, x): return tanh(h * w + x * u)`)."""
         d = self.definition
-        last = d.result.line
-        lines = f"line {d.line}" if last == d.line else f"lines {d.line}–{last}"
+        head, *body = (line.strip() for line in d.text.splitlines())
         shown = ", ".join(f"{{a{i}}}" for i in range(len(d.params)))
         return Op(
             d.name, len(self.arguments), d.name, f"{d.name}({shown})",
-            f"the chain rule through the body of {d.name} ({lines}), in one step",
+            " ".join([head, "; ".join(body)]).strip(),
             self.forward, vjp=self.vjp, jvp=self.jvp, edge_local=self.edge_local,
             vjp_text=tuple(f"{{d{i}}} · {{g}}" for i in range(len(self.arguments))),
-            gate=f"{d.name} gate ({lines}) in one step",
         )

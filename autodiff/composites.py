@@ -13,6 +13,7 @@ from functools import lru_cache
 
 from .errors import EvaluationError
 from .format import fill
+from .i18n import _
 from .ops import OPS, Op, function_arities
 from .parser import parse
 from .program import Program
@@ -56,9 +57,9 @@ def parse_expand(text: str | None) -> frozenset[str]:
         return frozenset({EXPAND_ALL})
     for name in sorted(names - set(COMPOSITES)):
         if not name.isidentifier() or function_arities(name) or name in OPS:
-            raise EvaluationError(
-                f"expand takes composite ops ({', '.join(COMPOSITES)}), names of defs of the "
-                f"program, or {EXPAND_ALL}; not {name[:40]!r}")
+            raise EvaluationError(_(
+                "expand takes composite ops ({ops}), names of defs of the program, or {all}; "
+                "not {name!r}", ops=", ".join(COMPOSITES), all=EXPAND_ALL, name=name[:40]))
     return frozenset(names)
 
 
@@ -96,9 +97,9 @@ def gate_text(op: Op, labels: dict[str, str], numbers: dict[str, str], local: st
     c = composite_of(op)
     along = "" if op.axis is None else f", axis={op.axis}"
     written = c.written.replace("{along}", along).replace("{a}", labels["a"])
-    head = f"{c.name} gate, {written} in one step: local derivative "
-    if not c.elementwise:
-        return head + fill(c.combined, labels)
-    symbolic, numeric = fill(c.combined, labels), fill(c.combined, numbers)
-    return head + " = ".join(dict.fromkeys((symbolic, numeric, local)))
+    derivative = fill(c.combined, labels)
+    if c.elementwise:
+        derivative = " = ".join(dict.fromkeys((derivative, fill(c.combined, numbers), local)))
+    return _("{name} gate, {written} in one step: local derivative {derivative}",
+             name=c.name, written=written, derivative=derivative)
 

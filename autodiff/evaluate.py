@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 
 import numpy as np
@@ -11,9 +11,11 @@ from . import reuse
 from .blocks import Block, free_names
 from .composites import COMPOSITES, EXPAND_ALL, expands, expands_composite, recipe
 from .errors import AutodiffError, EvaluationError, LimitError
+from .i18n import _
 from .limits import MAX_NODES, MAX_TOTAL_ELEMENTS
 from .model import KIND_CONST, KIND_INPUT, KIND_OP, all_finite
 from .ops import CONSTANTS, OPS, function_arities
+from .parser import takes_message
 from .program import (
     Apply,
     ArrayLit,
@@ -53,6 +55,8 @@ class Trace:
     output: int
     output_line: int
     output_col: int
+    blocks: dict[str, Block] = field(default_factory=dict)
+    """The program's defs, by name (a call drawn as one gate runs its def's `Block.op`)."""
 
     @cached_property
     def parents(self) -> list[tuple[int, ...]]:
@@ -85,10 +89,11 @@ class _Evaluator:
         self.check_expand()
         d = self.program.statements[-1]
         if isinstance(d, Def):
-            raise EvaluationError(f"the program ends with the def of {d.name}: call it on a "
-                                  f"line after it, e.g. y = {d.name}(...)", d.line, d.col)
+            raise EvaluationError(_("the program ends with the def of {name}: call it on a "
+                                    "line after it, e.g. y = {name}(...)", name=d.name),
+                                  d.line, d.col)
         return Trace(self.entries, self.index_of, last, self.program.statements[-1].line,
-                     self.program.statements[-1].col)
+                     self.program.statements[-1].col, self.blocks)
 
     def statement(self, s: Assign | Output) -> int:
         if isinstance(s, Output):
@@ -101,8 +106,8 @@ class _Evaluator:
 
     def define(self, d: Def) -> None:
         if d.name in self.env:
-            raise EvaluationError(f"'{d.name}' already names a value: give the def another "
-                                  "name", d.line, d.col)
+            raise EvaluationError(_("'{name}' already names a value: give the def another "
+                                    "name", name=d.name), d.line, d.col)
         self.blocks[d.name] = Block(d, free_names(d))
 
     def check_expand(self) -> None:
@@ -110,9 +115,10 @@ class _Evaluator:
         unknown = sorted(self.expand - {EXPAND_ALL} - set(COMPOSITES) - set(self.blocks))
         if unknown:
             defs = ", ".join(self.blocks) or "none"
-            raise EvaluationError(
-                f"expand names composite ops ({', '.join(COMPOSITES)}), defs of the program "
-                f"(here: {defs}) or all; '{unknown[0]}' is none of them")
+            raise EvaluationError(_(
+                "expand names composite ops ({ops}), defs of the program (here: {defs}) or "
+                "all; '{name}' is none of them", ops=", ".join(COMPOSITES), defs=defs,
+                name=unknown[0]))
 
     def call(self, e: Call) -> int:
         """A def called: one gate (its body's combined local derivatives), or its body run in
@@ -122,8 +128,8 @@ class _Evaluator:
             raise EvaluationError(self.unknown_def_message(e), e.line, e.col)
         params = block.definition.params
         if len(e.args) != len(params):
-            raise EvaluationError(f"{e.name}() takes {len(params)} argument(s), got "
-                                  f"{len(e.args)}", e.line, e.col)
+            raise EvaluationError(takes_message(e.name, params, len(e.args)),
+                                  e.line, e.col)
         args = [self.expr(a) for a in e.args]
         if expands(self.expand, e.name):
             return self.inline(block, args, e)
@@ -166,8 +172,9 @@ class _Evaluator:
         later = next((s.line for s in self.program.statements[self.current + 1:]
                       if isinstance(s, Def) and s.name == e.name), None)
         if later is not None:
-            return f"{e.name} is defined on line {later}, after this call: move the def up"
-        return f"unknown function '{e.name}'"
+            return _("{name} is defined on line {line}, after this call: move the def up",
+                     name=e.name, line=later)
+        return _("unknown function '{name}'", name=e.name)
 
     def assign_input(self, s: Assign) -> int:
         if s.target in self.env:
@@ -265,8 +272,9 @@ class _Evaluator:
 
 def _unchanged(block: Block) -> EvaluationError:
     d = block.definition
-    return EvaluationError(f"{d.name} gives back one of its arguments unchanged: a def computes "
-                           "its result (one operation at least)", d.line, d.col)
+    return EvaluationError(_("{name} gives back one of its arguments unchanged: a def computes "
+                             "its result (one operation at least)", name=d.name), d.line, d.col)
+
 
 
 _AXIS_LOOKALIKES = frozenset({"max", "min"})
@@ -378,7 +386,7 @@ def _replay(kept: Trace, program: Program, dtype: np.dtype) -> Trace | None:
     except AutodiffError:
         return None
     return Trace(entries, {t.var.serial: i for i, t in enumerate(entries)}, kept.output,
-                 kept.output_line, kept.output_col)
+                 kept.output_line, kept.output_col, kept.blocks)
 
 
 def clear_known_traces() -> None:

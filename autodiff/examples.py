@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .i18n import N_
+
 
 @dataclass(frozen=True)
 class Example:
@@ -62,9 +64,9 @@ GALLERY: tuple[Example, ...] = (
             "h = relu(X @ W1 + b1)\n"
             "s = h @ W2 + b2\n"
             "loss = mean(logsumexp(s, axis=1) - sum(Y * s, axis=1))"),
-    Example("rnn", "An RNN cell, unrolled over three steps",
-            "each cell is one gate; w and u get gradient from every step, summed "
-            "('expand gates' draws each cell's insides)",
+    Example("rnn", N_("An RNN cell, unrolled over three steps"),
+            N_("each cell is one gate; w and u get gradient from every step, summed "
+               "('expand gates' draws each cell's insides)"),
             "w = 0.8\nu = 1.5\n"
             "def cell(h, x):\n"
             "    return tanh(h * w + x * u)\n"

@@ -23,7 +23,6 @@ from .model import (
     Problem,
     all_finite,
 )
-from .ops import OPS
 from .schedule import schedule
 from .shapes import fmt_shape
 from .var import Var, forward_derivative, forward_pass, reverse_pass
@@ -57,7 +56,7 @@ def build_graph(trace: Trace, need_scalar_output: bool = True) -> Graph:
     edges = tuple(_edges(vars_, parents))
     inputs = tuple(n.name for n in nodes if n.kind == KIND_INPUT)
     gradients = {n.name: n.grad for n in nodes if n.kind == KIND_INPUT}
-    ops = {v.op.name: v.op for v in vars_ if v.op is not None and v.op.name not in OPS}
+    ops = {n.op: trace.blocks[n.op] for n in nodes if n.op in trace.blocks}
     graph = Graph(nodes, edges, trace.output, inputs, gradients, dtype=str(out_var.dtype),
                   ops=ops)
     contributions, steps = schedule(graph, log)

@@ -157,12 +157,14 @@ class Graph:
     view: str = "reverse"
     """`reverse`, or `forward` for `tangents.forward_view`: the steps are the forward ones and
     the gradient rows hold tangents."""
-    ops: dict[str, Op] = field(default_factory=dict, repr=False)
-    """The program's own ops, outside the op table, by name: its defs drawn as one gate."""
+    ops: dict = field(default_factory=dict, repr=False)
+    """The program's own ops outside the op table, by name: its defs drawn as one gate (each a
+    `blocks.Block`, whose `op` computed the node)."""
 
     def op_of(self, node: Node) -> Op:
         """The op that computed a node: a row of the op table, or one of the program's defs."""
-        return self.ops.get(node.op) or OPS[node.op]
+        block = self.ops.get(node.op)
+        return OPS[node.op] if block is None else block.op
 
     @property
     def value(self) -> Array:

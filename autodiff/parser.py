@@ -21,8 +21,9 @@ import numpy as np
 
 from . import reuse
 from .errors import LimitError, ParseError
+from .i18n import _
 from .limits import MAX_DEPTH, MAX_ELEMENTS, MAX_NDIM, MAX_NODES, MAX_SOURCE_CHARS
-from .ops import ALONG, AXES, CONSTANTS, FUNCTIONS, OPS, along_name
+from .ops import ALONG, AXES, CONSTANTS, FUNCTIONS, OPS, along_name, function_arities
 from .program import (
     Apply,
     ArrayLit,
@@ -338,7 +339,7 @@ class _Converter:
         self.lines = source.split("\n")
         self.values = 0  # numbers, arrays and operations so far
         self.in_array = False  # the numbers of an array literal count as one value
-        self.defs: dict[str, int] = {}  # the defs so far, by name: how many arguments each takes
+        self.defs: dict[str, tuple[str, ...]] = {}  # the defs so far, by name: their parameters
         self.in_def: str | None = None  # the def whose body is being read
 
     def counted(self, node: ast.AST) -> None:
@@ -467,61 +468,59 @@ class _Converter:
     def def_call(self, node: ast.Call, name: str) -> Call:
         """A call of a def of the program: its arguments by position, one per parameter."""
         if self.in_def is not None:
-            raise self.refuse(node, f"{self.in_def} calls {name}: a def calls no other def; "
-                                    f"call {name} on a line of its own outside the def")
-        takes = self.defs[name]
-        if node.keywords or len(node.args) != takes:
-            plural = "" if takes == 1 else "s"
-            raise self.refuse(node, f"{name}() takes {takes} argument{plural} by position, "
-                                    f"got {len(node.args) + len(node.keywords)}")
+            raise self.refuse(node, calls_a_def(self.in_def, name))
+        params = self.defs[name]
+        if node.keywords or len(node.args) != len(params):
+            raise self.refuse(node, takes_message(name, params,
+                                                  len(node.args) + len(node.keywords)))
         return Call(name, tuple(self.expr(a) for a in node.args), *self.pos(node))
 
     def function_def(self, node: ast.FunctionDef) -> Def:
         """`def name(a, b):` then assignments and a `return`: a named block (see `blocks`)."""
         if node.decorator_list:
-            raise self.refuse(node.decorator_list[0], "decorators are not supported")
+            raise self.refuse(node.decorator_list[0], _("decorators are not supported"))
         name, line, col = node.name, *self.pos(node)
         if name in self.defs:
-            raise self.refuse(node, f"'{name}' is already defined: give each def a name of "
-                                    "its own")
-        if any(f == name for f, _ in FUNCTIONS) or name in OPS or name in CONSTANTS:
-            raise self.refuse(node, f"'{name}' is a function of the language: give the def "
-                                    "another name")
+            raise self.refuse(node, _("'{name}' is already defined: give each def a name of "
+                                      "its own", name=name))
+        if function_arities(name) or name in OPS or name in CONSTANTS:
+            raise self.refuse(node, _("'{name}' is a function of the language: give the def "
+                                      "another name", name=name))
         params = self.def_params(node)
         *lines, last = node.body
         if not isinstance(last, ast.Return) or last.value is None:
-            raise self.refuse(last, "a def ends with 'return' and the value it gives, "
-                                    "e.g. return tanh(h * w)")
+            raise self.refuse(last, _("a def ends with 'return' and the value it gives, "
+                                      "e.g. return tanh(h * w)"))
         self.in_def = name
         try:
             body = tuple(self.def_line(n) for n in lines)
             result = self.expr(last.value)
         finally:
             self.in_def = None
-        self.defs[name] = len(params)
+        self.defs[name] = params
         return Def(name, params, body, result, line, col)
 
     def def_params(self, node: ast.FunctionDef) -> tuple[str, ...]:
         args = node.args
         if (args.posonlyargs or args.vararg or args.kwonlyargs or args.kwarg or args.defaults
                 or node.returns or any(a.annotation for a in args.args)):
-            raise self.refuse(node, "a def takes plain names, e.g. def cell(h, x):")
+            raise self.refuse(node, _("a def takes plain names, e.g. def cell(h, x):"))
         if not args.args:
-            raise self.refuse(node, "a def takes at least one argument, e.g. def cell(h, x):")
+            raise self.refuse(node, _("a def takes at least one argument, e.g. def cell(h, x):"))
         return tuple(a.arg for a in args.args)
 
     def def_line(self, node: ast.stmt) -> Assign:
         """A line of a def's body: an assignment of something computed."""
         if isinstance(node, ast.Return):
-            raise self.refuse(node, "'return' ends a def: write it last")
+            raise self.refuse(node, _("'return' ends a def: write it last"))
         if type(node) is ast.FunctionDef:
-            raise self.refuse(node, "a def inside a def is not supported")
+            raise self.refuse(node, _("a def inside a def is not supported"))
         if type(node) not in (ast.Assign, ast.AugAssign):
-            raise self.refuse(node, "a def's lines assign a name (a = ...) or return a value")
+            raise self.refuse(node, _("a def's lines assign a name (a = ...) or return a value"))
         s = self.assign(node) if isinstance(node, ast.Assign) else self.aug_assign(node)
         if isinstance(s.expr, (Num, ArrayLit)):
-            raise self.refuse(node, "a def computes from its arguments: write the number in "
-                                    "an expression, or give it a name outside the def")
+            raise self.refuse(node, _("a def computes from its arguments: write the number in "
+                                      "an expression, or give it a name outside the def"))
         return s
 
     def along(self, node: ast.Call, name: str, op: str) -> str:
@@ -606,6 +605,18 @@ class _Converter:
         if not isinstance(number, Num):
             raise self.refuse(node, "an array literal holds numbers only; compute with it after")
         return number.value
+
+
+def takes_message(name: str, params: tuple[str, ...], got: int) -> str:
+    """A def called with the wrong number of arguments."""
+    return _("{name}() takes ({params}) by position; this call gives {got}",
+             name=name, params=", ".join(params), got=got)
+
+
+def calls_a_def(caller: str, name: str) -> str:
+    """Why a def's body may not call another def."""
+    return _("{caller} calls {name}: a def calls no other def; call {name} on a line of its "
+             "own outside the def", caller=caller, name=name)
 
 
 def _call_message(name: str, nargs: int) -> str:

@@ -14,6 +14,7 @@ import numpy as np
 
 from . import format as fmt
 from .composites import composite_of, gate_text
+from .i18n import _
 from .model import KIND_CONST, KIND_OP, Contribution, Edge, Graph, Node, Step
 from .ops import OPS, chosen_branch
 
@@ -56,21 +57,26 @@ def _gate_line(graph: Graph, node: Node, labels: dict[str, str], numbers: dict[s
     distributes`), or for a composite drawn as one gate its combined local derivative."""
     op = graph.op_of(node)
     if node.op in graph.ops:
-        return _block_gate(graph, node, op, group)
+        return _block_gate(graph, node, graph.ops[node.op], group)
     if composite_of(op) is None:
         return op.gate
     local = graph.edges[group[0].edge].local
     return gate_text(op, labels, numbers, "" if local is None else fmt.value(local))
 
 
-def _block_gate(graph: Graph, node: Node, op, group: tuple[Contribution, ...]) -> str:
-    """A def drawn as one gate: its combined local derivative into each argument, with its
-    number where the result is a single number."""
+def _block_gate(graph: Graph, node: Node, block, group: tuple[Contribution, ...]) -> str:
+    """A def drawn as one gate (a `blocks.Block`): its combined local derivative into each
+    argument, with its number where the result is a single number."""
+    first, last = block.lines
+    lines = _("line {line}", line=first) if first == last else _(
+        "lines {first}–{last}", first=first, last=last)
     if node.shape:
-        return f"{op.gate}: its Jacobian times the gradient, into each argument"
+        return _("{name} gate ({lines}) in one step: its Jacobian times the gradient, into "
+                 "each argument", name=block.name, lines=lines)
     parts = [f"∂{node.label}/∂{graph.nodes[graph.edges[c.edge].src].label} = "
              f"{fmt.value(graph.edges[c.edge].local)}" for c in group]
-    return f"{op.gate}, local derivatives {', '.join(parts)}"
+    return _("{name} gate ({lines}) in one step, local derivatives {derivatives}",
+             name=block.name, lines=lines, derivatives=", ".join(parts))
 
 
 def _block_placeholders(graph: Graph, node: Node, labels: dict[str, str],
@@ -225,7 +231,7 @@ def _contributions(graph: Graph, log: list[LogEntry], labels: dict[int, dict[str
     written: dict[int, list[str]] = defaultdict(list)  # per target, its terms with labels
     shown: dict[int, list[str]] = defaultdict(list)  # ... and their amounts
     result = []
-    for (child, _, amount, total), edge in zip(log, edges):
+    for (child, _arg, amount, total), edge in zip(log, edges):
         template = term_template(graph, edge)
         if graph.nodes[child].op == "pow" and labels[child]["b_1"] == "1":
             template = template.replace("**{b_1}", "")  # 2·x, not 2·x**1

@@ -163,7 +163,7 @@ REFUSED = {
         ParseError, "already defined", 3),
     "def g(t):\n    return t * 2\ndef h(t):\n    return g(t) + 1\ny = h(1)": (
         ParseError, "a def calls no other def", 4),
-    "def g(t, s):\n    return t * s\nx = 1.0\ny = g(x)": (ParseError, "takes 2 arguments", 4),
+    "def g(t, s):\n    return t * s\nx = 1.0\ny = g(x)": (ParseError, "g() takes (t, s) by position; this call gives 1", 4),
     "def g(t):\n    return t\nf = g(2)": (EvaluationError, "unchanged", 1),
     "def g(t):\n    a = t\n    return a\nx = 2.0\nf = g(x)": (EvaluationError, "unchanged", 1),
     "g = 2.0\ndef g(t):\n    return t * 2\ny = g(g)": (EvaluationError, "already names a value", 2),

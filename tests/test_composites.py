@@ -46,7 +46,7 @@ def torch_nodes(graph: autodiff.Graph) -> list[torch.Tensor]:
         else:
             args = [tensors[p] for p in n.parents]
             if n.op in graph.ops:
-                block = graph.ops[n.op].forward.__self__
+                block = graph.ops[n.op]
                 local = dict(zip(block.arguments, args))
                 for s in block.definition.body:
                     local[s.target] = run.expr(s.expr, local)

@@ -11,8 +11,7 @@ from autodiff.composites import composite_of
 from autodiff.descent import Descent
 from autodiff.display import Displays, displays
 from autodiff.gradcheck import gradient_check
-from autodiff.model import Edge, Graph, Node, Step, all_finite
-from autodiff.ops import OPS, Op
+from autodiff.model import KIND_OP, Edge, Graph, Node, Step, all_finite
 from autodiff.schedule import grad_prefix
 
 NONFINITE = {math.inf: "Infinity", -math.inf: "-Infinity"}
@@ -60,7 +59,7 @@ def graph_json(graph: Graph, check: bool = True, numbers: str = "standard") -> d
         "inputs": list(graph.inputs),
         "dtype": graph.dtype,
         "gradient_prefix": grad_prefix(graph),
-        "nodes": [_node(n, shown, graph.ops) for n in graph.nodes],
+        "nodes": [_node(n, shown, graph) for n in graph.nodes],
         "edges": [_edge(e, shown, node_ids) for e in graph.edges],
         "steps": [_step(i + 1, s, node_ids, edge_ids, totals)
                   for i, s in enumerate(graph.steps)],
@@ -121,8 +120,8 @@ def check_json(graph: Graph) -> dict:
     }
 
 
-def _node(n: Node, shown: Displays, defs: dict[str, Op]) -> dict:
-    op = OPS.get(n.op) or defs.get(n.op)
+def _node(n: Node, shown: Displays, graph: Graph) -> dict:
+    op = graph.op_of(n) if n.kind == KIND_OP else None
     return {
         "id": n.id,
         "name": n.label,
