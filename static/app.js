@@ -12,6 +12,7 @@ import { t } from "./i18n.js";
 import { InputSliders } from "./inputs.js";
 import { comparisonText, ModeSwitch } from "./modes.js";
 import { Look } from "./look.js";
+import { OverviewMap } from "./overview.js";
 import { markTrouble, renderCheck, renderExplanation, renderProblems, Tape } from "./panels.js";
 import { RequestLoop } from "./requests.js";
 import { Stepper } from "./stepper.js";
@@ -46,6 +47,8 @@ const state = {
 const look = new Look(start.boot, lookChanged);
 const editor = new Editor($("editor"));
 const view = new GraphView($("graph"));
+const overview = new OverviewMap($("overview"), view);
+view.onLayout = () => overview.update();
 const stepper = new Stepper();
 const controls = new StepControls($("stepbar"), (k) => showStep(k));
 controls.bindKeys(document);
@@ -108,18 +111,21 @@ function apply(data, src) {
   if (layout.svg) {
     try {
       svg = view.setSvg(layout.svg);
+      overview.reset();
       if (PHONE.matches) view.zoomToScale(PHONE_TEXT_PX / FRAME_TEXT_UNITS);
       document.body.classList.toggle("graph-tall", view.base.w < TALL_RATIO * view.base.h);
       requests.layoutKey = layout.key || null;
       hideMessage();
     } catch (err) {
       view.clear();
+      overview.reset();
       svg = null;
       requests.layoutKey = null;
       showMessage(`The graph could not be shown: ${err.message}`);
     }
   } else if (data.layout_error) {
     view.clear();
+    overview.reset();
     svg = null;
     requests.layoutKey = null;
     showMessage(`The graph could not be drawn: ${data.layout_error}. ` +
@@ -227,6 +233,7 @@ function clearError() {
 
 function showStep(k) {
   stepper.show(k);
+  overview.update(); // the current step's node, marked on the map
   if ($("follow").checked && k > 0 && state.data) {
     view.keepInView(nodeGroup(state.data.steps[k - 1].node));
   }

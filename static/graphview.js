@@ -301,6 +301,7 @@ export class GraphView {
     this._drag = null;
     this.onSwipe = null; // (+1 | -1) => void: a sideways swipe on a fitted picture, by touch
     this.swipeZoom = 1; // a touch's sideways drag steps at zooms up to this one
+    this.onLayout = null; // () => void: after the picture was placed (zoom, pan, fit, resize)
     this._observer = new ResizeObserver(() => this.layout());
     this._observer.observe(container);
     container.addEventListener("wheel", (e) => this._onWheel(e), { passive: false });
@@ -443,6 +444,7 @@ export class GraphView {
     svg.setAttribute("height", String(h));
     this._placeLayers(box, w, h);
     this.container.classList.toggle("zoomed", this.zoom !== 1 || this.center !== null);
+    if (this.onLayout) this.onLayout();
   }
 
   /**

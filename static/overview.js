@@ -1,0 +1,106 @@
+// The overview map: the whole graph drawn small in a corner while the picture is zoomed in,
+// the part on screen marked; a click (or a drag) on the map moves the picture there. It only
+// follows the view: nothing moves unless the person asks.
+
+const MAP_PX = 180; // the map's longer side, in CSS pixels
+
+export class OverviewMap {
+  /** canvas: the map's <canvas>; view: the GraphView it follows (call update() after each
+   *  layout, reset() after each new picture). */
+  constructor(canvas, view) {
+    this.canvas = canvas;
+    this.view = view;
+    this.boxes = null; // the nodes' boxes in viewBox units, read once per picture when needed
+    this._dragging = false;
+    canvas.addEventListener("pointerdown", (e) => {
+      if (e.button !== 0) return;
+      e.stopPropagation();
+      this._dragging = true;
+      canvas.setPointerCapture(e.pointerId);
+      this._moveTo(e);
+    });
+    canvas.addEventListener("pointermove", (e) => {
+      if (this._dragging) this._moveTo(e);
+    });
+    const stop = (e) => {
+      this._dragging = false;
+      if (canvas.hasPointerCapture(e.pointerId)) canvas.releasePointerCapture(e.pointerId);
+    };
+    canvas.addEventListener("pointerup", stop);
+    canvas.addEventListener("pointercancel", stop);
+    canvas.addEventListener("wheel", (e) => e.stopPropagation(), { passive: true });
+  }
+
+  /** A new picture: its boxes are read again the next time the map shows. */
+  reset() {
+    this.boxes = null;
+    this.update();
+  }
+
+  /** Show the map while the picture is zoomed or moved (when all of it is on screen there is
+   *  nothing to find), and draw the part on screen. */
+  update() {
+    const view = this.view;
+    const shown = !!view.svg && !view.fitted();
+    this.canvas.hidden = !shown;
+    if (!shown) return;
+    if (!this.boxes) this.boxes = this._readBoxes();
+    this._draw();
+  }
+
+  _readBoxes() {
+    const nodes = this.view.container.querySelectorAll("g.node");
+    return Array.from(nodes, (g) => {
+      const b = g.getBBox();
+      return { id: g.id, x: b.x, y: b.y, w: b.width, h: b.height, input: g.classList.contains("kind-input") };
+    });
+  }
+
+  /** Map pixels per viewBox unit, and the map's size in CSS pixels. */
+  _geometry() {
+    const b = this.view.base;
+    const s = MAP_PX / Math.max(b.w, b.h);
+    return { s, w: Math.max(24, Math.round(b.w * s)), h: Math.max(24, Math.round(b.h * s)) };
+  }
+
+  _draw() {
+    const { s, w, h } = this._geometry();
+    const ratio = window.devicePixelRatio || 1;
+    const canvas = this.canvas;
+    if (canvas.width !== Math.round(w * ratio) || canvas.height !== Math.round(h * ratio)) {
+      canvas.width = Math.round(w * ratio);
+      canvas.height = Math.round(h * ratio);
+      canvas.style.width = `${w}px`;
+      canvas.style.height = `${h}px`;
+    }
+    const ctx = canvas.getContext("2d");
+    const style = getComputedStyle(canvas);
+    const b = this.view.base;
+    ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+    ctx.clearRect(0, 0, w, h);
+    const current = this.view.container.querySelector("g.node.current");
+    for (const box of this.boxes) {
+      ctx.fillStyle = current && box.id === current.id ? style.getPropertyValue("--map-current")
+        : box.input ? style.getPropertyValue("--map-input") : style.getPropertyValue("--map-node");
+      ctx.fillRect((box.x - b.x) * s, (box.y - b.y) * s, Math.max(1, box.w * s), Math.max(1, box.h * s));
+    }
+    // The part on screen, clipped to the map (a short graph is shorter than the screen).
+    const v = this.view.visible();
+    const left = Math.max(1, (v.x - b.x) * s);
+    const top = Math.max(1, (v.y - b.y) * s);
+    const right = Math.min(w - 1, (v.x + v.w - b.x) * s);
+    const bottom = Math.min(h - 1, (v.y + v.h - b.y) * s);
+    ctx.strokeStyle = style.getPropertyValue("--map-view");
+    ctx.lineWidth = 2;
+    ctx.strokeRect(left, top, Math.max(2, right - left), Math.max(2, bottom - top));
+  }
+
+  /** Centre the picture on the point of the map under the pointer. */
+  _moveTo(e) {
+    const rect = this.canvas.getBoundingClientRect();
+    const { s } = this._geometry();
+    const b = this.view.base;
+    this.view.center = { x: b.x + (e.clientX - rect.left) / s, y: b.y + (e.clientY - rect.top) / s };
+    this.view.layout();
+  }
+}

@@ -1,0 +1,48 @@
+"""The overview map: shown while the picture is zoomed in, the part on screen marked, a click
+on it moves the picture there, and nothing moves unless asked."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from browser_support import page_url
+
+pytestmark = pytest.mark.browser
+
+CHAIN = "\n".join(["x0 = 0.5", "w = 0.9"]
+                  + [f"x{i} = tanh(x{i - 1} * w + {0.01 * i:.2f})" for i in range(1, 40)]
+                  + ["y = x39 * x39"])
+SHOTS = os.environ.get("SCREENSHOTS")
+
+
+def _view_box(page) -> list[float]:
+    return [float(v) for v in page.get_attribute("#graph > svg", "viewBox").split()]
+
+
+def test_the_map_shows_when_zoomed_and_a_click_moves_the_picture_there(live_app, chromium):
+    page = chromium.new_page(viewport={"width": 1280, "height": 720})
+    page.goto(page_url(live_app, CHAIN, step=0))
+    page.wait_for_selector("#graph svg g.node")
+    assert page.is_hidden("#overview")  # all of the picture is on screen: no map
+    for _ in range(3):
+        page.click("#zoom-in")
+    page.wait_for_selector("#overview", state="visible")
+    page.uncheck("#follow")
+    before = _view_box(page)
+    page.keyboard.press("ArrowRight")  # with follow off, stepping with the map shown moves nothing
+    page.keyboard.press("ArrowRight")
+    assert _view_box(page) == before
+    box = page.locator("#overview").bounding_box()
+    if SHOTS:
+        page.screenshot(path=os.path.join(SHOTS, "overview-before.png"))
+    page.mouse.click(box["x"] + box["width"] - 3, box["y"] + box["height"] - 3)  # the far end
+    after = _view_box(page)
+    assert after[2:] == before[2:]  # the same zoom, moved
+    centre = (after[0] + after[2] / 2, after[1] + after[3] / 2)
+    assert centre[0] > before[0] + before[2] / 2 and centre[1] > before[1] + before[3] / 2
+    if SHOTS:
+        page.screenshot(path=os.path.join(SHOTS, "overview-after.png"))
+    page.click("#zoom-fit")
+    page.wait_for_selector("#overview", state="hidden")
+    page.close()
