@@ -9,16 +9,18 @@ Expanded (`expand=cell` or `all`), the evaluator runs the body in place, one nod
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 
 import numpy as np
 
 from .errors import AutodiffError, EvaluationError
+from .limits import MAX_NODES
+from .lru import LRU
 from .ops import Op
 from .parser import calls_a_def
 from .program import Apply, ArrayLit, Call, Def, Expr, Name, Num
-from .var import Var, apply_quietly, forward_pass, reverse_pass, topological_order
+from .var import Var, apply_quietly, forward_pass, reverse_pass, topological_order, zero_wins
 
 Array = np.ndarray
 
@@ -49,6 +51,10 @@ class Block:
     definition: Def
     uses: tuple[Name, ...]
     """The program's names the body reads, at their first use (`free_names`)."""
+    _locals: LRU = field(default_factory=lambda: LRU(MAX_NODES), repr=False)
+    """`edge_local`'s derivatives by the ids of the arguments they were found at, so a
+    reverse sweep through a call reuses them (`vjp`) rather than tracing the body again
+    (bounded: a kept trace's defs run again each time a slider moves)."""
 
     @property
     def name(self) -> str:
@@ -85,7 +91,8 @@ class Block:
         except AutodiffError as err:
             raise err.at(e.line, e.col) from None
 
-    def _traced(self, xs: tuple[Array, ...]) -> tuple[list[Var], Var, list[Var]]:
+    def traced(self, xs: tuple[Array, ...]) -> tuple[list[Var], Var, list[Var]]:
+        """The body run on these arguments: its leaves, its result and every Var in order."""
         leaves = [Var(x, requires_grad=True, dtype=x.dtype) for x in xs]
         with np.errstate(all="ignore"):
             out = self.run(leaves)
@@ -93,17 +100,25 @@ class Block:
 
     def forward(self, *xs: Array) -> Array:
         """The body's value at these arguments."""
-        return self._traced(xs)[1].value
+        return self.traced(xs)[1].value
 
     def vjp(self, g: Array, *xs_and_out: Array) -> tuple[Array, ...]:
-        """Per argument, g times the body's Jacobian: reverse mode through the body."""
-        leaves, out, order = self._traced(xs_and_out[:-1])
+        """Per argument, g times the body's Jacobian: reverse mode through the body (for a
+        single-number result, g times the local derivatives `edge_local` already found)."""
+        xs, out = xs_and_out[:-1], xs_and_out[-1]
+        kept = self._locals.get(tuple(map(id, xs)))
+        if kept is not None and all(a is b for a, b in zip(kept[0], xs)) and np.shape(out) == ():
+            return tuple(zero_wins(d, np.asarray(g, dtype=d.dtype), d) for d in kept[1])
+        return self._reverse(g, xs)
+
+    def _reverse(self, g: Array, xs: tuple[Array, ...]) -> tuple[Array, ...]:
+        leaves, out, order = self.traced(xs)
         grads = reverse_pass(order, out, np.asarray(g, dtype=out.dtype))
         return tuple(grads.get(v, np.zeros_like(v.value)) for v in leaves)
 
     def jvp(self, ts: list[Array], *xs_and_out: Array) -> Array:
         """The result's tangent from the arguments' (forward mode through the body)."""
-        leaves, out, order = self._traced(xs_and_out[:-1])
+        leaves, out, order = self.traced(xs_and_out[:-1])
         with np.errstate(all="ignore"):
             found = forward_pass(order, dict(zip(leaves, ts))).get(out)
         return np.zeros_like(out.value) if found is None else found
@@ -111,10 +126,12 @@ class Block:
     def edge_local(self, *xs_and_out: Array) -> tuple[Array | None, ...]:
         """∂result/∂argument per argument, of the argument's shape, where the result is a
         single number (else a Jacobian: None)."""
-        out = xs_and_out[-1]
+        xs, out = xs_and_out[:-1], xs_and_out[-1]
         if np.shape(out) != ():
             return (None,) * len(self.arguments)
-        return self.vjp(np.ones((), dtype=np.asarray(out).dtype), *xs_and_out)
+        found = self._reverse(np.ones((), dtype=np.asarray(out).dtype), xs)
+        self._locals.put(tuple(map(id, xs)), (xs, found))  # the arguments kept: ids stay theirs
+        return found
 
     @property
     def lines(self) -> tuple[int, int]:

@@ -75,6 +75,7 @@ class _Evaluator:
         self.env: dict[str, int] = {}
         self.constants: dict[str, int] = {}
         self.elements = 0
+        self.hidden = 0  # values computed inside gates drawn as one (see `count_body`)
         self.current = 0  # index of the statement being evaluated
         self.blocks: dict[str, Block] = {}  # the defs so far, by name
 
@@ -138,13 +139,23 @@ class _Evaluator:
         return self.add(var, KIND_OP, e)
 
     def block_var(self, block: Block, args: list[Var], e: Call) -> Var:
-        with np.errstate(all="ignore"):
-            value = block.forward(*[a.value for a in args])
-        if any(value is a.value for a in args):
+        leaves, out, order = block.traced(tuple(a.value for a in args))
+        if out in leaves:
             raise _unchanged(block)
-        var = Var._result(block.op, tuple(args), np.asarray(value, dtype=self.dtype), None)
+        self.count_body([v for v in order if v not in leaves], e)
+        var = Var._result(block.op, tuple(args), np.asarray(out.value, dtype=self.dtype), None)
         var.requires_grad = any(a.requires_grad for a in args)
         return var
+
+    def count_body(self, body: list[Var], at: Call) -> None:
+        """A gate's body counts as the values it computes, as it would expanded: drawing a
+        def as one gate never lets a program compute more than the limits allow."""
+        self.hidden += len(body)
+        self.elements += sum(max(v.value.size, 1) for v in body)
+        if len(self.entries) + self.hidden > MAX_NODES or self.elements > MAX_TOTAL_ELEMENTS:
+            raise LimitError(_("with the bodies of its defs the program computes more than "
+                               "{nodes} values or {elements} numbers (the limits of a graph)",
+                               nodes=MAX_NODES, elements=MAX_TOTAL_ELEMENTS), at.line, at.col)
 
     def inline(self, block: Block, args: list[int], e: Call) -> int:
         """A def's body evaluated in place: its names first, then the program's."""
@@ -258,7 +269,7 @@ class _Evaluator:
         return self.add(apply_quietly(r.op, *args), KIND_OP, at)
 
     def add(self, var: Var, kind: str, at, constant: str | None = None) -> int:
-        if len(self.entries) >= MAX_NODES:
+        if len(self.entries) + self.hidden >= MAX_NODES:
             raise LimitError(f"the graph would have more than {MAX_NODES} values", at.line, at.col)
         self.elements += max(var.value.size, 1)
         if self.elements > MAX_TOTAL_ELEMENTS:

@@ -185,3 +185,16 @@ def test_a_def_that_cannot_be_a_gate_is_refused_with_its_line(source):
 def test_a_def_used_before_it_is_written_says_so():
     with pytest.raises(AutodiffError, match="unknown function 'g'"):
         autodiff.build("x = 1.0\ny = g(x)\ndef g(t):\n    return t * 2")
+
+
+def test_a_gate_counts_its_body_against_the_limits():
+    """Drawn as one gate, a def's body still computes: 250 calls of a 10-value body are past
+    the 2,000 values a graph may have, collapsed as expanded."""
+    body = "def f(t):\n    return t * 1.01 + t * t * 0.001 + sin(t) * 0.01\n"
+    calls = "".join(f"h{i} = f(h{i - 1})\n" for i in range(1, 251))
+    source = "h0 = 0.5\n" + body + calls
+    with pytest.raises(AutodiffError, match="with the bodies of its defs"):
+        autodiff.build(source)
+    with pytest.raises(AutodiffError, match="more than 2000 values"):
+        autodiff.build(source, expand="f")
+    assert len(autodiff.build(source.rsplit("h151 =", 1)[0]).nodes) == 151  # 150 calls fit
