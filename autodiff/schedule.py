@@ -242,7 +242,7 @@ def _contributions(graph: Graph, log: list[LogEntry], labels: dict[int, dict[str
         g = grad_name(graph.nodes[edge.src], prefix)
         if len(terms) == 1:
             numeric = term_template(graph, edge, numeric=True)
-            if OPS[graph.nodes[child].op].name == "pow" and labels[child]["b_1"] == "1":
+            if graph.nodes[child].op == "pow" and labels[child]["b_1"] == "1":
                 numeric = numeric.replace("**{b_1}", "")
             parts = [f"{g} += {terms[0]}", fmt.fill(numeric, numbers[child]), amounts[0]]
             if parts[1] == amounts[0]:
