@@ -17,7 +17,7 @@ import numpy as np
 from .errors import AutodiffError, EvaluationError
 from .limits import MAX_NODES
 from .lru import LRU
-from .ops import Op
+from .ops import OPS, Op
 from .parser import calls_a_def
 from .program import Apply, ArrayLit, Call, Def, Expr, Name, Num
 from .var import Var, apply_quietly, forward_pass, reverse_pass, topological_order, zero_wins
@@ -99,8 +99,34 @@ class Block:
         return leaves, out, topological_order([out])
 
     def forward(self, *xs: Array) -> Array:
-        """The body's value at these arguments."""
-        return self.traced(xs)[1].value
+        """The body's value at these arguments, by NumPy alone (each op's own forward, no
+        derivatives: what a replay, and the gradient check's finite differences, need)."""
+        dtype = np.asarray(xs[0]).dtype
+        local = dict(zip(self.arguments, xs))
+        with np.errstate(all="ignore"):
+            for s in self.definition.body:
+                local[s.target] = self._value(s.expr, local, dtype)
+            return self._value(self.definition.result, local, dtype)
+
+    def _value(self, e: Expr, local: dict[str, Array], dtype: np.dtype) -> Array:
+        if isinstance(e, Name):
+            return local[e.id]
+        if isinstance(e, (Num, ArrayLit)):
+            return np.asarray(e.value, dtype=dtype)
+        args = [self._value(a, local, dtype) for a in e.args]
+        return np.asarray(OPS[e.op].forward(*args), dtype=dtype)
+
+    @cached_property
+    def elementwise(self) -> bool:
+        """Whether every op of the body works element by element (a replay may then
+        broadcast the gate over many points at once, as it does the table's such ops)."""
+        def walk(e: Expr) -> bool:
+            if isinstance(e, (Name, Num, ArrayLit)):
+                return True
+            return isinstance(e, Apply) and OPS[e.op].elementwise and all(map(walk, e.args))
+
+        d = self.definition
+        return all(walk(s.expr) for s in d.body) and walk(d.result)
 
     def vjp(self, g: Array, *xs_and_out: Array) -> tuple[Array, ...]:
         """Per argument, g times the body's Jacobian: reverse mode through the body (for a

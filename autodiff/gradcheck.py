@@ -88,7 +88,9 @@ class Replay:
         }
         live = [n for n in graph.nodes if n.live and n.kind == KIND_OP]
         self.ops = [(n.index, graph.op_of(n).forward, n.parents) for n in live]
-        self.elementwise = all(graph.op_of(n).elementwise for n in live)
+        self.elementwise = all(
+            graph.ops[n.op].elementwise if n.op in graph.ops else graph.op_of(n).elementwise
+            for n in live)
         self.elements = sum(v.size for v in self.values.values()) + sum(n.value.size for n in live)
         self.root = graph.output
 

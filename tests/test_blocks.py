@@ -198,3 +198,18 @@ def test_a_gate_counts_its_body_against_the_limits():
     with pytest.raises(AutodiffError, match="more than 2000 values"):
         autodiff.build(source, expand="f")
     assert len(autodiff.build(source.rsplit("h151 =", 1)[0]).nodes) == 151  # 150 calls fit
+
+
+@pytest.mark.parametrize("source", PROGRAMS.values(), ids=PROGRAMS.keys())
+def test_a_gate_replayed_by_numpy_alone_gives_its_traced_value(source):
+    """A gate's forward (what a replay and finite differences run) is NumPy alone; it gives
+    the value the body's trace gave, in float32 as in float64."""
+    for dtype in ("float64", "float32"):
+        graph = autodiff.build(source, dtype=dtype)
+        for n in graph.nodes:
+            if n.op in graph.ops:
+                block = graph.ops[n.op]
+                args = [graph.nodes[p].value for p in n.parents]
+                replayed = block.forward(*args)
+                assert replayed.dtype == n.value.dtype
+                np.testing.assert_array_equal(replayed, n.value)
