@@ -11,7 +11,8 @@ from werkzeug.exceptions import HTTPException
 
 from autodiff.draw import GraphvizUnavailable
 from autodiff.errors import AutodiffError
-from autodiff.examples import GALLERY, by_slug
+from autodiff.examples import GALLERY, by_slug, shown
+from autodiff.i18n import N_, _
 from web.embed_views import embed_views
 from web.exports_views import exports_views
 from web.hangup import register_hangups
@@ -43,6 +44,12 @@ SVG_CSP = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'self'
 
 FRAME_CACHE_CONTROL = "public, max-age=86400, immutable"
 """A frame is fixed by its URL (program, step and options): browsers and proxies keep it."""
+
+HTTP_MESSAGES = {
+    404: N_("there is nothing at this address"),
+    405: N_("this address does not take this method"),
+}
+"""What the usual HTTP errors say, in the reader's language (others keep werkzeug's words)."""
 
 GC_THRESHOLDS = (100_000, 10, 10)
 """Allocations before a young collection (Python's default is 700), then as the default."""
@@ -80,7 +87,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 def _boot_json(given: dict, embed: bool) -> str:
     boot = {
-        "gallery": [vars(e) for e in GALLERY],
+        "gallery": [shown(e) for e in GALLERY],
         "src": given.get("src") or by_slug(DEFAULT_EXAMPLE).source,
         "step": given.get("step"),
         "embed": embed,
@@ -139,7 +146,7 @@ def _register_views(app: Flask) -> None:
     @app.get("/api/examples")
     def api_examples():
         """The gallery."""
-        return {"examples": [vars(e) for e in GALLERY]}
+        return {"examples": [shown(e) for e in GALLERY]}
 
     @app.get("/svg")
     def svg():
@@ -188,8 +195,11 @@ def _register_errors(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(err: HTTPException):
         """404, 405, 413 ... as JSON with a readable message (and their headers: `Allow`)."""
-        messages = {413: f"the request is larger than {MAX_BODY_BYTES // 1024} KiB"}
-        body, status = _error(messages.get(err.code, err.description or err.name), err.code)
+        if err.code == 413:
+            message = _("the request is larger than {limit} KiB", limit=MAX_BODY_BYTES // 1024)
+        else:
+            message = _(HTTP_MESSAGES.get(err.code, err.description or err.name))
+        body, status = _error(message, err.code)
         headers = [(k, v) for k, v in err.get_headers() if k.lower() != "content-type"]
         return body, status, headers
 
@@ -197,7 +207,7 @@ def _register_errors(app: Flask) -> None:
     def unexpected(err: Exception):
         """A bug of ours: logged in full, answered without a traceback."""
         app.logger.exception("unexpected error")
-        return _error("internal error: the program could not be processed", 500)
+        return _error(_("internal error: the program could not be processed"), 500)
 
 
 def _after_sending(response: Response) -> Response:

@@ -14,6 +14,7 @@ import numpy as np
 
 from .errors import EvaluationError, LimitError
 from .evaluate import evaluate
+from .i18n import N_, _
 from .limits import MAX_DESCENT_UPDATES, MAX_DESCENT_WORK
 from .model import KIND_INPUT, all_finite
 from .program import ArrayLit, Assign, Num, Program, is_literal
@@ -55,9 +56,10 @@ def check_learning_rate(text: str) -> float:
     try:
         rate = float(text)
     except ValueError:
-        raise EvaluationError(f"lr must be a number such as 0.1, not {text[:20]!r}") from None
+        raise EvaluationError(_("lr must be a number such as 0.1, not {given}",
+                                given=repr(text[:20]))) from None
     if not math.isfinite(rate) or rate <= 0:
-        raise EvaluationError("lr must be a finite number above 0, such as 0.1")
+        raise EvaluationError(N_("lr must be a finite number above 0, such as 0.1"))
     return rate
 
 
@@ -69,12 +71,12 @@ def descend(program: Program, dtype: str, learning_rate: float, updates: int,
     whole program once more.
     """
     if not 0 <= updates <= MAX_DESCENT_UPDATES:
-        raise LimitError(f"updates must be from 0 to {MAX_DESCENT_UPDATES}")
+        raise LimitError(_("updates must be from 0 to {limit}", limit=MAX_DESCENT_UPDATES))
     if updates * nodes > MAX_DESCENT_WORK:
         most = max(1, MAX_DESCENT_WORK // max(nodes, 1))
         raise LimitError(
-            f"{updates} updates of a graph of {nodes} values is too much work: "
-            f"at most {most} updates for this program")
+            _("{updates} updates of a graph of {nodes} values is too much work: at most {most} "
+              "updates for this program", updates=updates, nodes=nodes, most=most))
     points = [_point(program, dtype)]
     while len(points) <= updates and points[-1].finite:
         here = points[-1]

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from .i18n import _, translate
+
 
 class AutodiffError(Exception):
-    """A mistake in the user's program: a message plus a 1-based position where known."""
+    """A mistake in the user's program: a message plus a 1-based position where known.
+
+    `message` is an English message id (marked `N_`), translated here into the current
+    language, or a text `_()` has already made in it."""
 
     def __init__(self, message: str, line: int | None = None, col: int | None = None):
+        message = translate(message)
         super().__init__(message)
         self.message = message
         self.line = line
@@ -25,7 +31,8 @@ class AutodiffError(Exception):
     def __str__(self) -> str:
         if self.line is None:
             return self.message
-        return f"line {self.line}, column {self.col}: {self.message}"
+        return _("line {line}, column {col}: {message}", line=self.line, col=self.col,
+                 message=self.message)
 
 
 class ParseError(AutodiffError):

@@ -192,8 +192,8 @@ class _Evaluator:
             earlier = next(st.line for st in reversed(self.program.statements[:self.current])
                            if isinstance(st, Assign) and st.target == s.target)
             raise EvaluationError(
-                f"'{s.target}' already has a value (line {earlier}); a number gets a name of "
-                "its own: an input is assigned once", s.line, s.col)
+                _("'{name}' already has a value (line {earlier}); a number gets a name of its "
+                  "own: an input is assigned once", name=s.target, earlier=earlier), s.line, s.col)
         index = self.add(self.literal(s.expr, requires_grad=True), KIND_INPUT, s)
         self.entries[index].name = s.target
         self.env[s.target] = index
@@ -227,14 +227,16 @@ class _Evaluator:
         later = next((s.line for s in self.program.statements[self.current + 1:]
                       if isinstance(s, Assign) and s.target == e.id), None)
         if later == e.line:
-            return (f"name '{e.id}' is used before it has a value: it is assigned later on "
-                    f"line {later}; assign it first")
+            return _("name '{name}' is used before it has a value: it is assigned later on line "
+                     "{later}; assign it first", name=e.id, later=later)
         if later is not None:
-            return (f"name '{e.id}' is used before it has a value: it is assigned on line "
-                    f"{later}; move that line above line {e.line}")
+            return _("name '{name}' is used before it has a value: it is assigned on line "
+                     "{later}; move that line above line {line}", name=e.id, later=later,
+                     line=e.line)
         if function_arities(e.id):
-            return f"'{e.id}' is a function: call it with an argument, e.g. {e.id}(x)"
-        return f"name '{e.id}' has no value; add a line such as '{e.id} = 1.0'"
+            return _("'{name}' is a function: call it with an argument, e.g. {name}(x)",
+                     name=e.id)
+        return _("name '{name}' has no value; add a line such as '{name} = 1.0'", name=e.id)
 
     def apply(self, e: Apply) -> int:
         indices = [self.expr(a) for a in e.args]
@@ -270,11 +272,13 @@ class _Evaluator:
 
     def add(self, var: Var, kind: str, at, constant: str | None = None) -> int:
         if len(self.entries) + self.hidden >= MAX_NODES:
-            raise LimitError(f"the graph would have more than {MAX_NODES} values", at.line, at.col)
+            raise LimitError(_("the graph would have more than {limit} values", limit=MAX_NODES),
+                             at.line, at.col)
         self.elements += max(var.value.size, 1)
         if self.elements > MAX_TOTAL_ELEMENTS:
             raise LimitError(
-                f"the values together would hold more than {MAX_TOTAL_ELEMENTS} numbers",
+                _("the values together would hold more than {limit} numbers",
+                  limit=MAX_TOTAL_ELEMENTS),
                 at.line, at.col)
         self.entries.append(Traced(var, kind, None, at.line, at.col, constant))
         self.index_of[var.serial] = len(self.entries) - 1
@@ -300,9 +304,11 @@ def _axis_lookalike_message(e: Apply) -> str:
     """`max(v, 1)` of an array: in PyTorch the maximum along dimension 1, here elementwise.
     Refused rather than guessed; both meanings stay one edit away."""
     name, k = e.op, int(e.args[1].value)
-    return (f"{name}(a, {k}) with an array a: for the {name}imum along an axis write "
-            f"{name}(a, axis={k}); for the elementwise {name}imum with {k} write "
-            f"{name}(a, {k}.0)")
+    if name == "max":
+        return _("max(a, {k}) with an array a: for the maximum along an axis write "
+                 "max(a, axis={k}); for the elementwise maximum with {k} write max(a, {k}.0)", k=k)
+    return _("min(a, {k}) with an array a: for the minimum along an axis write "
+             "min(a, axis={k}); for the elementwise minimum with {k} write min(a, {k}.0)", k=k)
 
 
 _EXPR_HANDLERS = {
@@ -320,7 +326,8 @@ def _literal(e: Num | ArrayLit, dtype: np.dtype, requires_grad: bool = False) ->
     if not all_finite(var.value):
         largest = f"{float(np.finfo(dtype).max):.1e}".replace("e+", "e")
         raise EvaluationError(
-            f"this number is too large for {dtype} (about {largest} at most)", e.line, e.col)
+            _("this number is too large for {dtype} (about {largest} at most)", dtype=str(dtype),
+              largest=largest), e.line, e.col)
     return var
 
 

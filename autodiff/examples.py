@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .i18n import N_
+from .i18n import N_, _
 
 
 @dataclass(frozen=True)
@@ -20,41 +20,42 @@ class Example:
 
 
 GALLERY: tuple[Example, ...] = (
-    Example("circuit", "The circuit", "add distributes the gradient, mul swaps the inputs",
+    Example("circuit", N_("The circuit"), N_("add distributes the gradient, mul swaps the inputs"),
             "x = -2\ny = 5\nz = -4\nf = (x + y) * z"),
-    Example("reuse", "A reused input", "w1 is used twice, so its gradient has two contributions",
+    Example("reuse", N_("A reused input"), N_("w1 is used twice, so its gradient has two contributions"),
             "w1 = 2.0\nw2 = 1.5\ny = w1 * cos(3*w1 + w2)"),
-    Example("lines", "Intermediates on their own lines", "named intermediates are nodes too",
+    Example("lines", N_("Intermediates on their own lines"), N_("named intermediates are nodes too"),
             "x = 2\ny = -4\na = (x + y)**2\nb = 2*x*y\nf = a + b"),
-    Example("routes", "Multiply along a route, add the routes",
-            "a reaches d directly and through c", "a = 4\nb = 3\nc = a + b\nd = a * c"),
-    Example("sigmoid-expanded", "The sigmoid gate, expanded", "each small op has a simple rule",
+    Example("routes", N_("Multiply along a route, add the routes"),
+            N_("a reaches d directly and through c"), "a = 4\nb = 3\nc = a + b\nd = a * c"),
+    Example("sigmoid-expanded", N_("The sigmoid gate, expanded"), N_("each small op has a simple rule"),
             "x = 2\ns = 1 / (1 + exp(-x))"),
-    Example("sigmoid", "The sigmoid gate as one op", "σ'(x) = σ(x)·(1 - σ(x)) in one step; 'expand gates' draws its primitives",
+    Example("sigmoid", N_("The sigmoid gate as one op"),
+            N_("σ'(x) = σ(x)·(1 - σ(x)) in one step; 'expand gates' draws its primitives"),
             "x = 2\ns = sigmoid(x)"),
-    Example("max", "max routes the gradient", "only the larger input gets gradient",
+    Example("max", N_("max routes the gradient"), N_("only the larger input gets gradient"),
             "x = 4\ny = 2\nf = max(x, y)"),
-    Example("gates", "The three gate patterns together", "add, mul and max in one circuit",
+    Example("gates", N_("The three gate patterns together"), N_("add, mul and max in one circuit"),
             "x = 3\ny = -4\nz = 2\nw = -1\nf = 2 * (x*y + max(z, w))"),
-    Example("instability", "Numerical instability", "in float32 exp(100) overflows: NaN",
+    Example("instability", N_("Numerical instability"), N_("in float32 exp(100) overflows: NaN"),
             "x = 100\nf = 1 / exp(x)", dtype="float32"),
-    Example("stable", "The same function, written stably",
-            "exp(-x) never forms exp(100): in float32 the value and gradient stay finite",
+    Example("stable", N_("The same function, written stably"),
+            N_("exp(-x) never forms exp(100): in float32 the value and gradient stay finite"),
             "x = 100\nf = exp(-x)", dtype="float32"),
-    Example("matvec", "A matrix-vector product", "gradients of A @ b have A's and b's shapes",
+    Example("matvec", N_("A matrix-vector product"), N_("gradients of A @ b have A's and b's shapes"),
             "A = [[1, 2], [3, 4]]\nb = [1, -1]\nf = sum(A @ b)"),
-    Example("dense", "A dense layer with a sin activation", "a small layer, checked numerically",
+    Example("dense", N_("A dense layer with a sin activation"), N_("a small layer, checked numerically"),
             "X = [[-1, 0, 1], [2, 3, 4], [-1, -5, 2]]\n"
             "W = [[0.1, -0.2], [0.3, 0.4], [-0.5, 0.6]]\n"
             "loss = sum(sin(X @ W)**2)"),
-    Example("softmax", "Softmax and cross-entropy on a batch",
-            "the loss's gradient in the scores is (softmax − labels) / batch size",
+    Example("softmax", N_("Softmax and cross-entropy on a batch"),
+            N_("the loss's gradient in the scores is (softmax − labels) / batch size"),
             "X = [[2.0, 1.0, 0.1], [0.5, 2.5, -1.0]]\n"
             "Y = [[1, 0, 0], [0, 0, 1]]\n"
             "P = softmax(X, axis=1)\n"
             "loss = -mean(sum(Y * log(P), axis=1))"),
-    Example("mlp", "A two-layer network with a ReLU",
-            "relu passes gradient where it was positive, and stops it elsewhere",
+    Example("mlp", N_("A two-layer network with a ReLU"),
+            N_("relu passes gradient where it was positive, and stops it elsewhere"),
             "X = [[1.0, 2.0, 0.5], [0.3, 0.8, 1.0]]\n"
             "Y = [[1, 0], [0, 1]]\n"
             "W1 = [[0.2, -0.5], [0.4, 0.1], [-0.3, 0.6]]\n"
@@ -80,3 +81,8 @@ GALLERY: tuple[Example, ...] = (
 def by_slug(slug: str) -> Example | None:
     """The example with that slug, if any."""
     return next((e for e in GALLERY if e.slug == slug), None)
+
+
+def shown(example: Example) -> dict:
+    """An example as the page lists it: its title and what it teaches in the reader's language."""
+    return {**vars(example), "title": _(example.title), "teaches": _(example.teaches)}

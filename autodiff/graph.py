@@ -10,6 +10,7 @@ import numpy as np
 from . import format as fmt
 from .errors import EvaluationError, LimitError
 from .evaluate import Trace
+from .i18n import _
 from .limits import MAX_FORWARD_SWEEPS
 from .model import (
     KIND_CONST,
@@ -23,7 +24,7 @@ from .model import (
     Problem,
     all_finite,
 )
-from .schedule import schedule
+from .schedule import schedule, why_not_finite
 from .shapes import fmt_shape
 from .var import Var, forward_derivative, forward_pass, reverse_pass
 
@@ -73,8 +74,8 @@ def check_output(trace: Trace) -> None:
     shape = trace.entries[trace.output].var.shape
     if shape != ():
         raise EvaluationError(
-            f"the output has shape {fmt_shape(shape)}; gradients need a single number: "
-            "try sum(...) or mean(...) of it",
+            _("the output has shape {shape}; gradients need a single number: try sum(...) or "
+              "mean(...) of it", shape=fmt_shape(shape)),
             trace.output_line, trace.output_col,
         )
 
@@ -83,16 +84,17 @@ def with_forward_mode(graph: Graph, trace: Trace, name: str) -> Graph:
     """The graph plus forward-mode tangents for the input called `name`."""
     if name not in graph.inputs:
         known = ", ".join(graph.inputs) or "none"
-        raise EvaluationError(f"forward mode needs an input's name; '{name}' is not one "
-                              f"(inputs: {known})")
+        raise EvaluationError(_("forward mode needs an input's name; '{name}' is not one "
+                                "(inputs: {known})", name=name, known=known))
     vars_ = [t.var for t in trace.entries]
     node = graph.input_node(name)
     wrt = vars_[node.index]
     if wrt.value.size > MAX_FORWARD_SWEEPS:
         raise LimitError(
-            f"forward mode sweeps the graph once per element of the input: '{name}' has "
-            f"{wrt.value.size} elements, the limit is {MAX_FORWARD_SWEEPS}; pick a smaller input "
-            "(reverse mode gets every gradient in one sweep)", node.line, node.col)
+            _("forward mode sweeps the graph once per element of the input: '{name}' has {n} "
+              "elements, the limit is {limit}; pick a smaller input (reverse mode gets every "
+              "gradient in one sweep)", name=name, n=wrt.value.size, limit=MAX_FORWARD_SWEEPS),
+            node.line, node.col)
     root = vars_[graph.output]
     derivative = forward_derivative(vars_, root, wrt)
     tangents = None
@@ -232,7 +234,8 @@ def _value_problems(graph: Graph, step_of: dict[int, int]):
             args = [graph.nodes[p].value for p in n.parents]
             reason = _value_reason(op.base or n.op, args, n.value, graph.dtype)
             yield Problem(n.index, "value",
-                          f"{n.label} = {written} gives {_nonfinite_word(n.value)}{reason}",
+                          _("{name} = {written} gives {what}", name=n.label, written=written,
+                            what=_nonfinite_word(n.value)) + reason,
                           _input_ancestors(graph, n.index), step_of.get(n.index, 0))
 
 
@@ -248,11 +251,11 @@ def _grad_problems(graph: Graph, contributions: tuple[Contribution, ...],
             continue  # inherited, not produced here
         reported.add(c.target)
         line = c.text.splitlines()[0]
-        said = ", so " in line  # the step's text already says why
+        said = bool(why_not_finite(graph, edge, c.amount))  # the step's text says why
         reason = "" if said else _grad_reason(edge.local, upstream, graph.dtype)
         yield Problem(c.target, "grad",
-                      f"{line}: the gradient becomes "
-                      f"{_nonfinite_word(c.amount)} here{reason}",
+                      _("{line}: the gradient becomes {what} here", line=line,
+                        what=_nonfinite_word(c.amount)) + reason,
                       _input_ancestors(graph, c.target), step_of.get(id(c), 0))
 
 
@@ -264,15 +267,17 @@ def _value_reason(op: str, args: list[Array], value: Array, dtype: str) -> str:
     """Why an op gave NaN or an infinity from finite arguments, in words (or nothing)."""
     first = np.asarray(args[0])
     if op == "log" and np.any(first == 0):
-        return ": the log of 0 is -∞"
+        return ": " + _("the log of 0 is -∞")
     if op in ("log", "sqrt") and np.any(first < 0):
-        return f": {op} of a negative number has no real value"
+        return ": " + _("{op} of a negative number has no real value", op=op)
     if op == "div" and np.any(np.asarray(args[1]) == 0):
-        return ": division by 0" if not np.any(np.isnan(value)) else ": 0 / 0 has no value"
+        return ": " + (_("division by 0") if not np.any(np.isnan(value)) else
+                       _("0 / 0 has no value"))
     if op == "pow" and np.any((first < 0) & (np.asarray(args[1]) % 1 != 0)):
-        return ": a negative number to a fractional power has no real value"
+        return ": " + _("a negative number to a fractional power has no real value")
     if np.any(np.isinf(value)):
-        return f": overflow, beyond the largest {dtype} number (about {_largest(dtype)})"
+        return ": " + _("overflow, beyond the largest {dtype} number (about {largest})",
+                        dtype=dtype, largest=_largest(dtype))
     return ""
 
 
@@ -288,13 +293,14 @@ def _grad_reason(local: Array | None, upstream: Array | None, dtype: str) -> str
     except ValueError:  # a reduction: its local derivative has the argument's shape
         zero_times_wild = np.any(wild) and np.any(upstream == 0)
     if zero_times_wild:
-        return (", because 0 · ∞ has no value (the gradient arriving is 0, the local "
-                "derivative is not finite)")
+        return _(", because 0 · ∞ has no value (the gradient arriving is 0, the local "
+                 "derivative is not finite)")
     if np.any(np.isnan(local)):
-        return ", because the local derivative is NaN (outside the rule's domain)"
+        return _(", because the local derivative is NaN (outside the rule's domain)")
     if np.any(wild):
-        return ", because the local derivative is infinite (a vertical slope)"
-    return f", because the product overflows {dtype} (largest about {_largest(dtype)})"
+        return _(", because the local derivative is infinite (a vertical slope)")
+    return _(", because the product overflows {dtype} (largest about {largest})", dtype=dtype,
+             largest=_largest(dtype))
 
 
 def _nonfinite_word(a: Array) -> str:

@@ -33,13 +33,18 @@ def N_(message: str) -> str:
     return message
 
 
-def _(message: str, **params: object) -> str:
+def _(message: str, /, **params: object) -> str:
     """`message` in the current language, with `{name}` fields filled from `params`."""
     text = catalogue(_current.get()).gettext(message)
     return text.format(**params) if params else text
 
 
-def ngettext(singular: str, plural: str, n: int, **params: object) -> str:
+def translate(message: str) -> str:
+    """A message id marked elsewhere (`N_`) in the current language; other text as it is."""
+    return catalogue(_current.get()).gettext(message)
+
+
+def ngettext(singular: str, plural: str, n: int, /, **params: object) -> str:
     """The form of a message for `n` things (Russian has three), with `{n}` and `params` filled."""
     text = catalogue(_current.get()).ngettext(singular, plural, n)
     return text.format(n=n, **params)

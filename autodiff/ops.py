@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import reductions as R
+from .i18n import N_, _
 from .limits import MAX_NDIM
 
 Array = np.ndarray
@@ -104,13 +105,13 @@ OPS: dict[str, Op] = {
     for op in [
         Op("add", 2, "+", "{a} + {b}", "∂(a + b)/∂a = 1,  ∂(a + b)/∂b = 1", np.add,
            partials=lambda a, b, out: (_one(out), _one(out)), local_text=("1", "1"),
-           gate="add distributes: each input gets 1 · the gradient"),
+           gate=N_("add distributes: each input gets 1 · the gradient")),
         Op("sub", 2, "−", "{a} - {b}", "∂(a - b)/∂a = 1,  ∂(a - b)/∂b = -1", np.subtract,
            partials=lambda a, b, out: (_one(out), -_one(out)), local_text=("1", "-1"),
-           gate="sub distributes: 1 · the gradient to the first input, -1 · it to the second"),
+           gate=N_("sub distributes: 1 · the gradient to the first input, -1 · it to the second")),
         Op("mul", 2, "×", "{a} · {b}", "∂(a · b)/∂a = b,  ∂(a · b)/∂b = a", np.multiply,
            partials=lambda a, b, out: (b, a), local_text=("{b}", "{a}"),
-           gate="mul swaps: each input gets the other input · the gradient"),
+           gate=N_("mul swaps: each input gets the other input · the gradient")),
         Op("div", 2, "÷", "{a} / {b}", "∂(a / b)/∂a = 1/b,  ∂(a / b)/∂b = -a/b²", np.divide,
            partials=_div_partials,
            local_text=("1/{b}", "-{a}/{b}²")),
@@ -138,30 +139,30 @@ OPS: dict[str, Op] = {
            lambda a: 1 / (1 + np.exp(-a)),
            partials=lambda a, out: (out * (1 - out),),
            local_text=("sigmoid({a})·(1 - sigmoid({a}))",)),
-        Op("relu", 1, "relu", "relu({a})", "d relu(a)/da = 1 if a > 0, else 0",
+        Op("relu", 1, "relu", "relu({a})", N_("d relu(a)/da = 1 if a > 0, else 0"),
            lambda a: np.maximum(a, np.zeros_like(a)),
            partials=lambda a, out: ((a > 0).astype(out.dtype),),
            local_text=("1 if {a} > 0, else 0",)),
         Op("abs", 1, "abs", "abs({a})", "d |a|/da = sign(a)", np.abs,
            partials=lambda a, out: (np.sign(a),), local_text=("sign({a})",)),
         Op("max", 2, "max", "max({a}, {b})",
-           "∂max(a, b)/∂a = 1 if a ≥ b, else 0;  ∂max(a, b)/∂b = 1 if b > a, else 0",
+           N_("∂max(a, b)/∂a = 1 if a ≥ b, else 0;  ∂max(a, b)/∂b = 1 if b > a, else 0"),
            np.maximum,
            partials=lambda a, b, out: ((a >= b).astype(out.dtype), (b > a).astype(out.dtype)),
            local_text=("1 if {a} ≥ {b}, else 0", "1 if {b} > {a}, else 0"),
-           gate="max routes: the larger input gets 1 · the gradient, the other 0"),
+           gate=N_("max routes: the larger input gets 1 · the gradient, the other 0")),
         Op("min", 2, "min", "min({a}, {b})",
-           "∂min(a, b)/∂a = 1 if a ≤ b, else 0;  ∂min(a, b)/∂b = 1 if b < a, else 0",
+           N_("∂min(a, b)/∂a = 1 if a ≤ b, else 0;  ∂min(a, b)/∂b = 1 if b < a, else 0"),
            np.minimum,
            partials=lambda a, b, out: ((a <= b).astype(out.dtype), (b < a).astype(out.dtype)),
            local_text=("1 if {a} ≤ {b}, else 0", "1 if {b} < {a}, else 0"),
-           gate="min routes: the smaller input gets 1 · the gradient, the other 0"),
+           gate=N_("min routes: the smaller input gets 1 · the gradient, the other 0")),
         Op("matmul", 2, "@", "{a} @ {b}", "∂(A @ B)/∂A = G @ Bᵀ,  ∂(A @ B)/∂B = Aᵀ @ G", np.matmul,
            vjp=_matmul_vjp,
            jvp=lambda ts, a, b, out: ts[0] @ b + a @ ts[1],
            edge_local=lambda a, b, out: (None, None),
            vjp_text=("{g} @ {b}ᵀ", "{a}ᵀ @ {g}")),
-        Op("transpose", 1, "ᵀ", "{a}ᵀ", "∂(Aᵀ)/∂A moves each element back: G ↦ Gᵀ", np.transpose,
+        Op("transpose", 1, "ᵀ", "{a}ᵀ", N_("∂(Aᵀ)/∂A moves each element back: G ↦ Gᵀ"), np.transpose,
            vjp=lambda g, a, out: (np.transpose(g),), jvp=lambda ts, a, out: np.transpose(ts[0]),
            edge_local=lambda a, out: (None,), vjp_text=("{g}ᵀ",)),
     ]
@@ -180,20 +181,20 @@ class Along:
     math: tuple[Callable, ...]
     """forward, vjp, jvp and local derivative from `reductions`, taking axis and keepdims."""
     vjp_text: str
-    """The contribution as text; `{along}` stands for `, axis=k` where there is an axis."""
-    each: str = " for each element"
+    """The contribution as text; `{along}` stands for `, axis=k` where there is an axis,
+    `{each}` and `{where}` for words (`contribution_text`)."""
 
 
 ALONG: tuple[Along, ...] = (
     Along("sum", "sum", "sum", "∂sum(a)/∂aᵢ = 1",
           (R.sum_forward, R.sum_vjp, R.sum_jvp, R.sum_local), "{g}{each}"),
-    Along("mean", "mean", "mean", "∂mean(a)/∂aᵢ = 1/n, n the number of elements averaged",
+    Along("mean", "mean", "mean", N_("∂mean(a)/∂aᵢ = 1/n, n the number of elements averaged"),
           (R.mean_forward, R.mean_vjp, R.mean_jvp, R.mean_local),
           "{g}/size({a}{along}){each}"),
-    Along("amax", "max", "max", "∂max(a)/∂aᵢ = 1 at the (first) largest aᵢ, else 0",
-          (R.max_forward, R.max_vjp, R.max_jvp, R.max_local), "{g} at argmax{where}"),
-    Along("amin", "min", "min", "∂min(a)/∂aᵢ = 1 at the (first) smallest aᵢ, else 0",
-          (R.min_forward, R.min_vjp, R.min_jvp, R.min_local), "{g} at argmin{where}"),
+    Along("amax", "max", "max", N_("∂max(a)/∂aᵢ = 1 at the (first) largest aᵢ, else 0"),
+          (R.max_forward, R.max_vjp, R.max_jvp, R.max_local), N_("{g} at argmax{where}")),
+    Along("amin", "min", "min", N_("∂min(a)/∂aᵢ = 1 at the (first) smallest aᵢ, else 0"),
+          (R.min_forward, R.min_vjp, R.min_jvp, R.min_local), N_("{g} at argmin{where}")),
     Along("logsumexp", "logsumexp", "lse", "∂logsumexp(a)/∂aᵢ = exp(aᵢ)/Σⱼ exp(aⱼ) = softmax(a)ᵢ",
           (R.logsumexp_forward, R.logsumexp_vjp, R.logsumexp_jvp, R.logsumexp_local),
           "softmax({a}{along}) · {g}"),
@@ -217,8 +218,6 @@ def _variant(row: Along, axis: int | None, keepdims: bool) -> Op:
     forward, vjp, jvp, local = row.math
     written = ("" if axis is None else f", axis={axis}") + (", keepdims=True" if keepdims else "")
     along = "" if axis is None else f", axis={axis}"
-    where = "" if axis is None else f" along axis {axis}"
-    each = row.each + where
     return Op(
         along_name(row.name, axis, keepdims), 1,
         row.symbol if axis is None else f"{row.symbol} ax{axis}",
@@ -227,8 +226,9 @@ def _variant(row: Along, axis: int | None, keepdims: bool) -> Op:
         vjp=lambda g, a, out: vjp(g, a, out, axis, keepdims),
         jvp=lambda ts, a, out: jvp(ts, a, out, axis, keepdims),
         edge_local=lambda a, out: local(a, out, axis, keepdims),
-        vjp_text=(row.vjp_text.format(g="{g}", a="{a}", out="{out}", along=along, each=each,
-                                      where=where),),
+        # `{each}` and `{where}` are words, filled in the reader's language (`schedule`).
+        vjp_text=(row.vjp_text.format(g="{g}", a="{a}", out="{out}", along=along,
+                                      each="{each}", where="{where}"),),
         base=row.name, axis=axis, keepdims=keepdims,
     )
 
@@ -270,7 +270,34 @@ def chosen_branch(local_text: str) -> tuple[str, str] | None:
     if match is None:
         return None
     left, relation, right = match.groups()
-    return (f"(1 since {left} {relation} {right})", f"(0 since {left} {_NOT[relation]} {right})")
+    since = _("({value} since {condition})")
+    return (since.replace("{value}", "1").replace("{condition}", f"{left} {relation} {right}"),
+            since.replace("{value}", "0").replace("{condition}", f"{left} {_NOT[relation]} {right}"))
+
+
+def worded(local_text: str) -> str:
+    """A local derivative with its words in the reader's language (`1 if {a} ≥ {b}, else 0`);
+    other rules as they are."""
+    match = _BRANCH.match(local_text)
+    if match is None:
+        return local_text
+    left, relation, right = match.groups()
+    return _("1 if {condition}, else 0").replace("{condition}", f"{left} {relation} {right}")
+
+
+def contribution_text(op: Op, arg: int) -> str:
+    """An op's contribution template (`vjp_text`), its words in the reader's language:
+    `{g} for each element along axis 1`."""
+    where = "" if op.axis is None else _(" along axis {axis}", axis=op.axis)
+    each = _(" for each element") + where
+    return _(op.vjp_text[arg]).replace("{each}", each).replace("{where}", where)
+
+
+def rule_texts(op: Op) -> tuple[str, ...]:
+    """An op's local derivatives, or its contributions where it has none, as templates."""
+    if op.local_text:
+        return tuple(map(worded, op.local_text))
+    return tuple(contribution_text(op, k) for k in range(len(op.vjp_text)))
 
 
 def get(name: str) -> Op:

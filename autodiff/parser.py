@@ -21,7 +21,7 @@ import numpy as np
 
 from . import reuse
 from .errors import LimitError, ParseError
-from .i18n import _
+from .i18n import N_, _, ngettext
 from .limits import MAX_DEPTH, MAX_ELEMENTS, MAX_NDIM, MAX_NODES, MAX_SOURCE_CHARS
 from .ops import ALONG, AXES, CONSTANTS, FUNCTIONS, OPS, along_name, function_arities
 from .program import (
@@ -44,73 +44,73 @@ BINARY_OPS: dict[type, str] = {
 }
 
 REFUSED_OPERATORS: dict[type, str] = {
-    ast.BitXor: "^ is not a power here: write x**2",
-    ast.Mod: "% (remainder) is not supported: it has no derivative worth drawing",
-    ast.FloorDiv: "// (floor division) is not supported: use /",
-    ast.LShift: "<< is not supported",
-    ast.RShift: ">> is not supported",
-    ast.BitOr: "| is not supported",
-    ast.BitAnd: "& is not supported",
-    ast.Invert: "~ is not supported",
-    ast.Not: "'not' is not supported: the language has numbers, not truth values",
+    ast.BitXor: N_("^ is not a power here: write x**2"),
+    ast.Mod: N_("% (remainder) is not supported: it has no derivative worth drawing"),
+    ast.FloorDiv: N_("// (floor division) is not supported: use /"),
+    ast.LShift: N_("<< is not supported"),
+    ast.RShift: N_(">> is not supported"),
+    ast.BitOr: N_("| is not supported"),
+    ast.BitAnd: N_("& is not supported"),
+    ast.Invert: N_("~ is not supported"),
+    ast.Not: N_("'not' is not supported: the language has numbers, not truth values"),
 }
 
 CONSTRUCTS: dict[type, str] = {
-    ast.Attribute: "attribute access (.{attr}) is not part of the language: call a function, "
-                   "e.g. sum(x) or transpose(A)",
-    ast.Subscript: "indexing with [ ] is not supported",
-    ast.Compare: "comparisons are not supported: use max(a, b), min(a, b) or relu(x)",
-    ast.BoolOp: "'and' / 'or' are not supported: the language has numbers, not truth values",
-    ast.IfExp: "'x if c else y' is not supported: use max, min or relu",
-    ast.Lambda: "lambda is not supported",
-    ast.JoinedStr: "f-strings are not supported: the language has numbers, not text",
-    ast.Dict: "dictionaries are not supported",
-    ast.Set: "sets are not supported",
-    ast.Tuple: "tuples are not supported: write an array as a list, e.g. [1, 2]",
-    ast.NamedExpr: "':=' is not supported: assign on a line of its own",
-    ast.Starred: "* unpacking is not supported",
-    ast.ListComp: "comprehensions are not supported",
-    ast.SetComp: "comprehensions are not supported",
-    ast.DictComp: "comprehensions are not supported",
-    ast.GeneratorExp: "generator expressions are not supported",
-    ast.Await: "'await' is not supported",
-    ast.Yield: "'yield' is not supported",
-    ast.YieldFrom: "'yield' is not supported",
-    ast.Slice: "slices are not supported",
+    ast.Attribute: N_("attribute access (.{attr}) is not part of the language: call a function, "
+                   "e.g. sum(x) or transpose(A)"),
+    ast.Subscript: N_("indexing with [ ] is not supported"),
+    ast.Compare: N_("comparisons are not supported: use max(a, b), min(a, b) or relu(x)"),
+    ast.BoolOp: N_("'and' / 'or' are not supported: the language has numbers, not truth values"),
+    ast.IfExp: N_("'x if c else y' is not supported: use max, min or relu"),
+    ast.Lambda: N_("lambda is not supported"),
+    ast.JoinedStr: N_("f-strings are not supported: the language has numbers, not text"),
+    ast.Dict: N_("dictionaries are not supported"),
+    ast.Set: N_("sets are not supported"),
+    ast.Tuple: N_("tuples are not supported: write an array as a list, e.g. [1, 2]"),
+    ast.NamedExpr: N_("':=' is not supported: assign on a line of its own"),
+    ast.Starred: N_("* unpacking is not supported"),
+    ast.ListComp: N_("comprehensions are not supported"),
+    ast.SetComp: N_("comprehensions are not supported"),
+    ast.DictComp: N_("comprehensions are not supported"),
+    ast.GeneratorExp: N_("generator expressions are not supported"),
+    ast.Await: N_("'await' is not supported"),
+    ast.Yield: N_("'yield' is not supported"),
+    ast.YieldFrom: N_("'yield' is not supported"),
+    ast.Slice: N_("slices are not supported"),
 }
 
 STATEMENTS: dict[type, str] = {
-    ast.Import: "imports are not supported: every function is already available",
-    ast.ImportFrom: "imports are not supported: every function is already available",
-    ast.AsyncFunctionDef: "defining functions is not supported",
-    ast.ClassDef: "classes are not supported",
-    ast.Return: "'return' is not supported: the last line is the output",
-    ast.Delete: "'del' is not supported",
-    ast.Assert: "'assert' is not supported",
-    ast.If: "'if' is not supported: use max, min or relu",
-    ast.For: "loops are not supported: write each step on its own line",
-    ast.AsyncFor: "loops are not supported: write each step on its own line",
-    ast.While: "loops are not supported: write each step on its own line",
-    ast.With: "'with' is not supported",
-    ast.AsyncWith: "'with' is not supported",
-    ast.Try: "'try' is not supported",
-    ast.TryStar: "'try' is not supported",
-    ast.Raise: "'raise' is not supported",
-    ast.Global: "'global' is not supported",
-    ast.Nonlocal: "'nonlocal' is not supported",
-    ast.Pass: "'pass' is not supported",
-    ast.Break: "'break' is not supported",
-    ast.Continue: "'continue' is not supported",
-    ast.AnnAssign: "type annotations are not supported: write x = 1.0",
-    ast.Match: "'match' is not supported",
+    ast.Import: N_("imports are not supported: every function is already available"),
+    ast.ImportFrom: N_("imports are not supported: every function is already available"),
+    ast.AsyncFunctionDef: N_("defining functions is not supported"),
+    ast.ClassDef: N_("classes are not supported"),
+    ast.Return: N_("'return' is not supported: the last line is the output"),
+    ast.Delete: N_("'del' is not supported"),
+    ast.Assert: N_("'assert' is not supported"),
+    ast.If: N_("'if' is not supported: use max, min or relu"),
+    ast.For: N_("loops are not supported: write each step on its own line"),
+    ast.AsyncFor: N_("loops are not supported: write each step on its own line"),
+    ast.While: N_("loops are not supported: write each step on its own line"),
+    ast.With: N_("'with' is not supported"),
+    ast.AsyncWith: N_("'with' is not supported"),
+    ast.Try: N_("'try' is not supported"),
+    ast.TryStar: N_("'try' is not supported"),
+    ast.Raise: N_("'raise' is not supported"),
+    ast.Global: N_("'global' is not supported"),
+    ast.Nonlocal: N_("'nonlocal' is not supported"),
+    ast.Pass: N_("'pass' is not supported"),
+    ast.Break: N_("'break' is not supported"),
+    ast.Continue: N_("'continue' is not supported"),
+    ast.AnnAssign: N_("type annotations are not supported: write x = 1.0"),
+    ast.Match: N_("'match' is not supported"),
 }
 
 SYNTAX_HINTS: dict[str, str] = {
-    "invalid decimal literal": "a number is directly followed by a name: write 2*x for a product",
-    "U+2212": "that is a typographic minus sign: use the ASCII -",
-    "U+00D7": "that is a typographic times sign: use *",
-    "U+00B7": "use * for a product",
-    "U+2013": "that is a dash: use the ASCII -",
+    "invalid decimal literal": N_("a number is directly followed by a name: write 2*x for a product"),
+    "U+2212": N_("that is a typographic minus sign: use the ASCII -"),
+    "U+00D7": N_("that is a typographic times sign: use *"),
+    "U+00B7": N_("use * for a product"),
+    "U+2013": N_("that is a dash: use the ASCII -"),
 }
 
 _MIN_RECURSION_LIMIT = 4 * MAX_DEPTH + 1_000
@@ -122,7 +122,8 @@ def parse(source: str) -> Program:
     if len(source) > MAX_SOURCE_CHARS:
         head = _normalize_newlines(source[:MAX_SOURCE_CHARS])
         raise LimitError(
-            f"the program is {len(source)} characters long; the limit is {MAX_SOURCE_CHARS}",
+            _("the program is {n} characters long; the limit is {limit}", n=len(source),
+              limit=MAX_SOURCE_CHARS),
             *_position_of(head, len(head)),
         )
     source = _normalize_newlines(source.removeprefix(BOM))
@@ -136,7 +137,7 @@ def parse(source: str) -> Program:
             _check_depth(statement, converter)
     statements = tuple(_statement(converter, s) for s in nodes)
     if not statements:
-        raise ParseError("the program is empty: write at least one line, e.g. f = 2 * 3", 1, 1)
+        raise ParseError(N_("the program is empty: write at least one line, e.g. f = 2 * 3"), 1, 1)
     return Program(statements)
 
 
@@ -259,16 +260,16 @@ def _python_ast(source: str) -> ast.Module:
         long = LONG_WHOLE_NUMBER.search(source) if "integer string conversion" in e.msg else None
         if long is not None:
             raise ParseError(
-                f"this number has {len(long.group())} digits: a number is at most about "
-                "1.8e308 (float64)", *_position_of(source, long.start()),
+                _("this number has {n} digits: a number is at most about 1.8e308 (float64)",
+                  n=len(long.group())), *_position_of(source, long.start()),
             ) from None
         raise ParseError(_syntax_message(e), e.lineno or 1, e.offset or 1) from None
     except ValueError:  # text the parser cannot encode; `_check_characters` names the usual ones
-        raise ParseError("the program contains a character that cannot be read", 1, 1) from None
+        raise ParseError(N_("the program contains a character that cannot be read"), 1, 1) from None
     except (RecursionError, MemoryError):
         raise LimitError(
-            f"the program is nested too deeply for the parser (limit about {MAX_DEPTH} levels): "
-            "split it over several lines", 1, 1,
+            _("the program is nested too deeply for the parser (limit about {limit} levels): "
+              "split it over several lines", limit=MAX_DEPTH), 1, 1,
         ) from None
 
 
@@ -286,14 +287,63 @@ def _check_characters(source: str) -> None:
     if found is None:
         return
     char = found.group()
-    what = "a NUL character" if char == "\0" else f"an invalid character (U+{ord(char):04X})"
-    raise ParseError(f"the program contains {what}", *_position_of(source, found.start()))
+    what = (_("the program contains a NUL character") if char == "\0" else
+            _("the program contains an invalid character (U+{code})", code=f"{ord(char):04X}"))
+    raise ParseError(what, *_position_of(source, found.start()))
 
 
 def _syntax_message(e: SyntaxError) -> str:
-    message = e.msg
-    hint = next((h for key, h in SYNTAX_HINTS.items() if key in message), None)
-    return f"{message}: {hint}" if hint else f"syntax error: {message}"
+    message = _python_message(e.msg)
+    hint = next((h for key, h in SYNTAX_HINTS.items() if key in e.msg), None)
+    if hint:
+        return _("{message}: {hint}", message=message, hint=_(hint))
+    return _("syntax error: {message}", message=message)
+
+
+PYTHON_MESSAGES: tuple[tuple[re.Pattern, str], ...] = tuple(
+    (re.compile(pattern), message) for pattern, message in [
+        (r"invalid syntax$", N_("invalid syntax")),
+        (r"invalid syntax\. Perhaps you forgot a comma\?$",
+         N_("invalid syntax; perhaps a comma is missing")),
+        (r"'(?P<bracket>.)' was never closed$", N_("'{bracket}' was never closed")),
+        (r"unmatched '(?P<bracket>.)'$", N_("unmatched '{bracket}'")),
+        (r"closing parenthesis '(?P<close>.)' does not match opening parenthesis '(?P<open>.)'",
+         N_("closing bracket '{close}' does not match opening bracket '{open}'")),
+        (r"unexpected indent$", N_("unexpected indent: a line starts with a space")),
+        (r"unindent does not match any outer indentation level$",
+         N_("the indentation does not match an earlier line")),
+        (r"expected an indented block", N_("expected an indented block")),
+        (r"unterminated string literal", N_("text in quotes that is never closed")),
+        (r"unterminated triple-quoted string literal", N_("text in quotes that is never closed")),
+        (r"invalid character '(?P<char>.)' \((?P<code>U\+[0-9A-F]+)\)$",
+         N_("invalid character '{char}' ({code})")),
+        (r"invalid non-printable character (?P<code>U\+[0-9A-F]+)$",
+         N_("invalid non-printable character {code}")),
+        (r"unexpected EOF while parsing$", N_("the program ends in the middle of an expression")),
+        (r"expected '(?P<token>[^']+)'$", N_("expected '{token}'")),
+        (r"invalid decimal literal$", N_("invalid decimal literal")),
+        (r"leading zeros in decimal integer literals are not permitted",
+         N_("leading zeros are not allowed in a whole number: write 7, not 07")),
+        (r"cannot assign to (?P<what>literal|function call|expression)",
+         N_("only a name can be assigned to, e.g. y = 2 * x")),
+        (r"'(?P<word>[a-z]+)' is an illegal expression for augmented assignment",
+         N_("only a name can be assigned to, e.g. y += x")),
+        (r"invalid syntax\. Maybe you meant '==' or ':=' instead of '='\?",
+         N_("invalid syntax: '=' assigns a value on a line of its own")),
+        (r"unexpected character after line continuation character",
+         N_("unexpected character after a backslash")),
+    ]
+)
+"""Python's syntax messages a program is likely to meet, in words the catalogues translate;
+any other is shown as Python writes it."""
+
+
+def _python_message(message: str) -> str:
+    for pattern, ours in PYTHON_MESSAGES:
+        found = pattern.match(message)
+        if found:
+            return _(ours, **{k: v for k, v in found.groupdict().items() if v is not None})
+    return message
 
 
 def _position_of(source: str, index: int) -> tuple[int, int]:
@@ -326,7 +376,8 @@ def _check_depth(tree: ast.AST, converter: _Converter) -> None:
             at = node
         if depth > MAX_DEPTH:
             raise LimitError(
-                f"the program is nested {MAX_DEPTH}+ levels deep; the limit is {MAX_DEPTH}",
+                _("the program is nested {limit}+ levels deep; the limit is {limit}",
+                  limit=MAX_DEPTH),
                 *converter.pos(at),
             )
         stack.extend((child, depth + 1, at) for child in ast.iter_child_nodes(node))
@@ -350,8 +401,8 @@ class _Converter:
         self.values += 1
         if self.values > 2 * MAX_NODES:
             raise LimitError(
-                f"the program has more than {2 * MAX_NODES} numbers and operations; "
-                f"the limit is {MAX_NODES} values in a graph",
+                _("the program has more than {n} numbers and operations; the limit is {limit} "
+                  "values in a graph", n=2 * MAX_NODES, limit=MAX_NODES),
                 *self.pos(node),
             )
 
@@ -380,7 +431,8 @@ class _Converter:
     def statement(self, node: ast.stmt) -> Statement:
         handler = _STATEMENT_HANDLERS.get(type(node))
         if handler is None:
-            message = STATEMENTS.get(type(node), f"'{type(node).__name__}' is not supported")
+            message = STATEMENTS.get(type(node)) or _("'{name}' is not supported",
+                                                      name=type(node).__name__)
             raise self.refuse(node, message)
         statement = handler(self, node)
         statement.text = self.written(node)
@@ -395,15 +447,15 @@ class _Converter:
 
     def assign(self, node: ast.Assign) -> Assign:
         if len(node.targets) != 1:
-            raise self.refuse(node, "assign one name at a time: a = 1, then b = a")
+            raise self.refuse(node, N_("assign one name at a time: a = 1, then b = a"))
         target = node.targets[0]
         if not isinstance(target, ast.Name):
-            raise self.refuse(target, "only a plain name can be assigned, e.g. y = 2 * x")
+            raise self.refuse(target, N_("only a plain name can be assigned, e.g. y = 2 * x"))
         return Assign(self.as_typed(target), self.expr(node.value), *self.pos(target))
 
     def aug_assign(self, node: ast.AugAssign) -> Assign:
         if not isinstance(node.target, ast.Name):
-            raise self.refuse(node.target, "only a plain name can be assigned, e.g. y += x")
+            raise self.refuse(node.target, N_("only a plain name can be assigned, e.g. y += x"))
         op = self.binary_op(node, node.op)
         line, col = self.pos(node.target)
         current = Name(self.as_typed(node.target), line, col)
@@ -416,8 +468,9 @@ class _Converter:
     def expr(self, node: ast.expr) -> Expr:
         handler = _EXPR_HANDLERS.get(type(node))
         if handler is None:
-            message = CONSTRUCTS.get(type(node), f"'{type(node).__name__}' is not supported")
-            message = message.format(attr=getattr(node, "attr", ""))
+            found = CONSTRUCTS.get(type(node))
+            message = (_(found, attr=getattr(node, "attr", "")) if found else
+                       _("'{name}' is not supported", name=type(node).__name__))
             if isinstance(node, ast.Attribute):
                 raise ParseError(message, *self.dot_pos(node))
             raise self.refuse(node, message)
@@ -426,7 +479,7 @@ class _Converter:
     def binary_op(self, node: ast.AST, op: ast.operator) -> str:
         name = BINARY_OPS.get(type(op))
         if name is None:
-            raise self.refuse(node, REFUSED_OPERATORS.get(type(op), "operator not supported"))
+            raise self.refuse(node, REFUSED_OPERATORS.get(type(op), N_("operator not supported")))
         return name
 
     def binop(self, node: ast.BinOp) -> Apply:
@@ -439,7 +492,8 @@ class _Converter:
         if isinstance(node.op, ast.UAdd):
             return self.expr(node.operand)
         if not isinstance(node.op, ast.USub):
-            raise self.refuse(node, REFUSED_OPERATORS.get(type(node.op), "operator not supported"))
+            raise self.refuse(node, REFUSED_OPERATORS.get(type(node.op),
+                                                           N_("operator not supported")))
         if isinstance(node.operand, ast.Constant):
             number = self.number(node.operand)  # -2 is the number -2, not neg(2)
             return Num(-number.value, *self.pos(node), integer=number.integer)
@@ -452,7 +506,8 @@ class _Converter:
         self.counted(node)
         if not isinstance(node.func, ast.Name):
             self.expr(node.func)  # refuses attributes and the like with their own message
-            raise self.refuse(node.func, "only functions called by name are supported, e.g. sin(x)")
+            raise self.refuse(node.func,
+                              N_("only functions called by name are supported, e.g. sin(x)"))
         name = self.as_typed(node.func)
         if name in self.defs:
             return self.def_call(node, name)
@@ -530,9 +585,12 @@ class _Converter:
         given = {"axis": None, "keepdims": False}
         for keyword in node.keywords:
             if keyword.arg not in given:
-                word = "** unpacking" if keyword.arg is None else f"keyword '{keyword.arg}'"
-                raise self.refuse(keyword, f"{word} is not supported: {name}() takes axis= "
-                                           "and keepdims=")
+                if keyword.arg is None:
+                    raise self.refuse(keyword, _("** unpacking is not supported: {name}() takes "
+                                                 "axis= and keepdims=", name=name))
+                raise self.refuse(keyword, _("keyword '{keyword}' is not supported: {name}() "
+                                             "takes axis= and keepdims=", name=name,
+                                             keyword=keyword.arg))
             reader = _axis_value if keyword.arg == "axis" else _keepdims_value
             value = reader(keyword.value)
             if isinstance(value, str):
@@ -554,8 +612,8 @@ class _Converter:
         if typed != node.id:
             raise self.refuse(
                 node,
-                f"the name '{typed}' is read as '{node.id}' (Python folds styled letters "
-                f"and ligatures): write '{node.id}', or choose another name",
+                _("the name '{typed}' is read as '{name}' (Python folds styled letters and "
+                  "ligatures): write '{name}', or choose another name", typed=typed, name=node.id),
             )
         return node.id
 
@@ -569,7 +627,8 @@ class _Converter:
         except OverflowError:
             number = math.inf
         if not math.isfinite(number):
-            raise self.refuse(node, "this number is too large for float64 (about 1.8e308 at most)")
+            raise self.refuse(node, N_("this number is too large for float64 "
+                                         "(about 1.8e308 at most)"))
         return Num(number, *self.pos(node), integer=isinstance(value, int))
 
     def array(self, node: ast.List) -> ArrayLit:
@@ -582,28 +641,29 @@ class _Converter:
         try:
             value = np.array(rows, dtype=np.float64)
         except ValueError:
-            raise self.refuse(node, "rows of an array must all have the same length") from None
+            raise self.refuse(node, N_("rows of an array must all have the same length")) from None
         if value.size > MAX_ELEMENTS:
-            raise LimitError(f"an array has at most {MAX_ELEMENTS} elements", *self.pos(node))
+            raise LimitError(_("an array has at most {limit} elements", limit=MAX_ELEMENTS),
+                             *self.pos(node))
         return ArrayLit(value, *self.pos(node))
 
     def nested_numbers(self, node: ast.expr, depth: int):
         if isinstance(node, ast.List):
             if depth > MAX_NDIM:
                 raise LimitError(
-                    f"this array has more than {MAX_NDIM} dimensions; the limit is {MAX_NDIM} "
-                    "(rows and columns)", *self.pos(node),
+                    _("this array has more than {limit} dimensions; the limit is {limit} "
+                      "(rows and columns)", limit=MAX_NDIM), *self.pos(node),
                 )
             if not node.elts:
-                raise self.refuse(node, "an array needs at least one number")
+                raise self.refuse(node, N_("an array needs at least one number"))
             items = [self.nested_numbers(e, depth + 1) for e in node.elts]
             kinds = {isinstance(i, list) for i in items}
             if len(kinds) > 1:
-                raise self.refuse(node, "rows of an array must all have the same length")
+                raise self.refuse(node, N_("rows of an array must all have the same length"))
             return items
         number = self.expr(node)
         if not isinstance(number, Num):
-            raise self.refuse(node, "an array literal holds numbers only; compute with it after")
+            raise self.refuse(node, N_("an array literal holds numbers only; compute with it after"))
         return number.value
 
 
@@ -623,12 +683,16 @@ def _call_message(name: str, nargs: int) -> str:
     arities = sorted(a for f, a in FUNCTIONS if f == name)
     if not arities:
         known = ", ".join(sorted({f for f, _ in FUNCTIONS}))
-        return f"unknown function '{name}'; the functions are: {known}"
-    takes = " or ".join(str(a) for a in arities)
-    plural = "" if arities == [1] else "s"
-    message = f"{name}() takes {takes} argument{plural}, got {nargs}"
+        return _("unknown function '{name}'; the functions are: {known}", name=name, known=known)
+    if len(arities) > 1:
+        message = _("{name}() takes {one} or {other} arguments, got {n}", name=name,
+                    one=arities[0], other=arities[1], n=nargs)
+    else:
+        message = ngettext("{name}() takes {takes} argument, got {got}",
+                           "{name}() takes {takes} arguments, got {got}", arities[0],
+                           name=name, takes=arities[0], got=nargs)
     if nargs == 2 and FUNCTIONS.get((name, 1)) in ALONG_NAMES:
-        message += f"; along an axis write {name}(a, axis=1)"
+        message += _("; along an axis write {name}(a, axis=1)", name=name)
     return message
 
 
@@ -640,8 +704,9 @@ _AXES_TEXT = ", ".join(map(str, AXES))
 def _keyword_refusal(name: str, nargs: int) -> str:
     takers = ", ".join(f"{f}(a, axis=...)" for f in sorted({row.function for row in ALONG}))
     if nargs != 1 and any(row.function == name for row in ALONG):
-        return f"{name}() with axis= takes one array: {name}(a, axis=1)"
-    return f"{name}() takes no keyword arguments; only the reductions do: {takers}"
+        return _("{name}() with axis= takes one array: {name}(a, axis=1)", name=name)
+    return _("{name}() takes no keyword arguments; only the reductions do: {takers}", name=name,
+             takers=takers)
 
 
 def _axis_value(node: ast.expr) -> int | None | str:
@@ -652,10 +717,10 @@ def _axis_value(node: ast.expr) -> int | None | str:
     if isinstance(node, ast.Constant) and node.value is None and sign == 1:
         return None
     if not isinstance(node, ast.Constant) or type(node.value) is not int:
-        return f"axis= takes a whole number written out: {_AXES_TEXT}"
+        return _("axis= takes a whole number written out: {axes}", axes=_AXES_TEXT)
     if sign * node.value not in AXES:
-        return (f"axis={sign * node.value} is not an axis: arrays have at most {MAX_NDIM} "
-                f"dimensions, so axis is one of {_AXES_TEXT}")
+        return _("axis={axis} is not an axis: arrays have at most {limit} dimensions, so axis "
+                 "is one of {axes}", axis=sign * node.value, limit=MAX_NDIM, axes=_AXES_TEXT)
     return sign * node.value
 
 
@@ -663,17 +728,17 @@ def _keepdims_value(node: ast.expr) -> bool | str:
     """True or False written in `keepdims=...`, or why not (text)."""
     if isinstance(node, ast.Constant) and type(node.value) is bool:
         return node.value
-    return "keepdims= takes True or False"
+    return _("keepdims= takes True or False")
 
 
 def _constant_message(value: object) -> str:
     if isinstance(value, str):
-        return "text in quotes is not a number: write x = 2"
+        return _("text in quotes is not a number: write x = 2")
     if isinstance(value, bool):
-        return "True and False are not numbers here: write 1 or 0"
+        return _("True and False are not numbers here: write 1 or 0")
     if isinstance(value, complex):
-        return "complex numbers are not supported"
-    return f"{value!r} is not a number"
+        return _("complex numbers are not supported")
+    return _("{value} is not a number", value=repr(value))
 
 
 _STATEMENT_HANDLERS = {

@@ -14,8 +14,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from .errors import EvaluationError
+from .i18n import N_, _
 from .model import KIND_CONST, Edge, Graph, Node, Step
-from .ops import OPS
+from .ops import OPS, rule_texts
 from .schedule import grad_name, grad_prefix
 from .shapes import fmt_shape
 
@@ -79,18 +80,20 @@ def prompt(graph: Graph, step: int) -> str:
     if s.phase == "forward":
         return f"{node.label} = {_fill(graph.op_of(node).expr, names, '')} = ?"
     if s.kind == "seed":
-        return f"{_g(graph, node)} = ?  (the gradient of {node.label} with respect to itself)"
+        return _("{g} = ?  (the gradient of {name} with respect to itself)", g=_g(graph, node),
+                 name=node.label)
     written = _fill(graph.op_of(node).expr, names, "")
     parents = ", ".join(dict.fromkeys(graph.nodes[graph.edges[c.edge].src].label
                                       for c in s.contributions))
-    return f"back through {node.label} = {written}: upstream {_g(graph, node)} × local, into {parents}"
+    return _("back through {name} = {written}: upstream {g} × local, into {parents}",
+             name=node.label, written=written, g=_g(graph, node), parents=parents)
 
 
 def rule_text(graph: Graph, edge: Edge) -> str:
     """The local derivative of an edge as a rule in the graph's own names: `-sin(z2)`."""
     node = graph.nodes[edge.dst]
     op = graph.op_of(node)
-    texts = op.local_text or op.vjp_text
+    texts = rule_texts(op)
     names = [graph.nodes[p].label for p in node.parents]
     return _fill(texts[edge.arg], names, _g(graph, node), node.label)
 
@@ -100,13 +103,13 @@ def choices(graph: Graph, step: int, blank: int) -> tuple[str, ...]:
     in an order fixed by the step (so a page reload asks the same question)."""
     ask = asks(graph, step)[blank]
     if ask.rule is None:
-        raise EvaluationError("this step has no rule to choose: type its number")
+        raise EvaluationError(N_("this step has no rule to choose: type its number"))
     s = _step(graph, step)
     node = graph.nodes[s.node]
     names = [graph.nodes[p].label for p in node.parents] or [node.label]
     others = sorted({
         _fill(text, names + names, _g(graph, node), node.label)
-        for op in OPS.values() for text in (op.local_text or op.vjp_text)
+        for op in OPS.values() for text in rule_texts(op)
         if op.arity <= max(len(names), 1)
     } - {ask.rule})
     seed = zlib.crc32(f"{step}:{blank}:{ask.rule}".encode())
@@ -120,7 +123,8 @@ def check(graph: Graph, step: int, answers: list, level: str = "values") -> Verd
     """Compare a student's answers for a step with the engine's numbers (or rules)."""
     blanks = asks(graph, step)
     if len(answers) != len(blanks):
-        raise EvaluationError(f"this step has {len(blanks)} blank(s); got {len(answers)} answer(s)")
+        raise EvaluationError(_("this step has {blanks} blank(s); got {answers} answer(s)",
+                                blanks=len(blanks), answers=len(answers)))
     if level == "rules" and _step(graph, step).phase == "backward" and blanks[0].rule:
         right = tuple(a == b.rule for a, b in zip(answers, blanks))
         hints = tuple(None if ok else _rule_hint(graph, step) for ok in right)
@@ -148,24 +152,25 @@ def hint(graph: Graph, step: int, blank: int, found: Array) -> str:
     s = _step(graph, step)
     node = graph.nodes[s.node]
     if found.shape != np.shape(asks(graph, step)[blank].answer):
-        return f"this value has shape {fmt_shape(asks(graph, step)[blank].shape)}: " \
-               "give one number per element, as a list such as [1, 2]"
+        return _("this value has shape {shape}: give one number per element, as a list such "
+                 "as [1, 2]", shape=fmt_shape(asks(graph, step)[blank].shape))
     if s.phase == "forward":
         return _forward_hint(graph, node)
     if s.kind == "seed":
-        return f"the seed: the gradient of {node.label} with respect to itself"
+        return _("the seed: the gradient of {name} with respect to itself", name=node.label)
     c = s.contributions[blank]
     edge = graph.edges[c.edge]
     upstream = _g(graph, node)
     if close(found, np.asarray(-np.asarray(c.amount))) and np.any(np.asarray(c.amount) != 0):
-        return "check the sign of the local derivative"
+        return _("check the sign of the local derivative")
     if node.grad is not None and close(found, np.asarray(node.grad)):
-        return f"that is the upstream gradient {upstream} alone: multiply it by the local " \
-               f"derivative of {_op_words(graph, node)}"
+        return _("that is the upstream gradient {upstream} alone: multiply it by the local "
+                 "derivative of {op}", upstream=upstream, op=_op_words(graph, node))
     if edge.local is not None and close(found, np.asarray(edge.local)):
-        return f"that is the local derivative alone: multiply it by the upstream gradient {upstream}"
-    return f"upstream × local: {upstream} times the local derivative of {_op_words(graph, node)} " \
-           f"with respect to {graph.nodes[edge.src].label}"
+        return _("that is the local derivative alone: multiply it by the upstream gradient "
+                 "{upstream}", upstream=upstream)
+    return _("upstream × local: {upstream} times the local derivative of {op} with respect to "
+             "{name}", upstream=upstream, op=_op_words(graph, node), name=graph.nodes[edge.src].label)
 
 
 def _forward_hint(graph: Graph, node: Node) -> str:
@@ -173,13 +178,15 @@ def _forward_hint(graph: Graph, node: Node) -> str:
     known = [graph.nodes[p].label for p in node.parents if graph.nodes[p].kind != KIND_CONST]
     rule = f"{node.label} = {_fill(graph.op_of(node).expr, names, '')}"
     if not known:
-        return f"{rule}: work it out from the numbers written"
-    return f"{rule}: put in the values of {', '.join(dict.fromkeys(known))}"
+        return _("{rule}: work it out from the numbers written", rule=rule)
+    return _("{rule}: put in the values of {names}", rule=rule,
+             names=", ".join(dict.fromkeys(known)))
 
 
 def _rule_hint(graph: Graph, step: int) -> str:
     node = graph.nodes[_step(graph, step).node]
-    return f"the rule of {_op_words(graph, node)}: {graph.op_of(node).formula}"
+    return _("the rule of {op}: {formula}", op=_op_words(graph, node),
+             formula=_(graph.op_of(node).formula))
 
 
 def _op_words(graph: Graph, node: Node) -> str:
@@ -200,15 +207,15 @@ def _fill(template: str, names: list[str], upstream: str, out: str = "out") -> s
 def _numbers(answer, blank: Ask) -> Array:
     """An answer as an array of floats: a number, a numeric string or nested lists of them."""
     if not _numeric(answer):
-        raise EvaluationError(f"the answer for {blank.label} must be a number "
-                              "(or a list of numbers for an array)")
+        raise EvaluationError(_("the answer for {name} must be a number (or a list of numbers "
+                                "for an array)", name=blank.label))
     try:
         found = np.asarray(answer, dtype=np.float64)
     except (TypeError, ValueError):
-        raise EvaluationError(f"the answer for {blank.label} must be a number "
-                              "(or a list of numbers for an array)") from None
+        raise EvaluationError(_("the answer for {name} must be a number (or a list of numbers "
+                                "for an array)", name=blank.label)) from None
     if found.size > max(blank.answer.size, 1) * 4 or found.ndim > 2:
-        raise EvaluationError(f"the answer for {blank.label} has too many numbers")
+        raise EvaluationError(_("the answer for {name} has too many numbers", name=blank.label))
     return found
 
 
@@ -221,7 +228,8 @@ def _numeric(answer) -> bool:
 
 def _step(graph: Graph, step: int) -> Step:
     if not 1 <= step <= len(graph.steps):
-        raise EvaluationError(f"step must be from 1 to {len(graph.steps)} in practice mode")
+        raise EvaluationError(_("step must be from 1 to {n} in practice mode",
+                                n=len(graph.steps)))
     return graph.steps[step - 1]
 
 

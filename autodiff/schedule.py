@@ -16,7 +16,7 @@ from . import format as fmt
 from .composites import composite_of, gate_text
 from .i18n import _
 from .model import KIND_CONST, KIND_OP, Contribution, Edge, Graph, Node, Step
-from .ops import OPS, chosen_branch
+from .ops import OPS, chosen_branch, contribution_text, worded
 
 Array = np.ndarray
 LogEntry = tuple[int, int, Array, Array]
@@ -39,8 +39,8 @@ def schedule(graph: Graph, log: list[LogEntry]) -> tuple[tuple[Contribution, ...
     steps = [Step("forward", "op", n.index, graph.edges_into(n.index),
                   _forward_text(graph, n, labels[n.index], numbers[n.index])) for n in ops]
     steps.append(Step("backward", "seed", graph.output, (),
-                      f"{grad_name(graph.nodes[graph.output], prefix)} = 1: from here back, "
-                      "multiply the edges of a route, add the routes"))
+                      _("{g} = 1: from here back, multiply the edges of a route, add the routes",
+                        g=grad_name(graph.nodes[graph.output], prefix))))
     for child, group in groupby(contributions, key=lambda c: graph.edges[c.edge].dst):
         # Only edges that carry gradient light up: constants receive none.
         group = tuple(group)
@@ -59,7 +59,7 @@ def _gate_line(graph: Graph, node: Node, labels: dict[str, str], numbers: dict[s
     if node.op in graph.ops:
         return _block_gate(graph, node, graph.ops[node.op], group)
     if composite_of(op) is None:
-        return op.gate
+        return _(op.gate)
     local = graph.edges[group[0].edge].local
     return gate_text(op, labels, numbers, "" if local is None else fmt.value(local))
 
@@ -143,7 +143,7 @@ def _rounding_note(graph: Graph, node: Node) -> str:
                  if np.asarray(graph.nodes[p].value).ndim == 0), default=0.0)
     scale = max(scale, 1.0) if node.op in ("sin", "cos", "tan") else scale
     if np.isfinite(scale) and abs(float(value)) < 1e-12 * scale:
-        return " ≈ 0 (rounding)"
+        return " ≈ 0 " + _("(rounding)")
     return ""
 
 
@@ -165,9 +165,9 @@ def term_template(graph: Graph, edge: Edge, numeric: bool = False) -> str:
     src = graph.nodes[edge.src]
     op = graph.op_of(child)
     if not op.elementwise:
-        return _matmul_text(graph, child, edge.arg) if op.name == "matmul" else op.vjp_text[edge.arg]
+        return _matmul_text(graph, child, edge.arg) if op.name == "matmul" else contribution_text(op, edge.arg)
     written = op.local_text[edge.arg]
-    local = bracketed(written)
+    local = bracketed(written).replace(written, worded(written))
     if numeric:
         local = branch_taken(written, edge.local) or local
     scalar_local = written in ("1", "-1") or (
@@ -205,7 +205,7 @@ def _matmul_text(graph: Graph, child: Node, arg: int) -> str:
         return "{a} ⊗ {g}"
     if len(a) == 1 and len(b) == 1:
         return "{g} · {b}" if arg == 0 else "{a} · {g}"
-    return OPS["matmul"].vjp_text[arg]
+    return contribution_text(OPS["matmul"], arg)
 
 
 def _summed_back(term: str, src: tuple[int, ...], out: tuple[int, ...]) -> str:
@@ -219,7 +219,7 @@ def _summed_back(term: str, src: tuple[int, ...], out: tuple[int, ...]) -> str:
         return f"sum({term}, axis={axes[0]}{keep})"
     if len(axes) == len(out) and extra == 0:
         return f"sum({term}, keepdims=True)"
-    return f"sum({term}) over the broadcast axes"
+    return _("sum({term}) over the broadcast axes", term=term)
 
 
 def _contributions(graph: Graph, log: list[LogEntry], labels: dict[int, dict[str, str]],
@@ -252,7 +252,7 @@ def _contributions(graph: Graph, log: list[LogEntry], labels: dict[int, dict[str
             numeric = " + ".join(map(fmt.bracket, amounts))
             text = f"{g} = {_sum_of(terms)} = {numeric} = {fmt.value(total)}"
         final = len(terms) == expected[edge.src]
-        text += _why_not_finite(graph, edge, amount) + ("" if final else " so far")
+        text += why_not_finite(graph, edge, amount) + ("" if final else " " + _("so far"))
         result.append(Contribution(edge.index, edge.src, amount, total, len(terms), final, text))
     return tuple(result)
 
@@ -265,7 +265,7 @@ def _sum_of(terms: list[str]) -> str:
     return text
 
 
-def _why_not_finite(graph: Graph, edge: Edge, amount: Array) -> str:
+def why_not_finite(graph: Graph, edge: Edge, amount: Array) -> str:
     """For a contribution that is NaN or infinite from finite numbers, why: `(exp(100) = ∞ in
     float32, so ∞ · 0 = NaN)`."""
     if edge.local is None or np.all(np.isfinite(amount)):
@@ -277,9 +277,12 @@ def _why_not_finite(graph: Graph, edge: Edge, amount: Array) -> str:
     local = np.asarray(edge.local)
     if local.ndim or np.asarray(upstream).ndim or not graph.op_of(child).elementwise:
         return ""
-    written = fmt.fill(OPS[child.op].local_text[edge.arg],
+    written = fmt.fill(worded(OPS[child.op].local_text[edge.arg]),
                        {k: fmt.value(graph.nodes[p].value) for k, p in zip("ab", child.parents)}
                        | {"b_1": ""})
     lv, gv, total = fmt.value(local), fmt.value(upstream), fmt.value(amount)
-    where = "" if np.isfinite(local) else f" in {graph.dtype}"
-    return f" ({written} = {lv}{where}, so {lv} · {fmt.bracket(gv)} = {total})"
+    if np.isfinite(local):
+        return " " + _("({written} = {local}, so {local} · {g} = {total})", written=written,
+                       local=lv, g=fmt.bracket(gv), total=total)
+    return " " + _("({written} = {local} in {dtype}, so {local} · {g} = {total})",
+                   written=written, local=lv, dtype=graph.dtype, g=fmt.bracket(gv), total=total)

@@ -16,6 +16,7 @@ import numpy as np
 
 from . import format as fmt
 from .errors import EvaluationError
+from .i18n import N_, _
 from .model import KIND_INPUT, KIND_OP, Contribution, Graph, Node, Step
 from .schedule import bracketed, branch_taken
 
@@ -28,8 +29,8 @@ LINEAR = {
     "matmul": ("{da} @ {b}", "{a} @ {db}"),
     "sum": ("sum({da})",),
     "mean": ("mean({da})",),
-    "amax": ("{da} at argmax",),
-    "amin": ("{da} at argmin",),
+    "amax": (N_("{da} at argmax"),),
+    "amin": (N_("{da} at argmin"),),
     "transpose": ("{da}ᵀ",),
 }
 """Per op that is not elementwise, the tangent's term for each argument whose tangent moves."""
@@ -45,11 +46,13 @@ def forward_view(graph: Graph) -> Graph:
     """The graph's forward steps with their tangents, as the steps of a forward-mode view."""
     mode = graph.forward
     if mode is None:
-        raise EvaluationError("forward mode needs the input to differentiate by, e.g. forward=x")
+        raise EvaluationError(N_("forward mode needs the input to differentiate by, e.g. "
+                                 "forward=x"))
     if mode.tangents is None:
         raise EvaluationError(
-            f"forward mode on the graph follows one number: '{mode.input}' is an array (its "
-            "derivative comes with reverse mode's answer when mode=forward is left out)")
+            _("forward mode on the graph follows one number: '{name}' is an array (its "
+              "derivative comes with reverse mode's answer when mode=forward is left out)",
+              name=mode.input))
     tangents = [_tangent(t, n) for t, n in zip(mode.tangents, graph.nodes)]
     nodes = tuple(replace(n, grad=None if n.kind not in (KIND_INPUT, KIND_OP) else tangents[i])
                   for i, n in enumerate(graph.nodes))
@@ -77,7 +80,8 @@ def _seeds(graph: Graph, name: str) -> list[Contribution]:
     inputs = [n for n in graph.nodes if n.kind == KIND_INPUT]
     chosen = next(n for n in inputs if n.name == name)
     others = ", ".join(dotted(n.label) for n in inputs if n is not chosen)
-    text = f"{dotted(chosen.label)} = 1: forward mode differentiates by {chosen.label}"
+    text = _("{tangent} = 1: forward mode differentiates by {name}",
+             tangent=dotted(chosen.label), name=chosen.label)
     if others:
         text += f" ({others} = 0)"
     edge = graph.edges_into(graph.steps[0].node)[0] if graph.edges else 0
@@ -94,7 +98,8 @@ def _step_tangent(graph: Graph, step: Step, tangents: list[Array]) -> Contributi
     value = fmt.value(tangents[node.index])
     symbolic, numeric = _rule(graph, node, tangents)
     if symbolic is None:
-        text = f"{name} = 0: {node.label} does not depend on {graph.forward.input}"
+        text = _("{tangent} = 0: {name} does not depend on {input}", tangent=name,
+                 name=node.label, input=graph.forward.input)
     elif numeric == value or symbolic == numeric:
         text = f"{name} = {symbolic} = {value}"
     else:
@@ -114,7 +119,7 @@ def _rule(graph: Graph, node: Node, tangents: list[Array]) -> tuple[str | None, 
     if node.op in graph.ops:
         return _block_rule(graph, node, parents, moving, tangents)
     if not op.elementwise:
-        terms = LINEAR.get(op.name) or _along_terms(op) or tuple(
+        terms = tuple(map(_, LINEAR.get(op.name, ()))) or _along_terms(op) or tuple(
             f"∂{op.name}/∂{k} · {{d{k}}}" for k in "ab"[:op.arity])
         labels = _slots([p.label for p in parents], [dotted(p.label) for p in parents])
         numbers = _slots([fmt.value(p.value) for p in parents],
@@ -167,8 +172,8 @@ def _along_terms(op) -> tuple[str, ...] | None:
     if op.base in ("sum", "mean"):
         return (op.expr.replace("{a}", "{da}"),)
     if op.base in ("amax", "amin"):
-        where = "" if op.axis is None else f" along axis {op.axis}"
-        return (f"{{da}} at arg{op.base[1:]}{where}",)
+        where = "" if op.axis is None else _(" along axis {axis}", axis=op.axis)
+        return (_(LINEAR[op.base][0]) + where,)
     return None
 
 

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Sequence
 import numpy as np
 
 from .errors import EvaluationError, ShapeError
+from .i18n import _
 from .limits import MAX_NDIM
 from .ops import ALONG, AXES, FUNCTIONS, OPS, Op, along_name
 from .shapes import fmt_shape, result_shape
@@ -71,15 +72,15 @@ class Var:
         if gradient is None:
             if self.shape != ():
                 raise EvaluationError(
-                    f"backward() of a value of shape {fmt_shape(self.shape)} needs a gradient "
-                    "argument; take sum(...) to get a single number"
+                    _("backward() of a value of shape {shape} needs a gradient argument; take "
+                      "sum(...) to get a single number", shape=fmt_shape(self.shape))
                 )
             gradient = np.ones((), dtype=self.dtype)
         gradient = _as_array(gradient, self.dtype)
         if gradient.shape != self.shape:
             raise ShapeError(
-                f"backward() got a gradient of shape {fmt_shape(gradient.shape)} for a value of "
-                f"shape {fmt_shape(self.shape)}; they must match"
+                _("backward() got a gradient of shape {given} for a value of shape {shape}; they "
+                  "must match", given=fmt_shape(gradient.shape), shape=fmt_shape(self.shape))
             )
         order = topological_order([self])
         grads = reverse_pass(order, self, gradient)
@@ -136,7 +137,8 @@ def call(fname: str, *args, axis: int | None = None, keepdims: bool = False) -> 
     `call("sum", A, axis=1)`."""
     op_name = FUNCTIONS.get((fname, len(args)))
     if op_name is None:
-        raise EvaluationError(f"{fname}() does not take {len(args)} argument(s)")
+        raise EvaluationError(_("{name}() does not take {n} argument(s)", name=fname,
+                                n=len(args)))
     if axis is not None or keepdims:
         along = along_name(op_name, axis, keepdims)
         if along not in OPS:
@@ -150,9 +152,10 @@ def _along_message(fname: str, axis) -> str:
     no array here has."""
     if not any(row.function == fname for row in ALONG):
         takers = ", ".join(row.function for row in ALONG)
-        return f"{fname}() has no axis: axis= and keepdims= go with {takers}"
-    return (f"axis={axis} is not an axis: arrays have at most {MAX_NDIM} dimensions "
-            f"(axis {', '.join(map(str, AXES))})")
+        return _("{name}() has no axis: axis= and keepdims= go with {takers}", name=fname,
+                 takers=takers)
+    return _("axis={axis} is not an axis: arrays have at most {limit} dimensions (axis {axes})",
+             axis=axis, limit=MAX_NDIM, axes=", ".join(map(str, AXES)))
 
 
 def apply(op_name: str, *args) -> Var:
@@ -319,7 +322,8 @@ def forward_derivative(order: Sequence[Var], root: Var, wrt: Var) -> Array:
 def _as_array(value, dtype) -> Array:
     arr = np.asarray(value, dtype=dtype)
     if arr.ndim > MAX_NDIM:
-        raise ShapeError(f"arrays have at most {MAX_NDIM} dimensions, got shape {arr.shape}")
+        raise ShapeError(_("arrays have at most {limit} dimensions, got shape {shape}",
+                           limit=MAX_NDIM, shape=arr.shape))
     return arr
 
 

@@ -1,6 +1,6 @@
 // Talking to /api/graph: one request in flight, stale ones aborted, late answers ignored.
 
-import { languageParam, pageLanguage } from "./i18n.js";
+import { languageParam, pageLanguage, t } from "./i18n.js";
 
 export class GraphError extends Error {
   constructor(message, line = null, col = null, status = 0) {
@@ -57,7 +57,7 @@ export class GraphClient {
       payload = await response.json().catch(() => null);
     } catch (err) {
       if (seq !== this.seq || controller.signal.aborted) return null;
-      throw new GraphError("The server could not be reached. Check the connection and try again.");
+      throw new GraphError(t("The server could not be reached. Check the connection and try again."));
     }
     if (seq !== this.seq) return null;
     this.controller = null;
@@ -68,7 +68,7 @@ export class GraphClient {
       const status = response.ok ? 400 : response.status;
       throw new GraphError(e.message, e.line ?? null, e.col ?? null, status);
     }
-    throw new GraphError(`The server answered ${response.status} ${response.statusText || ""}`.trim(),
+    throw new GraphError(t("The server answered {status}.", { status: response.status }),
       null, null, response.status);
   }
 

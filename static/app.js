@@ -121,19 +121,19 @@ function apply(data, src) {
       overview.reset();
       svg = null;
       requests.layoutKey = null;
-      showMessage(`The graph could not be shown: ${err.message}`);
+      showMessage(t("The graph could not be shown: {reason}", { reason: err.message }));
     }
   } else if (data.layout_error) {
     view.clear();
     overview.reset();
     svg = null;
     requests.layoutKey = null;
-    showMessage(`The graph could not be drawn: ${data.layout_error}. ` +
-      "The steps, the tape and the gradient check still work.");
+    showMessage(t("The graph could not be drawn: {reason}. The steps, the tape and the gradient check still work.",
+      { reason: data.layout_error }));
   } else if (svg) {
     hideMessage();
   } else {
-    showMessage("No picture came with this answer; the steps, the tape and the gradient check still work.");
+    showMessage(t("No picture came with this answer; the steps, the tape and the gradient check still work."));
   }
   state.data = data;
   syncExpand();
@@ -195,7 +195,7 @@ function hideMessage() {
 function showError(err) {
   state.hasError = true;
   const box = $("error");
-  const where = err.line ? `line ${err.line}, column ${err.col ?? 1}` : "";
+  const where = err.line ? t("line {line}, column {col}", { line: err.line, col: err.col ?? 1 }) : "";
   $("error-where").textContent = where;
   $("error-where").hidden = !where;
   $("error-message").textContent = err.message;
@@ -217,7 +217,7 @@ function showError(err) {
   editor.setError(err.line, err.col);
   $("graph-panel").classList.add("stale");
   $("stale-note").hidden = !state.data;
-  if (!state.data) showMessage("The graph appears here once the program runs.");
+  if (!state.data) showMessage(t("The graph appears here once the program runs."));
 }
 
 function clearError() {
@@ -271,7 +271,7 @@ async function updateLinks() {
 $("copy-link").addEventListener("click", async () => {
   const ok = await copyText(await address.pageUrl());
   const status = $("copy-status");
-  status.textContent = ok ? "Link copied" : "Copy the address bar to share";
+  status.textContent = ok ? t("Link copied") : t("Copy the address bar to share");
   status.hidden = false;
   clearTimeout(status._timer);
   status._timer = setTimeout(() => { status.hidden = true; }, 2500);
@@ -283,7 +283,8 @@ bindShare({
 }, () => shareState(state.data ? state.src : editor.value));
 reopenOnNewFragment();
 if (start.brokenFragment) {
-  $("copy-status").textContent = `This link's program could not be read: ${start.brokenFragment}`;
+  $("copy-status").textContent = t("This link's program could not be read: {reason}",
+    { reason: start.brokenFragment });
   $("copy-status").hidden = false;
 }
 
@@ -298,10 +299,10 @@ function syncGallery() {
   if (match) state.example = match.slug;
   const base = gallery.find((e) => e.slug === state.example);
   const custom = select.querySelector('option[value=""]');
-  if (custom) custom.textContent = base && !match ? `${base.title} (edited)` : "Your program";
+  if (custom) custom.textContent = base && !match ? t("{title} (edited)", { title: base.title }) : t("Your program");
   select.value = match ? match.slug : "";
   $("teaches").textContent = match ? match.teaches
-    : base ? base.teaches : "Your own program: edit it freely.";
+    : base ? base.teaches : t("Your own program: edit it freely.");
 }
 
 $("gallery").addEventListener("change", (e) => {
@@ -368,10 +369,16 @@ function syncLook() {
   $("direction-menu").value = look.direction;
   const toggle = $("toggle-program");
   toggle.setAttribute("aria-pressed", look.graphOnly ? "true" : "false");
-  toggle.textContent = look.graphOnly ? "Show editor" : "Graph only";
+  toggle.textContent = look.graphOnly ? t("Show editor") : t("Graph only");
 }
 
 $("theme-menu").addEventListener("change", (e) => look.setTheme(e.target.value));
+$("lang-menu").addEventListener("change", async (e) => {
+  // The page is made in its language on the server: open the same state in the new one.
+  const url = new URL(await address.pageUrl());
+  url.searchParams.set("lang", e.target.value);
+  window.location.assign(url.toString());
+});
 $("direction-menu").addEventListener("change", (e) => look.setDirection(e.target.value));
 $("font-up").addEventListener("click", () => look.stepFont(+1));
 $("font-down").addEventListener("click", () => look.stepFont(-1));
@@ -384,7 +391,7 @@ $("share-qr").addEventListener("click", async () => {
     note.textContent = message;
   };
   image.hidden = false;
-  note.textContent = "Scan it to open the same graph at the same step.";
+  note.textContent = t("Scan it to open the same graph at the same step.");
   image.onerror = () => failed(t("No QR code could be made just now: share the link instead."));
   image.removeAttribute("src");
   $("qr-dialog").showModal();
@@ -419,11 +426,11 @@ $("find").addEventListener("submit", (e) => {
   if (!name || !data) return;
   const node = data.nodes.find((n) => n.name === name || n.given_name === name);
   if (!node) {
-    status.textContent = `no value is called ${name}`;
+    status.textContent = t("no value is called {name}", { name });
     return;
   }
   const step = data.steps.find((s) => s.phase === "forward" && s.node === node.id);
-  status.textContent = step ? `step ${step.index}` : "given at the start";
+  status.textContent = step ? t("step {k}", { k: step.index }) : t("given at the start");
   controls.pause();
   controls.go(step ? step.index : 0);
   view.focus(nodeGroup(node.id));
@@ -482,7 +489,7 @@ function fillGallery() {
   const select = $("gallery");
   const custom = document.createElement("option");
   custom.value = "";
-  custom.textContent = "Your program";
+  custom.textContent = t("Your program");
   const options = [custom];
   for (const example of gallery) {
     const option = document.createElement("option");
@@ -501,5 +508,5 @@ syncExpand();
 editor.value = start.src;
 state.pendingStep = start.step;
 syncGallery();
-showMessage("Drawing the graph…");
+showMessage(t("Drawing the graph…"));
 requests.now();

@@ -1,5 +1,6 @@
 // Step controls shared by the app and the embed: buttons, slider, counter, keys, play.
 
+import { t } from "./i18n.js";
 import { counterText, phaseAt } from "./stepper.js";
 
 export const PLAY_INTERVAL_MS = 700;
@@ -146,8 +147,8 @@ export class StepControls {
     if (b.play) {
       b.play.disabled = !has || n === 0;
       b.play.classList.toggle("playing", this.playing);
-      b.play.setAttribute("aria-label", this.playing ? "Pause" : "Play");
-      b.play.title = this.playing ? "Pause (Space)" : "Play (Space)";
+      b.play.setAttribute("aria-label", this.playing ? t("Pause") : t("Play"));
+      b.play.title = this.playing ? t("Pause (Space)") : t("Play (Space)");
       b.play.setAttribute("aria-pressed", this.playing ? "true" : "false");
     }
   }

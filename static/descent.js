@@ -5,6 +5,7 @@
 // layout never moves: "Apply" writes the last point into the program as a slider would.
 
 import { GraphClient } from "./api.js";
+import { t } from "./i18n.js";
 import { gradName, numberText } from "./panels.js";
 
 const SVG_NS = "http://www.w3.org/2000/svg";
@@ -31,10 +32,11 @@ function finite(v) {
 export function runSummary(answer, rate) {
   const points = answer.descent || [];
   const k = answer.descent_diverged;
-  if (k !== null && k !== undefined) return `Diverged at update ${k}: η = ${rate} is too large for this program.`;
+  if (k !== null && k !== undefined) return t("Diverged at update {k}: η = {rate} is too large for this program.", { k, rate });
   if (points.length < 2) return "";
-  return `${points.length - 1} update${points.length === 2 ? "" : "s"} with η = ${rate}: ` +
-    `f ${shown(points[0].value)} → ${shown(points[points.length - 1].value)}`;
+  return t("updates: {n}, η = {rate}: f {first} → {last}", {
+    n: points.length - 1, rate, first: shown(points[0].value), last: shown(points[points.length - 1].value),
+  });
 }
 
 export class DescentPanel {
@@ -84,7 +86,7 @@ export class DescentPanel {
   async go(updates) {
     const rate = this.rate();
     if (rate === null) {
-      this.say("η must be a number above 0, such as 0.1", true);
+      this.say(t("η must be a number above 0, such as 0.1"), true);
       return;
     }
     this.updates = Math.max(0, Math.min(MAX_UPDATES, updates));
@@ -135,7 +137,7 @@ export class DescentPanel {
     this.drawCurve(points, diverged);
     this.fillTable(points, diverged);
     this.explain(points, diverged);
-    if (!points.length) this.say("Press “one update” (or U) after the backward pass.");
+    if (!points.length) this.say(t("Press “one update” (or U) after the backward pass."));
     else this.say(runSummary(this.answer, this.rate()), diverged !== null && diverged !== undefined);
   }
 
@@ -152,9 +154,10 @@ export class DescentPanel {
         const gname = gradName(this.answer, name);
         lines.push(scalar
           ? `${name} ← ${name} − η · ${gname} = ${shown(value)} − ${this.rate()} · ${shown(g)} = ${shown(after.inputs[name])}`
-          : `${name} ← ${name} − η · ${gname}  (each element): ${shown(after.inputs[name])}`);
+          : `${name} ← ${name} − η · ${gname}  ` + t("(each element): {value}", { value: shown(after.inputs[name]) }));
       }
-      lines.push(`f = ${shown(after.value)}  (was ${shown(before.value)})${diverged === k ? "  — not a number any more" : ""}`);
+      lines.push(`f = ${shown(after.value)}  ` + t("(was {value})", { value: shown(before.value) })
+        + (diverged === k ? "  — " + t("not a number any more") : ""));
     }
     this.parts.text.textContent = lines.join("\n");
   }
@@ -197,7 +200,8 @@ export function lossCurve(points, diverged) {
   svg.setAttribute("role", "img");
   const values = points.map((p) => p.value);
   const good = values.filter(finite);
-  svg.setAttribute("aria-label", good.length ? `output value over ${points.length - 1} updates` : "no updates yet");
+  svg.setAttribute("aria-label", good.length ? t("output value over the updates ({n})", { n: points.length - 1 })
+    : t("no updates yet"));
   const add = (name, attrs, text) => {
     const e = document.createElementNS(SVG_NS, name);
     for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, String(v));

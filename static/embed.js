@@ -8,6 +8,7 @@ import { isOn, startup } from "./boot.js";
 import { isTypingTarget, StepControls } from "./controls.js";
 import { lossCurve, runSummary } from "./descent.js";
 import { GraphView } from "./graphview.js";
+import { t } from "./i18n.js";
 import { H5PResizer, isFramed, readMessage, tellHost, tellHostHeight, THEMES } from "./messages.js";
 import { renderProblems, unusedText } from "./panels.js";
 import { pageUrlFor, withFragment } from "./permalink.js";
@@ -57,7 +58,7 @@ function show(k) {
   const text = $("step-text");
   text.dataset.phase = phaseAt(data, k);
   text.textContent = data && k > 0 ? stepText(data, data.steps[k - 1])
-    : "Press → or ▶ to step through the computation.";
+    : t("Press → or ▶ to step through the computation.");
   pageUrlFor({ ...settings, step: k }).then((url) => { $("open-app").href = url; });
   if (told !== null && k !== told) {
     told = k;
@@ -156,14 +157,15 @@ function showPicture(graph) {
   } else {
     view.clear();
     message.textContent = graph.layout_error
-      ? `The graph could not be drawn: ${graph.layout_error}` : "No picture for this program.";
+      ? t("The graph could not be drawn: {reason}", { reason: graph.layout_error })
+      : t("No picture for this program.");
     message.hidden = false;
   }
 }
 
 function showError(err) {
   $("graph-msg").hidden = true;
-  $("error-where").textContent = err.line ? `line ${err.line}, column ${err.col ?? 1}` : "";
+  $("error-where").textContent = err.line ? t("line {line}, column {col}", { line: err.line, col: err.col ?? 1 }) : "";
   $("error-message").textContent = err.message;
   $("error").hidden = false;
   tellPreferredHeight();

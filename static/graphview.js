@@ -17,6 +17,8 @@
 //   every transform starts a new paint chunk, and each frame hands all chunks to the
 //   compositor, so one chunk per node costs time on every frame.
 
+import { t } from "./i18n.js";
+
 const SVG_NS = "http://www.w3.org/2000/svg";
 const MAX_SCALE = 2; // never blow a tiny graph up past this many pixels per unit
 const MIN_ZOOM = 0.25;
@@ -34,7 +36,7 @@ export function parseSvg(text, doc = document) {
   const root = parsed.documentElement;
   if (!root || root.namespaceURI !== SVG_NS || root.localName !== "svg"
       || parsed.getElementsByTagName("parsererror").length) {
-    throw new Error("the server sent a picture that could not be read");
+    throw new Error(t("the server sent a picture that could not be read"));
   }
   for (const s of root.querySelectorAll("script, foreignObject")) s.remove();
   return doc.importNode(root, true);
@@ -349,7 +351,7 @@ export class GraphView {
     svg.removeAttribute("height");
     svg.setAttribute("preserveAspectRatio", "xMidYMid meet");
     svg.setAttribute("role", "img");
-    svg.setAttribute("aria-label", "computation graph");
+    svg.setAttribute("aria-label", t("computation graph"));
     svg.classList.add("adgraph");
     this.layers = splitLayers(svg, flattenGroups(svg));
     const size = this._size(); // read before the new picture is in: no layout of it yet

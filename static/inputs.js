@@ -3,6 +3,7 @@
 // Moving a slider rewrites that input's literal in the program text (the layout stays, since
 // only a value changes); the rows are rebuilt only when the set of inputs changes.
 
+import { t } from "./i18n.js";
 import { decimalsOf, findLiteral, formatLiteral, replaceLiteral, sliderRange } from "./source.js";
 
 const NUMBER_TEXT = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
@@ -33,8 +34,8 @@ function arrayRow(node) {
   const note = document.createElement("span");
   note.className = "input-note";
   note.textContent = node.shape.length === 1
-    ? `vector of ${node.shape[0]}: edit it in the program`
-    : `${node.shape.join("×")} matrix: edit it in the program`;
+    ? t("vector of {n}: edit it in the program", { n: node.shape[0] })
+    : t("{shape} matrix: edit it in the program", { shape: node.shape.join("×") });
   row.append(name, note);
   return row;
 }
@@ -90,10 +91,10 @@ export class InputSliders {
     range.type = "range";
     range.className = "input-range";
     range.dataset.name = node.name;
-    range.setAttribute("aria-label", `${node.name} slider`);
+    range.setAttribute("aria-label", t("{name} slider", { name: node.name }));
     const grad = document.createElement("span");
     grad.className = "input-grad";
-    grad.title = `∂(output)/∂${node.name}: the gradient after the backward pass`;
+    grad.title = t("∂(output)/∂{name}: the gradient after the backward pass", { name: node.name });
     row.append(label, num, range, grad);
     row._node = node;
     setRange(range, Number(node.value));
@@ -153,7 +154,7 @@ export class InputSliders {
     const editable = findLiteral(this.editor.value, node.name, node.line) !== null;
     num.disabled = !editable;
     range.disabled = !editable;
-    row.title = editable ? "" : `${node.name} is not a plain number in the program`;
+    row.title = editable ? "" : t("{name} is not a plain number in the program", { name: node.name });
     const value = typeof node.value === "number" ? node.value : Number.NaN;
     const active = document.activeElement === num || document.activeElement === range;
     if (!active) {

@@ -3,6 +3,7 @@
 // Forward mode follows one scalar input: each forward step computes a value and its tangent
 // (ż = ∂z/∂x) together, in the row where reverse mode shows gradients.
 
+import { t } from "./i18n.js";
 import { gradName, numberText } from "./panels.js";
 
 /** The scalar inputs of an answer: the ones forward mode on the graph can follow. */
@@ -23,15 +24,14 @@ function numberOf(v) {
 /** One or two sentences under the graph: passes per mode, and forward = reverse for x. */
 export function comparisonText(data, view, input) {
   const n = inputElements(data);
-  const all = `${n} input element${n === 1 ? "" : "s"}`;
-  const reverse = `Reverse mode: every gradient (${all}) from one backward pass.`;
+  const reverse = t("Reverse mode: every gradient (input elements: {n}) from one backward pass.", { n });
   if (view !== "forward" || !data.forward_mode) return reverse;
   const d = data.forward_mode.derivative;
   const g = data.gradients ? data.gradients[input] : undefined;
   const out = data.nodes.find((node) => node.id === data.output);
   const name = out ? out.name : "f";
-  return `Forward mode: one pass per input element, ${n} for every gradient; this pass gives ` +
-    `∂${name}/∂${input} = ${numberOf(d)}, the same as reverse mode's ${gradName(data, input)} = ${numberOf(g)}. ${reverse}`;
+  return t("Forward mode: one pass per input element, {n} for every gradient; this pass gives ∂{name}/∂{input} = {d}, the same as reverse mode's {gradient} = {g}.",
+    { n, name, input, d: numberOf(d), gradient: gradName(data, input), g: numberOf(g) }) + " " + reverse;
 }
 
 export class ModeSwitch {
@@ -68,8 +68,8 @@ export class ModeSwitch {
     const key = names.join("\u0000");
     if (key !== this.key) {
       this.key = key;
-      const reverse = new Option("reverse mode", "");
-      this.select.replaceChildren(reverse, ...names.map((name) => new Option(`forward mode by ${name}`, name)));
+      const reverse = new Option(t("reverse mode"), "");
+      this.select.replaceChildren(reverse, ...names.map((name) => new Option(t("forward mode by {name}", { name }), name)));
     }
     this.select.value = this.view === "forward" ? this.input : "";
     this.select.disabled = names.length === 0;

@@ -1,7 +1,8 @@
 // The panels around the graph: step explanation, tape, gradient check, problems.
 // Everything user-influenced goes in through textContent, never as markup.
 
-import { phaseAt, unusedNodes } from "./stepper.js";
+import { t } from "./i18n.js";
+import { phaseAt, phaseWord, unusedNodes } from "./stepper.js";
 
 function el(tag, className = "", text = null) {
   const e = document.createElement(tag);
@@ -28,11 +29,6 @@ function errorText(x) {
   return x.toExponential(1).replace("e+", "e");
 }
 
-function ordinal(n) {
-  const s = ["th", "st", "nd", "rd"];
-  const v = n % 100;
-  return n + (s[(v - 20) % 10] || s[v] || s[0]);
-}
 
 const COUNTS = new WeakMap();
 const NODES = new WeakMap();
@@ -74,8 +70,10 @@ export function unusedText(data, unused, output) {
   const named = unused.length > UNUSED_NAMED + 1 ? unused.slice(0, UNUSED_NAMED) : unused;
   const names = named.map((i) => gradName(data, data.nodes[i].name));
   const more = unused.length - names.length;
-  const list = names.join(", ") + (more ? ` and ${more} more` : "");
-  return `${list} = 0: ${output} does not depend on ${unused.length === 1 ? "it" : "them"}`;
+  const list = names.join(", ") + (more ? " " + t("and {n} more", { n: more }) : "");
+  return unused.length === 1
+    ? t("{list} = 0: {output} does not depend on it", { list, output })
+    : t("{list} = 0: {output} does not depend on them", { list, output });
 }
 
 /** The explanation of step k: heading, the step's text, its rule, gradient status chips. */
@@ -89,31 +87,31 @@ export function renderExplanation(parts, data, k) {
   chips.replaceChildren();
   const show = (...texts) => [phase, title, text, rule].forEach((e, i) => { e.textContent = texts[i]; });
   if (!data) {
-    show("start", "", "", "");
+    show(phaseWord("start"), "", "", "");
     return;
   }
   if (!step) {
-    show("start", "Nothing computed yet",
-      "Inputs and constants are known; every operation is still pending (·).",
-      "Press → or ▶ to run the first operation. ← goes back, Home / End jump to the ends.");
+    show(phaseWord("start"), t("Nothing computed yet"),
+      t("Inputs and constants are known; every operation is still pending (·)."),
+      t("Press → or ▶ to run the first operation. ← goes back, Home / End jump to the ends."));
     return;
   }
   const name = node ? node.name : step.node;
   const formula = node && node.formula ? node.formula : "";
   if (step.kind === "seed") {
-    show("backward · seed", `Seed: the gradient of ${name} with respect to itself is 1`, step.text,
+    show(phaseWord("seed"), t("Seed: the gradient of {name} with respect to itself is 1", { name }), step.text,
       `∂${name}/∂${name} = 1`);
     const unused = unusedNodes(data.nodes);
     if (unused.length) {
       chips.appendChild(el("span", "chip final unused", unusedText(data, unused, name)));
     }
   } else if (p === "forward" && data.view === "forward") {
-    show("forward", `Compute the value of ${name} and its tangent`, step.text, formula);
+    show(phaseWord("forward"), t("Compute the value of {name} and its tangent", { name }), step.text, formula);
     return; // the tangent is complete at once: no running totals to mark
   } else if (p === "forward") {
-    show("forward", `Compute the value of ${name}`, step.text, formula);
+    show(phaseWord("forward"), t("Compute the value of {name}", { name }), step.text, formula);
   } else {
-    show("backward", `Push the gradient of ${name} back to its inputs`, step.text, formula);
+    show(phaseWord("backward"), t("Push the gradient of {name} back to its inputs", { name }), step.text, formula);
   }
   const uses = contributionCounts(data);
   for (const c of step.contributions || []) {
@@ -123,9 +121,9 @@ export function renderExplanation(parts, data, k) {
     const chip = el("span", c.final ? "chip final" : "chip partial");
     const g = gradName(data, tname);
     chip.textContent = c.final
-      ? (total > 1 ? `${g}: ${ordinal(c.count)} of ${total} contributions · complete`
-        : `${g}: complete`)
-      : `${g}: ${ordinal(c.count)} of ${total} contributions · partial`;
+      ? (total > 1 ? t("{g}: contribution {k} of {n} · complete", { g, k: c.count, n: total })
+        : t("{g}: complete", { g }))
+      : t("{g}: contribution {k} of {n} · partial", { g, k: c.count, n: total });
     chips.appendChild(chip);
   }
 }
@@ -258,15 +256,16 @@ export class Tape {
 export function renderCheck(tbody, summary, check) {
   tbody.replaceChildren();
   if (!check || !Array.isArray(check.rows) || !check.rows.length) {
-    summary.textContent = "No inputs to check.";
+    summary.textContent = t("No inputs to check.");
     return;
   }
   const bad = check.rows.filter((r) => !r.ok).length;
   const shown = check.rows.length;
-  const of = check.total && check.total > shown ? ` (a sample of ${shown} of ${check.total} entries)` : "";
-  summary.textContent = bad
-    ? `✗ ${bad} of ${shown} gradients disagree with finite differences${of}`
-    : `✓ all ${shown} gradients agree with finite differences${of}`;
+  const of = check.total && check.total > shown
+    ? " " + t("(a sample of {shown} of {total} entries)", { shown, total: check.total }) : "";
+  summary.textContent = (bad
+    ? "✗ " + t("{bad} of {shown} gradients disagree with finite differences", { bad, shown })
+    : "✓ " + t("all {shown} gradients agree with finite differences", { shown })) + of;
   summary.dataset.ok = bad ? "0" : "1";
   const frag = document.createDocumentFragment();
   for (const r of check.rows) {
@@ -277,8 +276,8 @@ export function renderCheck(tbody, summary, check) {
     tr.appendChild(el("td", "num", errorText(r.rel_error)));
     const mark = el("td", "mark");
     mark.appendChild(el("span", "", r.ok ? "✓" : "✗"));
-    mark.appendChild(el("span", "sr-only", r.ok ? " agrees" : " disagrees"));
-    mark.title = r.ok ? "agrees" : "disagrees";
+    mark.appendChild(el("span", "sr-only", " " + (r.ok ? t("agrees") : t("disagrees"))));
+    mark.title = r.ok ? t("agrees") : t("disagrees");
     tr.appendChild(mark);
     frag.appendChild(tr);
   }
@@ -296,14 +295,14 @@ export function renderProblems(box, list, problems, nodes, onJump = null) {
   const names = new Map((nodes || []).map((n) => [n.id, n.name]));
   for (const p of problems) {
     const li = el("li");
-    li.appendChild(el("span", "problem-slot", p.slot === "grad" ? "gradient" : "value"));
+    li.appendChild(el("span", "problem-slot", p.slot === "grad" ? t("gradient") : t("value")));
     li.appendChild(document.createTextNode(" "));
     li.appendChild(el("span", "problem-msg", p.message));
     if (p.inputs && p.inputs.length) {
-      li.appendChild(el("span", "problem-from", ` (from ${p.inputs.join(", ")})`));
+      li.appendChild(el("span", "problem-from", " " + t("(from {inputs})", { inputs: p.inputs.join(", ") })));
     }
     if (onJump && p.step) {
-      const go = el("button", "problem-step", `go to step ${p.step}`);
+      const go = el("button", "problem-step", t("go to step {k}", { k: p.step }));
       go.type = "button";
       go.addEventListener("click", () => onJump(p.step));
       li.appendChild(document.createTextNode(" "));

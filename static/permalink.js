@@ -4,6 +4,7 @@
 
 import { shareQuery } from "./api.js";
 import { isOn, parseStep } from "./boot.js";
+import { languageParam, t } from "./i18n.js";
 import { THEMES } from "./messages.js";
 
 /** Longest program text a fragment may inflate to, in UTF-8 bytes (the server's bound too). */
@@ -19,7 +20,7 @@ export function toBase64Url(bytes) {
 }
 
 export function fromBase64Url(text) {
-  if (!/^[A-Za-z0-9_-]*$/.test(text)) throw new Error("the link's z= is not base64url text");
+  if (!/^[A-Za-z0-9_-]*$/.test(text)) throw new Error(t("the link's z= is not base64url text"));
   const binary = atob(text.replace(/-/g, "+").replace(/_/g, "/") + "===".slice((text.length + 3) % 4));
   return Uint8Array.from(binary, (c) => c.charCodeAt(0));
 }
@@ -45,7 +46,7 @@ export async function inflate(z) {
     size += value.length;
     if (size > MAX_INFLATED_BYTES) {
       reader.cancel();
-      throw new Error("the link holds a program longer than the app takes");
+      throw new Error(t("the link holds a program longer than the app takes"));
     }
     parts.push(value);
   }
@@ -63,7 +64,7 @@ export async function inflate(z) {
 export async function fragmentFor(state) {
   const q = new URLSearchParams({ z: await deflate(state.src) });
   for (const [key, value] of new URLSearchParams(shareQuery(state))) {
-    if (key !== "src") q.set(key, value);
+    if (key !== "src" && key !== "lang") q.set(key, value); // the language goes in the query
   }
   return q.toString();
 }
@@ -118,6 +119,8 @@ export function appRoot() {
 /** The page's address for a state, program in the fragment. */
 export async function pageUrlFor(state) {
   const url = appRoot();
+  const lang = languageParam();
+  if (lang) url.searchParams.set("lang", lang); // the server renders the page in it
   url.hash = await fragmentFor(state);
   return url.toString();
 }
@@ -154,7 +157,7 @@ export async function storeLink(state) {
       body: JSON.stringify(body),
     });
   } catch {
-    throw new Error("The server could not be reached.");
+    throw new Error(t("The server could not be reached."));
   }
   let answer = null;
   try {
@@ -164,7 +167,10 @@ export async function storeLink(state) {
   }
   if (!response.ok || !answer || typeof answer.id !== "string") {
     const message = answer && answer.error && answer.error.message;
-    throw new Error(message || `The server answered ${response.status}.`);
+    throw new Error(message || t("The server answered {status}.", { status: response.status }));
   }
-  return new URL(`s/${encodeURIComponent(answer.id)}`, appRoot()).toString();
+  const link = new URL(`s/${encodeURIComponent(answer.id)}`, appRoot());
+  const lang = languageParam();
+  if (lang) link.searchParams.set("lang", lang); // the link opens in the language it was made in
+  return link.toString();
 }

@@ -38,12 +38,12 @@ async function post(url, body) {
       credentials: "same-origin",
     });
   } catch {
-    throw new Error("The server could not be reached. Check the connection and try again.");
+    throw new Error(t("The server could not be reached. Check the connection and try again."));
   }
   const payload = await response.json().catch(() => null);
   if (response.ok && payload && !payload.error) return payload;
   const e = payload && payload.error;
-  const err = new Error(e && typeof e.message === "string" ? e.message : `The server answered ${response.status}`);
+  const err = new Error(e && typeof e.message === "string" ? e.message : t("The server answered {status}.", { status: response.status }));
   err.line = e ? e.line : null;
   err.col = e ? e.col : null;
   throw err;
@@ -101,12 +101,12 @@ function ask() {
 }
 
 function titleOf(q) {
-  const step = `Step ${q.step} of ${session.data.steps.length}`;
-  if (q.phase === "forward") return `${step}: compute the value`;
-  if (q.kind === "seed") return `${step}: seed the backward pass`;
+  const step = t("Step {k} of {n}", { k: q.step, n: session.data.steps.length });
+  if (q.phase === "forward") return t("{step}: compute the value", { step });
+  if (q.kind === "seed") return t("{step}: seed the backward pass", { step });
   return session.level === "rules"
-    ? `${step}: which local derivative does each input get?`
-    : `${step}: each input gets upstream × local`;
+    ? t("{step}: which local derivative does each input get?", { step })
+    : t("{step}: each input gets upstream × local", { step });
 }
 
 function blankField(blank, i) {
@@ -141,7 +141,7 @@ function blankField(blank, i) {
   input.className = "practice-input mono";
   input.id = `blank-${i}`;
   input.dataset.blank = String(i);
-  input.placeholder = blank.shape.length ? `a list such as [1, 2]` : "a number";
+  input.placeholder = blank.shape.length ? t("a list such as [1, 2]") : t("a number");
   input.setAttribute("aria-describedby", "feedback");
   label.htmlFor = input.id;
   row.append(label, input);
@@ -190,13 +190,13 @@ async function check(show) {
   }
   if (verdict.reveal) {
     reveal(verdict.reveal);
-    const words = show ? "Here is the answer." : record.tries === 1 ? "Right!" : "Right, now.";
+    const words = show ? t("Here is the answer.") : record.tries === 1 ? t("Right!") : t("Right, now.");
     say([[show ? "shown" : "right", words]]);
     return;
   }
   say(q.blanks.map((blank, i) => verdict.correct[i]
-    ? ["right", `${blank.label} right`]
-    : ["wrong", `${blank.label} not yet: ${verdict.hints[i]}`]));
+    ? ["right", t("{name} right", { name: blank.label })]
+    : ["wrong", t("{name} not yet: {hint}", { name: blank.label, hint: verdict.hints[i] })]));
   updateScore();
 }
 
@@ -251,9 +251,10 @@ function updateScore() {
   const records = [...session.record.values()];
   const right = records.filter((r) => r.right && !r.shown).length;
   const total = session.data ? session.data.steps.length - session.data.practice.first_step + 1 : 0;
-  $("score").textContent = `${right} right`;
-  $("progress").textContent = `${Math.min(session.k, session.data ? session.data.steps.length : 0)
-    - (session.data ? session.data.practice.first_step - 1 : 0)} of ${total} steps done`;
+  $("score").textContent = t("{n} right", { n: right });
+  const done = Math.min(session.k, session.data ? session.data.steps.length : 0)
+    - (session.data ? session.data.practice.first_step - 1 : 0);
+  $("progress").textContent = t("{done} of {total} steps done", { done, total });
 }
 
 function finish() {
@@ -263,21 +264,23 @@ function finish() {
   $("question").hidden = true;
   $("summary").hidden = false;
   $("summary-line").textContent =
-    `${first} of ${records.length} steps right at the first try; ${hard.length} needed hints or the answer.`;
+    t("{first} of {n} steps right at the first try; {hard} needed hints or the answer.",
+      { first, n: records.length, hard: hard.length });
   $("summary-hard").replaceChildren(...hard.map(([step, r]) => {
     const li = document.createElement("li");
     const q = session.data.practice.questions[step - 1];
-    li.textContent = `step ${step}: ${q.prompt} — ${r.shown ? "shown" : `${r.tries} tries`}`;
+    li.textContent = t("step {k}", { k: step }) + `: ${q.prompt} — `
+      + (r.shown ? t("shown") : t("tries: {n}", { n: r.tries }));
     return li;
   }));
   $("again").focus({ preventScroll: true });
-  document.title = "Practice done — Autodiff, step by step";
+  document.title = t("Practice done — Autodiff, step by step");
 }
 
 function showError(err) {
   $("graph-msg").hidden = false;
-  $("graph-msg").textContent = "The program could not run.";
-  $("error-where").textContent = err.line ? `line ${err.line}, column ${err.col ?? 1}` : "";
+  $("graph-msg").textContent = t("The program could not run.");
+  $("error-where").textContent = err.line ? t("line {line}, column {col}", { line: err.line, col: err.col ?? 1 }) : "";
   $("error-message").textContent = err.message;
   $("error").hidden = false;
 }
@@ -301,5 +304,5 @@ document.addEventListener("keydown", (e) => {
 const explore = new URLSearchParams({ src: session.src });
 if (session.dtype !== "float64") explore.set("dtype", session.dtype);
 $("explore-link").href = `./?${explore}`;
-document.title = "Practice — Autodiff, step by step";
+document.title = t("Practice — Autodiff, step by step");
 load();

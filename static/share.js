@@ -1,6 +1,7 @@
 // The Share action: store the program on the server and show its short link, with a copy button.
 
 import { copyText } from "./address.js";
+import { t } from "./i18n.js";
 import { storeLink } from "./permalink.js";
 
 const STATUS_MS = 2500;
@@ -25,7 +26,7 @@ export function bindShare(els, share) {
       els.box.hidden = false;
       els.url.focus();
       els.url.select();
-      say("Short link ready");
+      say(t("Short link ready"));
     } catch (err) {
       els.box.hidden = true;
       say(err.message, true);
@@ -36,6 +37,6 @@ export function bindShare(els, share) {
 
   els.copy.addEventListener("click", async () => {
     const ok = await copyText(els.url.value);
-    say(ok ? "Short link copied" : "Select the link and copy it");
+    say(ok ? t("Short link copied") : t("Select the link and copy it"));
   });
 }

@@ -7,6 +7,8 @@
 // picture to step k touching only the nodes whose state differs, so stepping needs no
 // server request and no relayout.
 
+import { t } from "./i18n.js";
+
 export const PENDING = "·";
 
 const STATE_CLASSES = [
@@ -31,9 +33,15 @@ export function phaseAt(data, k) {
   return data.steps[k - 1].phase;
 }
 
+/** A phase as the page writes it, in the page's language. */
+export function phaseWord(phase) {
+  const words = { start: t("start"), forward: t("forward"), backward: t("backward"), seed: t("backward · seed") };
+  return words[phase] || phase;
+}
+
 /** The counter line: "step 4 / 9 · forward". */
 export function counterText(data, k) {
-  return `step ${k} / ${stepCount(data)} · ${phaseAt(data, k)}`;
+  return t("step {k} / {n} · {phase}", { k, n: stepCount(data), phase: phaseWord(phaseAt(data, k)) });
 }
 
 /**

@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from autodiff import Var, apply
-from autodiff.ops import AXES, CONSTANTS, FUNCTIONS, OPS, along_name, get
+from autodiff.ops import AXES, CONSTANTS, FUNCTIONS, OPS, along_name, contribution_text, get
 from autodiff.parser import ALONG_NAMES, BINARY_OPS
 from autodiff.var import tangent
 
@@ -293,7 +293,11 @@ def test_op_row_is_complete(name):
         assert len(op.vjp_text) == op.arity
         for text in op.vjp_text:
             assert "{g}" in text, text
-            assert set(re.findall(r"\{(\w+)\}", text)) <= args | {"g", "out"}, text
+            # `{each}` and `{where}` are words, filled in the reader's language
+            assert set(re.findall(r"\{(\w+)\}", text)) <= args | {"g", "out", "each", "where"}
+        for k in range(len(op.vjp_text)):
+            worded = contribution_text(op, k)
+            assert set(re.findall(r"\{(\w+)\}", worded)) <= args | {"g", "out"}, worded
 
 
 # --- values --------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from autodiff.composites import composite_of
 from autodiff.descent import Descent
 from autodiff.display import Displays, displays
 from autodiff.gradcheck import gradient_check
+from autodiff.i18n import _
 from autodiff.model import KIND_OP, Edge, Graph, Node, Step, all_finite
 from autodiff.schedule import grad_prefix
 
@@ -129,7 +130,7 @@ def _node(n: Node, shown: Displays, graph: Graph) -> dict:
         "kind": n.kind,
         "op": n.op,
         "symbol": op.symbol if op else n.kind,
-        "formula": op.formula if op else None,
+        "formula": _(op.formula) if op else None,
         "value": array(n.value),
         "grad": array(n.grad),
         "shape": list(n.shape),

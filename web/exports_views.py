@@ -7,6 +7,7 @@ from flask import Blueprint, Response
 from autodiff.draw.export import ExportOptions, ExportTimeout, ExportTooLarge
 from autodiff.draw.export.formats import FORMATS
 from autodiff.errors import EvaluationError
+from autodiff.i18n import _
 
 from .exports import export
 from .params import options, params, source
@@ -24,9 +25,9 @@ def export_options(given: dict) -> ExportOptions:
     layout = given.get("layout") or "slides"
     paper = given.get("paper") or "a4"
     if layout not in LAYOUTS:
-        raise EvaluationError(f"layout must be one of {', '.join(LAYOUTS)}")
+        raise EvaluationError(_("{name} must be one of {allowed}", name="layout", allowed=", ".join(LAYOUTS)))
     if paper not in PAPERS:
-        raise EvaluationError(f"paper must be one of {', '.join(PAPERS)}")
+        raise EvaluationError(_("{name} must be one of {allowed}", name="paper", allowed=", ".join(PAPERS)))
     return ExportOptions(
         first=_whole(given, "from", 0),
         last=_whole(given, "to", None),
@@ -44,7 +45,8 @@ def _whole(given: dict, name: str, default: int | None) -> int | None:
     if text is None or text == "":
         return default
     if not text.isdigit() or len(text) > 9:
-        raise EvaluationError(f"{name} must be a whole number of 0 or more, not {text[:20]!r}")
+        raise EvaluationError(_("{name} must be a whole number of 0 or more, not {given}",
+                                name=name, given=repr(text[:20])))
     return int(text)
 
 

@@ -31,7 +31,9 @@ def request_language() -> str:
         asked = body.get("lang") if isinstance(body, dict) else None
     asked = asked or g.get("link_lang")  # a short link's (`/s/<id>`, `/png/<id>`, ...)
     if asked:
-        return i18n.known(str(asked)) or i18n.DEFAULT  # refused by the API: `web.params`
+        found = i18n.known(str(asked))
+        if found:
+            return found  # an unknown one is refused by the API (`web.params`)
     return i18n.best_match(request.accept_languages.values())
 
 

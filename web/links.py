@@ -25,7 +25,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from autodiff.composites import parse_expand
 from autodiff.descent import check_learning_rate
 from autodiff.errors import EvaluationError
-from autodiff.i18n import LANGS, _
+from autodiff.i18n import LANGS, N_, _
 from autodiff.limits import MAX_DESCENT_UPDATES, MAX_SOURCE_CHARS
 
 from .look_views import FONT_SCALES
@@ -109,13 +109,13 @@ class LinkNotFound(LookupError):
 class StoreError(Exception):
     """The store cannot do what was asked right now; nothing was half-written."""
 
-    message = "the link store cannot be reached; try again in a moment"
+    message = N_("the link store cannot be reached; try again in a moment")
 
 
 class StoreFull(StoreError):
     """The database's disk (or quota) is full: the link was not stored."""
 
-    message = "the link store is full, so the link was not saved; try again later"
+    message = N_("the link store is full, so the link was not saved; try again later")
 
 
 @dataclass(frozen=True)
@@ -144,11 +144,11 @@ def content_of(given: dict) -> dict:
     Raises EvaluationError (a 400) naming anything that is not allowed."""
     src = given.get("src")
     if src is None or not normalise(src):
-        raise EvaluationError("give the program to link to as \"src\"")
+        raise EvaluationError(N_("give the program to link to as \"src\""))
     if len(src) > MAX_SOURCE_CHARS:
         raise EvaluationError(
-            f"the program is {len(src):,} characters long; a link holds at most "
-            f"{MAX_SOURCE_CHARS:,}")
+            _("the program is {n} characters long; a link holds at most {limit}",
+              n=f"{len(src):,}", limit=f"{MAX_SOURCE_CHARS:,}"))
     content: dict = {"src": normalise(src)}
     for name, allowed in VIEW_OPTIONS.items():
         value = given.get(name)
@@ -156,7 +156,8 @@ def content_of(given: dict) -> dict:
             continue
         value = ALIASES.get(value, value)
         if value not in allowed:
-            raise EvaluationError(f"{name} must be one of {', '.join(allowed)}")
+            raise EvaluationError(_("{name} must be one of {allowed}", name=name,
+                                    allowed=", ".join(allowed)))
         if DEFAULTS.get(name) != value:
             content[name] = value
     _add_step(content, given.get("step"))
@@ -166,7 +167,7 @@ def content_of(given: dict) -> dict:
     forward = given.get("forward")
     if forward:
         if len(forward) > MAX_NAME_CHARS or not forward.isidentifier():
-            raise EvaluationError("forward must name an input of the program")
+            raise EvaluationError(N_("forward must name an input of the program"))
         content["forward"] = forward
     _add_descent(content, given.get("lr"), given.get("updates"))
     expand = parse_expand(given.get("expand"))
@@ -179,7 +180,7 @@ def _add_step(content: dict, text: str | None) -> None:
     if text in (None, ""):
         return
     if not text.isdigit() or len(text) > 9:
-        raise EvaluationError("step must be a whole number, 0 or more")
+        raise EvaluationError(N_("step must be a whole number, 0 or more"))
     content["step"] = int(text)
 
 

@@ -15,6 +15,7 @@ from flask import Blueprint, Flask, Response, current_app, g, render_template, r
 from flask_limiter import Limiter, RateLimitExceeded
 
 from autodiff.errors import AutodiffError
+from autodiff.i18n import _
 
 from .links import LinkNotFound, LinkStore, StoreError, content_of, database_url
 from .links_cli import links_cli
@@ -100,7 +101,7 @@ def _qr_svg(code: segno.QRCode) -> bytes:
     standard quiet zone."""
     out = io.BytesIO()
     code.save(out, kind="svg", scale=4, xmldecl=False, dark="#000", light="#fff",
-              title="QR code of this view")
+              title=_("QR code of this view"))
     return out.getvalue()
 
 
@@ -178,21 +179,22 @@ def _error(message: str, status: int, page_title: str):
 
 
 def _not_found(err: LinkNotFound):
-    return _error("There is no link with this id: it may be mistyped or cut short, or it was "
-                  "removed.", 404, "Link not found")
+    return _error(_("There is no link with this id: it may be mistyped or cut short, or it was "
+                    "removed."), 404, _("Link not found"))
 
 
 def _store_error(err: StoreError):
     current_app.logger.error("link store: %s (%r)", err.message, err.__cause__)
-    body, status = _error(err.message, 503, "Links unavailable")
+    body, status = _error(_(err.message), 503, _("Links unavailable"))
     return body, status, {"Retry-After": str(RETRY_AFTER_S)}
 
 
 def _too_many(err: RateLimitExceeded):
     limit = err.limit.limit if err.limit else None
-    rate = f" (at most {limit})" if limit else ""
-    body, status = _error(f"too many links stored from your address{rate}; wait a little "
-                          "and try again", 429, "Too many links")
+    message = (_("too many links stored from your address (at most {limit}); wait a little and "
+                 "try again", limit=limit) if limit else
+               _("too many links stored from your address; wait a little and try again"))
+    body, status = _error(message, 429, _("Too many links"))
     current = current_app.extensions["links_limiter"].current_limit
     wait = max(1, math.ceil(current.reset_at - time.time())) if current else RETRY_AFTER_S
     return body, status, {"Retry-After": str(wait)}

@@ -10,10 +10,13 @@ from flask import Blueprint, request
 
 from autodiff.draw import DIRECTIONS, THEMES, palettes, theme_name
 from autodiff.draw.theme import print_media_css
+from autodiff.i18n import N_
 
 look = Blueprint("look", __name__)
 
-THEME_MENU = tuple((name, name.capitalize()) for name in THEMES)
+THEME_LABELS = {"classic": N_("Classic"), "dark": N_("Dark"), "projector": N_("Projector"),
+                "colourblind": N_("Colourblind"), "print": N_("Print")}
+THEME_MENU = tuple((name, THEME_LABELS.get(name, name.capitalize())) for name in THEMES)
 """The page's theme menu: (URL name, what it reads)."""
 FONT_SCALES = (75, 90, 100, 115, 130, 150, 175, 200)
 """The page's text sizes in percent (`font=`), the font-size control's steps."""

@@ -10,7 +10,7 @@ from autodiff.descent import check_learning_rate
 from autodiff.draw import DIRECTIONS, theme_name
 from autodiff.draw.decorate import Look
 from autodiff.errors import EvaluationError
-from autodiff.i18n import _
+from autodiff.i18n import N_, _
 
 from .permalink import inflate
 from .service import Options
@@ -33,7 +33,8 @@ def params() -> dict:
         if isinstance(body, dict):
             params.update(_scalars(body))
         elif request.is_json:
-            raise EvaluationError("the request body must be a JSON object such as {\"src\": ...}")
+            raise EvaluationError(N_("the request body must be a JSON object such as "
+                                     "{\"src\": ...}"))
     return resolved(params)
 
 
@@ -42,7 +43,7 @@ def _json_body() -> object:
     try:
         return request.get_json(silent=True)
     except RecursionError:
-        raise EvaluationError("the JSON body is nested too deeply") from None
+        raise EvaluationError(N_("the JSON body is nested too deeply")) from None
 
 
 def _scalars(body: dict) -> dict[str, str]:
@@ -50,7 +51,8 @@ def _scalars(body: dict) -> dict[str, str]:
     refusing anything but a string for the TEXT_FIELDS."""
     for name in TEXT_FIELDS:
         if name in body and not isinstance(body[name], str):
-            raise EvaluationError(f'"{name}" must be a string, such as "{name}": "..."')
+            raise EvaluationError(_('"{name}" must be a string, such as "{name}": "..."',
+                                    name=name))
     out = {}
     for name, value in body.items():
         if isinstance(value, bool):
@@ -79,13 +81,14 @@ def options(params: dict) -> Options:
     """Everything besides the program that changes an answer, checked."""
     dtype = params.get("dtype", "float64")
     if dtype not in ("float64", "float32"):
-        raise EvaluationError("dtype must be float64 or float32")
+        raise EvaluationError(N_("dtype must be float64 or float32"))
     direction = params.get("direction") or "lr"
     if direction not in DIRECTIONS:
-        raise EvaluationError(f"direction must be one of {', '.join(DIRECTIONS)}")
+        raise EvaluationError(_("{name} must be one of {allowed}", name="direction", allowed=", ".join(DIRECTIONS)))
     view = "forward" if mode(params) == "forward" else "reverse"
     if view == "forward" and not params.get("forward"):
-        raise EvaluationError("mode=forward needs the input to differentiate by, e.g. forward=x")
+        raise EvaluationError(N_("mode=forward needs the input to differentiate by, "
+                                 "e.g. forward=x"))
     return Options(
         dtype=dtype,
         edge_labels=params.get("edge_labels", "0") in ("1", "true", "on", "yes"),
@@ -121,7 +124,7 @@ def frame_look(params: dict) -> Look:
     """How an image frame is dressed: `caption`, `transparent`, and `scale` or `width`."""
     scale, width = params.get("scale"), params.get("width")
     if scale and width:
-        raise EvaluationError("give scale or width, not both")
+        raise EvaluationError(N_("give scale or width, not both"))
     look = Look(caption=params.get("caption", "0") in FLAG_ON,
                 transparent=params.get("transparent", "0") in FLAG_ON)
     if scale:
@@ -130,12 +133,14 @@ def frame_look(params: dict) -> Look:
         except ValueError:
             value = 0.0
         if not 1.0 <= value <= MAX_SCALE:
-            raise EvaluationError(f"scale must be a number from 1 to {MAX_SCALE:g}")
+            raise EvaluationError(_("scale must be a number from 1 to {most}",
+                                    most=f"{MAX_SCALE:g}"))
         return Look(look.caption, look.transparent, scale=value)
     if width:
         low, high = WIDTH_RANGE
         if not width.isdigit() or not low <= int(width) <= high:
-            raise EvaluationError(f"width must be a whole number of pixels from {low} to {high}")
+            raise EvaluationError(_("width must be a whole number of pixels from {low} to {high}",
+                                    low=low, high=high))
         return Look(look.caption, look.transparent, width=int(width))
     return look
 
@@ -152,7 +157,7 @@ def errors_in_body(params: dict) -> bool:
     """Whether a user error answers 200 with the error body (`errors=body`) rather than 400."""
     style = params.get("errors", "status")
     if style not in ERROR_STYLES:
-        raise EvaluationError("errors must be status or body")
+        raise EvaluationError(N_("errors must be status or body"))
     return style == "body"
 
 
@@ -160,7 +165,7 @@ def source(params: dict) -> str:
     """The program text, which every route that draws needs."""
     src = params.get("src")
     if src is None:
-        raise EvaluationError("give the program as ?src=... (or \"src\" in a JSON body)")
+        raise EvaluationError(N_("give the program as ?src=... (or \"src\" in a JSON body)"))
     return src
 
 
@@ -173,12 +178,13 @@ def descent(params: dict) -> tuple[float, int] | None:
     when the request asks for none."""
     if not params.get("lr"):
         if params.get("updates"):
-            raise EvaluationError("updates needs a learning rate too, e.g. lr=0.1")
+            raise EvaluationError(N_("updates needs a learning rate too, e.g. lr=0.1"))
         return None
     rate = check_learning_rate(params["lr"])
     text = params.get("updates") or str(DEFAULT_UPDATES)
     if not text.isdigit():
-        raise EvaluationError(f"updates must be a whole number, not {text[:20]!r}")
+        raise EvaluationError(_("updates must be a whole number, not {given}",
+                                given=repr(text[:20])))
     return rate, int(text)
 
 
@@ -191,5 +197,5 @@ def mode(params: dict) -> str:
     forward mode's derivative to the answer."""
     found = params.get("mode") or "reverse"
     if found not in MODES:
-        raise EvaluationError(f"mode must be one of {', '.join(MODES)}")
+        raise EvaluationError(_("{name} must be one of {allowed}", name="mode", allowed=", ".join(MODES)))
     return found

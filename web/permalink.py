@@ -8,6 +8,7 @@ import binascii
 import zlib
 
 from autodiff.errors import EvaluationError
+from autodiff.i18n import N_, _
 from autodiff.limits import MAX_SOURCE_CHARS
 
 MAX_INFLATED_BYTES = 4 * MAX_SOURCE_CHARS
@@ -30,18 +31,18 @@ def inflate(z: str) -> str:
     try:
         data = base64.b64decode(z + "=" * (-len(z) % 4), altchars=b"-_", validate=True)
     except (binascii.Error, ValueError):
-        raise EvaluationError("z is not base64url text (A-Z a-z 0-9 - _)") from None
+        raise EvaluationError(N_("z is not base64url text (A-Z a-z 0-9 - _)")) from None
     unpacker = zlib.decompressobj(RAW_DEFLATE)
     try:
         text = unpacker.decompress(data, MAX_INFLATED_BYTES + 1)
     except zlib.error:
-        raise EvaluationError("z is not a compressed program (raw DEFLATE)") from None
+        raise EvaluationError(N_("z is not a compressed program (raw DEFLATE)")) from None
     if len(text) > MAX_INFLATED_BYTES:
         raise EvaluationError(
-            f"z holds a program longer than {MAX_SOURCE_CHARS:,} characters")
+            _("z holds a program longer than {limit} characters", limit=f"{MAX_SOURCE_CHARS:,}"))
     if not unpacker.eof:
-        raise EvaluationError("z is cut short: copy the whole link")
+        raise EvaluationError(N_("z is cut short: copy the whole link"))
     try:
         return text.decode("utf-8")
     except UnicodeDecodeError:
-        raise EvaluationError("z does not hold UTF-8 text") from None
+        raise EvaluationError(N_("z does not hold UTF-8 text")) from None

@@ -11,6 +11,7 @@ from __future__ import annotations
 from autodiff import practice
 from autodiff.draw import get_layout, render_frame
 from autodiff.errors import EvaluationError, LimitError
+from autodiff.i18n import N_, _
 from autodiff.model import KIND_OP, Graph
 
 from .encode import graph_json
@@ -47,7 +48,7 @@ def check_answer(source: str, options: Options, step: int, answers: list, level:
     """Whether a step's answers are right, with hints; its numbers once right or shown."""
     graph = _graph(source, options)
     if level not in practice.LEVELS:
-        raise EvaluationError(f"level must be one of {', '.join(practice.LEVELS)}")
+        raise EvaluationError(_("{name} must be one of {allowed}", name="level", allowed=", ".join(practice.LEVELS)))
     if show:
         verdict = None
     else:
@@ -88,11 +89,11 @@ def reveal(graph: Graph, step: int, full: dict | None = None) -> dict:
 
 def _graph(source: str, options: Options) -> Graph:
     if options.forward:
-        raise EvaluationError("practice mode is for reverse mode: leave out forward=")
+        raise EvaluationError(N_("practice mode is for reverse mode: leave out forward="))
     graph = analyse(source, options).graph
     if len(graph.nodes) > MAX_PRACTICE_NODES:
-        raise LimitError(f"practice mode takes programs of at most {MAX_PRACTICE_NODES} values; "
-                         f"this one has {len(graph.nodes)}")
+        raise LimitError(_("practice mode takes programs of at most {limit} values; this one "
+                           "has {n}", limit=MAX_PRACTICE_NODES, n=len(graph.nodes)))
     return graph
 
 

@@ -22,6 +22,7 @@ from autodiff.draw.decorate import Look, caption_text, decorate
 from autodiff.errors import AutodiffError, EvaluationError, LimitError
 from autodiff.format import FORMS
 from autodiff.graph import check_output
+from autodiff.i18n import N_, _
 from autodiff.lru import LRU
 from autodiff.model import Graph
 from autodiff.tangents import forward_view
@@ -122,9 +123,9 @@ def _store(key: tuple, graph: Graph) -> Analysis:
     body = encode(graph_json(graph, numbers=key[-1]))
     if len(body) > MAX_ANSWER_BYTES:
         raise LimitError(
-            f"the answer would be {len(body) / 1e6:.1f} MB of JSON; the limit is "
-            f"{MAX_ANSWER_BYTES / 1e6:.0f} MB: every step shows each element of the arrays "
-            "it reads, so use fewer lines over arrays, or smaller arrays"
+            _("the answer would be {size} MB of JSON; the limit is {limit} MB: every step shows "
+              "each element of the arrays it reads, so use fewer lines over arrays, or smaller "
+              "arrays", size=f"{len(body) / 1e6:.1f}", limit=f"{MAX_ANSWER_BYTES / 1e6:.0f}")
         )
     analysis = Analysis(graph, body)
     _analyses.put(key, analysis)
@@ -274,9 +275,10 @@ def parse_step(text: str | None) -> int | None:
     try:
         step = int(text)
     except ValueError:
-        raise EvaluationError(f"step must be a whole number, not {text[:20]!r}") from None
+        raise EvaluationError(_("step must be a whole number, not {given}",
+                                given=repr(text[:20]))) from None
     if step < 0:
-        raise EvaluationError("step must be 0 or more")
+        raise EvaluationError(N_("step must be 0 or more"))
     return step
 
 

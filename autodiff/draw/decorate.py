@@ -10,6 +10,7 @@ import re
 import textwrap
 from dataclasses import dataclass
 
+from ..i18n import N_, _
 from ..model import Graph
 from .svg import escape
 
@@ -39,10 +40,14 @@ def caption_text(graph: Graph, step: int | None) -> str:
     """What step `step` does, in a sentence (the page's explanation panel, in short)."""
     k = len(graph.steps) if step is None else min(max(step, 0), len(graph.steps))
     if k == 0:
-        return "Step 0 · start: nothing computed yet; inputs and constants are known."
+        return _("Step 0 · start: nothing computed yet; inputs and constants are known.")
     s = graph.steps[k - 1]
-    phase = "backward · seed" if s.kind == "seed" else s.phase
-    return f"Step {k} · {phase}: {s.text}"
+    phase = _(PHASES["seed" if s.kind == "seed" else s.phase])
+    return _("Step {k} · {phase}: {text}", k=k, phase=phase, text=s.text)
+
+
+PHASES = {"forward": N_("forward"), "backward": N_("backward"), "seed": N_("backward · seed")}
+"""A step's phase as a caption names it."""
 
 
 def caption_size(width: float) -> float:

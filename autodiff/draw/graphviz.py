@@ -28,6 +28,7 @@ from functools import lru_cache, partial
 from typing import IO
 
 from ..errors import AutodiffError
+from ..i18n import N_, _
 from .cancel import Cancelled
 
 LAYOUT_TIMEOUT = 10.0
@@ -76,15 +77,15 @@ def blame(err: LayoutError, size: int | None) -> LayoutError:
     if isinstance(err, GraphvizUnavailable):
         return err
     if not dot_works():
-        what = "it did not finish" if isinstance(err, LayoutTimeout) else err.message
+        what = _("it did not finish") if isinstance(err, LayoutTimeout) else err.message
         return GraphvizUnavailable(
-            f"Graphviz is not working on the server right now ({what}, on a two-node graph "
-            "too); try again in a few seconds"
+            _("Graphviz is not working on the server right now ({what}, on a two-node graph "
+              "too); try again in a few seconds", what=what)
         )
     if isinstance(err, LayoutTimeout) and size is not None and size < SMALL_LAYOUT_SIZE:
         return GraphvizUnavailable(
-            "the server is too busy to lay out this small graph right now; try again in a "
-            "few seconds"
+            N_("the server is too busy to lay out this small graph right now; try again in a "
+               "few seconds")
         )
     return err
 
@@ -198,7 +199,8 @@ def _spawn(output: str, source: bytes | None) -> Dot:
         for file in files:
             file.close()
         raise GraphvizUnavailable(
-            f"Graphviz could not be started on the server ({err.strerror}); try again later"
+            _("Graphviz could not be started on the server ({reason}); try again later",
+              reason=err.strerror)
         ) from None
     return Dot(proc, tuple(files), 0 if source is not None else _widen(proc.stdin))
 
@@ -455,7 +457,8 @@ def layout(dot_source: str, timeout: float = LAYOUT_TIMEOUT, output: str = "svg"
 
 
 def too_large(timeout: float) -> str:
-    return f"the graph is too large for Graphviz to lay out in {timeout:g} s"
+    return _("the graph is too large for Graphviz to lay out in {seconds} s",
+             seconds=f"{timeout:g}")
 
 
 def _checked(returncode: int, wrote: bool, err: bytes) -> None:
@@ -463,12 +466,13 @@ def _checked(returncode: int, wrote: bool, err: bytes) -> None:
     than white space)."""
     if returncode < 0:
         name = signal.Signals(-returncode).name if -returncode in signal.valid_signals() else ""
-        raise LayoutError(f"Graphviz crashed ({name or -returncode}) laying out this graph")
+        raise LayoutError(_("Graphviz crashed ({signal}) laying out this graph",
+                            signal=name or -returncode))
     if returncode > 0:
         first = next(
             (line.strip() for line in err.decode(errors="replace").splitlines() if line.strip()),
             f"exit status {returncode}",
         )
-        raise LayoutError(f"Graphviz failed: {first}")
+        raise LayoutError(_("Graphviz failed: {reason}", reason=first))
     if not wrote:
-        raise LayoutError("Graphviz produced no drawing")
+        raise LayoutError(N_("Graphviz produced no drawing"))

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from ..errors import LimitError
+from ..i18n import _
 from ..lru import LRU
 from ..model import Graph
 from . import cancel, shared
@@ -134,9 +135,9 @@ def _check_elements(svg: str) -> None:
     elements = svg.count("<") - svg.count("</")
     if elements > MAX_PNG_ELEMENTS:
         raise LimitError(
-            f"this frame has {elements:,} SVG elements; a PNG is drawn for at most "
-            f"{MAX_PNG_ELEMENTS:,} (about 900 values): take the SVG (/svg) instead, which "
-            "has no such bound, or a smaller program"
+            _("this frame has {n} SVG elements; a PNG is drawn for at most {limit} (about 900 "
+              "values): take the SVG (/svg) instead, which has no such bound, or a smaller "
+              "program", n=f"{elements:,}", limit=f"{MAX_PNG_ELEMENTS:,}")
         )
 
 

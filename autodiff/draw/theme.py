@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from functools import lru_cache
 
+from ..i18n import _
+
 
 @dataclass(frozen=True)
 class Theme:
@@ -112,7 +114,7 @@ def theme_name(given: str | None) -> str:
     """The theme a URL's `theme` names (absent or empty: the default); ValueError if none."""
     name = ALIASES.get(given or DEFAULT_THEME, given or DEFAULT_THEME)
     if name not in THEMES:
-        raise ValueError(f"theme must be one of {', '.join(THEMES)}")
+        raise ValueError(_("theme must be one of {themes}", themes=", ".join(THEMES)))
     return name
 
 

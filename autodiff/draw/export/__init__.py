@@ -19,6 +19,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
+from ...i18n import _
 from ...model import Graph
 from ..decorate import Look, caption_lines, caption_text, decorate
 from ..layouts import Layout
@@ -115,16 +116,16 @@ def check_work(layout: Layout, count: int, kind: str) -> float:
     if seconds > EXPORT_SECONDS:
         most = most_frames(layout, kind)
         raise ExportTooLarge(
-            f"this export would draw {count} frames of {layout.nodes} nodes, more than the "
-            f"app draws at once ({kind}: at most {most} frames of this graph); "
-            "choose a range of steps with from=... and to=...")
+            _("this export would draw {count} frames of {nodes} nodes, more than the app draws "
+              "at once ({kind}: at most {most} frames of this graph); choose a range of steps "
+              "with from=... and to=...", count=count, nodes=layout.nodes, kind=kind, most=most))
     return time.monotonic() + DEADLINE_SECONDS
 
 
 def checked_size(data: bytes) -> bytes:
     """The export, unless it is larger than `MAX_BYTES`."""
     if len(data) > MAX_BYTES:
-        raise ExportTooLarge(f"the export is larger than {MAX_BYTES // 2**20} MiB")
+        raise ExportTooLarge(_("the export is larger than {limit} MiB", limit=MAX_BYTES // 2**20))
     return data
 
 

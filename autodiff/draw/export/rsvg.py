@@ -20,6 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 
 from ...errors import AutodiffError, LimitError
+from ...i18n import N_
 
 INSTALL_HINT = "install librsvg's rsvg-convert (Debian/Ubuntu: apt install librsvg2-bin)"
 
@@ -140,7 +141,7 @@ def _call(args: list[str], folder: str, deadline: float) -> None:
     except subprocess.TimeoutExpired:
         os.killpg(proc.pid, signal.SIGKILL)
         proc.communicate()
-        raise ExportTimeout("the export ran out of time: ask for fewer steps "
-                            "(from=..., to=...) or try again") from None
+        raise ExportTimeout(N_("the export ran out of time: ask for fewer steps "
+                               "(from=..., to=...) or try again")) from None
     if proc.returncode != 0:
         raise RuntimeError(f"rsvg-convert failed: {err.decode(errors='replace')[:200]}")
