@@ -72,7 +72,7 @@ bench: setup
 # catalogue (new messages arrive untranslated: tests/test_i18n.py names them).
 LOCALE := autodiff/locale
 catalogues: $(STAMP)
-	$(VENV)/bin/pybabel extract -F babel.cfg -k t -k N_ --add-location=file --sort-by-file \
+	$(VENV)/bin/pybabel extract -F babel.cfg -k t -k tn:1,2 -k N_ --add-location=file --sort-by-file \
 		--no-wrap --omit-header -o $(LOCALE)/messages.pot . >/dev/null
 	for lang in it es ru; do \
 		if [ -f $(LOCALE)/$$lang/LC_MESSAGES/messages.po ]; then \

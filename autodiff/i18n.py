@@ -14,7 +14,7 @@ import functools
 import gettext
 import io
 from collections.abc import Iterable, Iterator
-from contextvars import ContextVar
+from contextvars import ContextVar, Token
 from pathlib import Path
 
 LANGS = ("en", "it", "es", "ru")
@@ -65,10 +65,15 @@ def language(lang: str | None) -> Iterator[str]:
         _current.reset(token)
 
 
-def use(lang: str | None) -> str:
-    """Make texts in `lang` from now on in this context (a request's thread sets it first)."""
-    _current.set(known(lang) or DEFAULT)
-    return _current.get()
+def use(lang: str | None) -> Token:
+    """Make texts in `lang` from now on in this context, until `reset(token)` (a request sets
+    it when it starts and resets it when it ends)."""
+    return _current.set(known(lang) or DEFAULT)
+
+
+def reset(token: Token) -> None:
+    """Back to the language before `use` gave `token`."""
+    _current.reset(token)
 
 
 def known(lang: str | None) -> str | None:
@@ -103,20 +108,53 @@ def catalogue(lang: str) -> gettext.NullTranslations:
     return gettext.GNUTranslations(compiled)
 
 
-def messages(lang: str, sources: str) -> dict[str, str]:
+def messages(lang: str, sources: str) -> dict:
     """Every translated message of `lang` whose id appears in files under `sources` (e.g.
-    `static/`): what the browser's scripts need, from the same catalogue as the server's."""
-    ids = _ids_used_in(sources)
+    `static/`): what the browser's scripts need, from the same catalogue as the server's. A
+    message with plural forms maps its singular id to its forms, in `plural_order`."""
+    singles, plurals = _ids_used_in(sources)
     found = catalogue(lang)
-    return {msgid: found.gettext(msgid) for msgid in ids}
+    table: dict = {msgid: found.gettext(msgid) for msgid in singles}
+    for one, other in plurals:
+        table[one] = [found.ngettext(one, other, n) for n in _plural_examples(lang)]
+    return table
+
+
+def plural_order(lang: str) -> list[str]:
+    """The CLDR category (`one`, `few`, `many`, `other`) of each plural form of `lang`'s
+    catalogue, in order: how a browser's Intl.PluralRules picks a form."""
+    from babel import Locale
+
+    rule = Locale.parse(lang).plural_form
+    return [rule(n) for n in _plural_examples(lang)]
+
+
+def _plural_index(lang: str, n: int) -> int:
+    found = catalogue(lang)
+    plural = getattr(found, "plural", None)
+    return plural(n) if plural else int(n != 1)
 
 
 @functools.cache
-def _ids_used_in(sources: str) -> tuple[str, ...]:
-    """Message ids whose catalogue locations start with `sources`, read from the template."""
+def _plural_examples(lang: str) -> tuple[int, ...]:
+    """For each plural form of `lang`, the smallest count that takes it."""
+    examples: dict[int, int] = {}
+    for n in range(1000):
+        examples.setdefault(_plural_index(lang, n), n)
+        if n > 200 and len(examples) >= 2:
+            break
+    return tuple(examples[k] for k in sorted(examples))
+
+
+@functools.cache
+def _ids_used_in(sources: str) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...]]:
+    """Message ids whose catalogue locations start with `sources`, read from the template:
+    the plain ones, and the (singular, plural) pairs."""
     from babel.messages.pofile import read_po
 
     with (LOCALE_DIR / f"{DOMAIN}.pot").open("rb") as pot:
         template = read_po(pot)
-    return tuple(m.id for m in template if m.id and isinstance(m.id, str)
-                 and any(path.startswith(sources) for path, _ in m.locations))
+    used = [m.id for m in template
+            if m.id and any(path.startswith(sources) for path, _ in m.locations)]
+    return (tuple(m for m in used if isinstance(m, str)),
+            tuple(tuple(m[:2]) for m in used if not isinstance(m, str)))

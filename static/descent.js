@@ -5,7 +5,7 @@
 // layout never moves: "Apply" writes the last point into the program as a slider would.
 
 import { GraphClient } from "./api.js";
-import { t } from "./i18n.js";
+import { t, tn } from "./i18n.js";
 import { gradName, numberText } from "./panels.js";
 
 const SVG_NS = "http://www.w3.org/2000/svg";
@@ -34,9 +34,8 @@ export function runSummary(answer, rate) {
   const k = answer.descent_diverged;
   if (k !== null && k !== undefined) return t("Diverged at update {k}: η = {rate} is too large for this program.", { k, rate });
   if (points.length < 2) return "";
-  return t("updates: {n}, η = {rate}: f {first} → {last}", {
-    n: points.length - 1, rate, first: shown(points[0].value), last: shown(points[points.length - 1].value),
-  });
+  return tn("{n} update with η = {rate}: f {first} → {last}", "{n} updates with η = {rate}: f {first} → {last}",
+    points.length - 1, { rate, first: shown(points[0].value), last: shown(points[points.length - 1].value) });
 }
 
 export class DescentPanel {

@@ -3,6 +3,7 @@
 
 let table = null;
 let language = "en";
+let pluralOrder = ["one", "other"];
 
 function load(doc = globalThis.document) {
   table = {};
@@ -12,6 +13,7 @@ function load(doc = globalThis.document) {
     const data = JSON.parse(node.textContent || "{}");
     table = data.messages && typeof data.messages === "object" ? data.messages : {};
     if (typeof data.lang === "string") language = data.lang;
+    if (Array.isArray(data.plural)) pluralOrder = data.plural;
   } catch {
     table = {};
   }
@@ -20,7 +22,24 @@ function load(doc = globalThis.document) {
 /** `message` in the page's language, with `{name}` fields filled from `params`. */
 export function t(message, params = {}) {
   if (table === null) load();
-  const text = table[message] || message;
+  const found = table[message];
+  return fill(typeof found === "string" && found ? found : message, params);
+}
+
+/** The form of a message for `n` things (Russian has three), `{n}` and `params` filled:
+ *  `tn("{n} update", "{n} updates", 3)`. */
+export function tn(singular, plural, n, params = {}) {
+  if (table === null) load();
+  const forms = table[singular];
+  let text = n === 1 ? singular : plural;
+  if (Array.isArray(forms) && forms.length) {
+    const at = pluralOrder.indexOf(new Intl.PluralRules(language).select(n));
+    text = forms[at >= 0 ? at : forms.length - 1];
+  }
+  return fill(text, { n, ...params });
+}
+
+function fill(text, params) {
   return text.replace(/\{(\w+)\}/g, (whole, name) => (name in params ? String(params[name]) : whole));
 }
 

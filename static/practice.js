@@ -6,7 +6,7 @@
 
 import { startup } from "./boot.js";
 import { GraphView } from "./graphview.js";
-import { pageLanguage, t } from "./i18n.js";
+import { pageLanguage, t, tn } from "./i18n.js";
 import { Stepper } from "./stepper.js";
 
 const $ = (id) => document.getElementById(id);
@@ -270,7 +270,7 @@ function finish() {
     const li = document.createElement("li");
     const q = session.data.practice.questions[step - 1];
     li.textContent = t("step {k}", { k: step }) + `: ${q.prompt} — `
-      + (r.shown ? t("shown") : t("tries: {n}", { n: r.tries }));
+      + (r.shown ? t("shown") : tn("{n} try", "{n} tries", r.tries));
     return li;
   }));
   $("again").focus({ preventScroll: true });

@@ -197,7 +197,7 @@ COLLIDING = "x = 2\ngx = 3\nw = 5\ny = x * gx"
 
 @pytest.mark.parametrize("source, seed_chip, last_chips", [
     (COLLIDING, "∇w = 0: y does not depend on it", ["∇x: complete", "∇gx: complete"]),
-    (REUSE, None, ["gw1: 2nd of 2 contributions · complete"]),
+    (REUSE, None, ["gw1: contribution 2 of 2 · complete"]),
 ])
 def test_chips_name_gradients_as_the_texts_do(page, server, source, seed_chip, last_chips):
     """The status chips under the explanation write each gradient as the step texts do:

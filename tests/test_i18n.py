@@ -46,7 +46,7 @@ def extracted(tmp_path_factory) -> set[str]:
     out = tmp_path_factory.mktemp("pot") / "messages.pot"
     subprocess.run(
         [sys.executable, "-m", "babel.messages.frontend", "extract", "-F", "babel.cfg", "-k", "t",
-         "-k", "N_", "--omit-header", "-o", str(out), "."],
+         "-k", "tn:1,2", "-k", "N_", "--omit-header", "-o", str(out), "."],
         cwd=ROOT, check=True, capture_output=True,
     )
     return _ids(_read(out))
@@ -118,6 +118,7 @@ def _script_strings(path: Path):
     text = path.read_text()
     code = re.sub(r"/\*.*?\*/", lambda m: re.sub(r"[^\n]", " ", m.group()), text, flags=re.S)
     code = re.sub(r"(?m)^\s*//.*$", "", code)
+    code = re.sub(r'\btn\(\s*"(?:[^"\\\n]|\\.)*"\s*,\s*"(?:[^"\\\n]|\\.)*"', "tn(", code)  # plural pairs
     for found in JS_STRING.finditer(code):
         line = code.count("\n", 0, found.start()) + 1
         if found.group(1) or "console." in code.splitlines()[line - 1]:
@@ -215,3 +216,17 @@ def test_the_command_line_speaks_the_language(lang, tmp_path, capsys):
     with i18n.language(lang):
         assert i18n._("Forward pass (values)") in out and i18n._("Gradients:") in out
     assert "Forward pass" not in out
+
+
+@pytest.mark.parametrize("lang", i18n.LANGS)
+def test_the_browser_picks_the_plural_form_the_catalogue_would(lang):
+    """The page picks a form by the CLDR category of n (Intl.PluralRules); the catalogue by its
+    gettext rule. For every count they must give the same words."""
+    from babel import Locale
+
+    forms = i18n.messages(lang, "static/")["{n} try"]
+    order = i18n.plural_order(lang)
+    category = Locale.parse(lang).plural_form
+    for n in range(0, 250):
+        picked = forms[order.index(category(n))] if category(n) in order else forms[-1]
+        assert picked == i18n.catalogue(lang).ngettext("{n} try", "{n} tries", n), (lang, n)

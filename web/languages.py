@@ -39,14 +39,21 @@ def request_language() -> str:
 
 def _enter_language() -> None:
     """Set the request's language for everything that runs for it (before each view)."""
-    i18n.use(request_language())
+    g.language_token = i18n.use(request_language())
+
+
+def _leave_language(_error: BaseException | None) -> None:
+    """The language before the request, once it is answered (a thread serves many)."""
+    token = g.pop("language_token", None)
+    if token is not None:
+        i18n.reset(token)
 
 
 def browser_messages_json() -> Markup:
     """The current language's messages for the page's scripts, as JSON safe inside <script>."""
     lang = i18n.current()
-    text = json.dumps({"lang": lang, "messages": i18n.messages(lang, BROWSER_SOURCES)},
-                      ensure_ascii=False)
+    text = json.dumps({"lang": lang, "messages": i18n.messages(lang, BROWSER_SOURCES),
+                       "plural": i18n.plural_order(lang)}, ensure_ascii=False)
     return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
 
 
@@ -59,6 +66,7 @@ def register_languages(app: Flask) -> None:
         newstyle=True,
     )
     app.before_request(_enter_language)
+    app.teardown_request(_leave_language)
 
     @app.context_processor
     def language_context() -> dict:
