@@ -126,13 +126,40 @@ def amplifier(lines: int, tag: str = "") -> str:
     return "\n".join([f"v = {v}", "a0 = v*0.5", *body, f"y = sum(a{lines - 1})  # {tag}"])
 
 
-def test_a_small_program_with_a_huge_answer_is_refused_naming_the_bound(client):
+def test_a_small_program_with_a_huge_answer_is_refused_naming_the_bound(client, monkeypatch):
+    """413 before reverse mode, the texts, the JSON or dot: the bound comes from the
+    evaluated program alone."""
+    from web import service
+
+    def never(*_):
+        raise AssertionError("worked on a program it refuses")
+
+    monkeypatch.setattr(service, "differentiate", never)
+    monkeypatch.setattr(service, "trace_structure", never)
     src = amplifier(1450)
     assert len(src) < 20_000
-    res = client.post("/api/graph", json={"src": src})
-    assert res.status_code == 400
+    for body in ({"src": src}, {"src": src, "layout_key": "known"}):
+        res = client.post("/api/graph", json=body)
+        assert res.status_code == 413
+        message = res.get_json()["error"]["message"]
+        assert "MB of JSON; the limit is 32 MB" in message and "smaller arrays" in message
+    assert client.get("/svg", query_string={"src": src}).status_code == 413
+    said = client.post("/api/graph", json={"src": src, "errors": "body"})
+    assert said.status_code == 200 and "32 MB" in said.get_json()["error"]["message"]
+
+
+def test_a_descent_whose_points_would_be_too_large_is_refused_before_it_runs(client):
+    """Every point of a descent lists every input and its gradient: 500 updates of a 64 x 64
+    input would answer about 80 MB; refused up front, saying how many updates fit."""
+    matrix = "[" + ",".join(["[" + ",".join(["1"] * 64) + "]"] * 64) + "]"
+    src = f"A = {matrix}\ny = sum(A*A)"
+    res = client.post("/api/graph", json={"src": src, "lr": "0.01", "updates": "500"})
+    assert res.status_code == 413
     message = res.get_json()["error"]["message"]
-    assert "MB of JSON; the limit is 16 MB" in message and "smaller arrays" in message
+    most = int(message.rsplit("at most ", 1)[1].split()[0])
+    assert "the limit is 32 MB" in message and 100 < most < 500
+    fits = client.post("/api/graph", json={"src": src, "lr": "0.01", "updates": str(most)})
+    assert fits.status_code == 200 and len(fits.data) < 32_000_000
 
 
 def test_kept_analyses_are_bounded_in_bytes(client, monkeypatch):

@@ -289,7 +289,7 @@ def test_forty_amplifier_variants_leave_every_worker_under_its_memory_bound(stac
     )
     with pytest.raises(urllib.error.HTTPError) as refused:
         urllib.request.urlopen(big, timeout=60)
-    assert refused.value.code == 400
+    assert refused.value.code == 413
     for k in range(40):
         request = urllib.request.Request(
             f"{stack.base}/api/graph",

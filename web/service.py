@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+import numpy as np
 import orjson
 
 from autodiff import build, differentiate, draw, parse, reuse, trace
@@ -20,6 +21,7 @@ from autodiff.descent import descend
 from autodiff.draw import trace_structure
 from autodiff.draw.decorate import Look, caption_text, decorate
 from autodiff.errors import AutodiffError, EvaluationError, LimitError
+from autodiff.evaluate import Trace
 from autodiff.format import FORMS
 from autodiff.graph import check_output
 from autodiff.i18n import N_, _
@@ -27,15 +29,48 @@ from autodiff.lru import LRU
 from autodiff.model import Graph
 from autodiff.tangents import forward_view
 
+from .answer_bound import NUMBER, answer_bound
 from .encode import descent_json, graph_json
 
 ANALYSIS_CACHE_SIZE = 64
 """Programs kept analysed, at most."""
 ANALYSIS_CACHE_BYTES = 160_000_000
 """What the kept analyses may weigh in all (`_weight`), per worker."""
-MAX_ANSWER_BYTES = 16_000_000
-"""Bytes of JSON beyond which a program's answer is refused: a program over arrays prints
-every element in every step that reads it, so 18 KB of text could ask for 62 MB."""
+MAX_ANSWER_BYTES = 32_000_000
+"""Bytes of JSON a program's answer may take at most, by `answer_bound` (worked out from the
+evaluated program, before the rest of the work): a program over arrays prints every element
+in every step that reads it, so 18 KB of text could ask for 62 MB."""
+
+
+class AnswerTooLarge(LimitError):
+    """An answer that could be larger than MAX_ANSWER_BYTES: refused before the work (413)."""
+
+    status = 413
+
+
+def check_answer_size(traced: Trace, forward: bool) -> None:
+    """Refuse a program whose answer could take more than MAX_ANSWER_BYTES of JSON."""
+    bound = answer_bound(traced, forward)
+    if bound > MAX_ANSWER_BYTES:
+        raise AnswerTooLarge(_(
+            "the answer could take up to {size} MB of JSON; the limit is {limit} MB: every "
+            "step shows each element of the arrays it reads, so use fewer lines over arrays, "
+            "or smaller arrays", size=f"{bound / 1e6:.0f}", limit=f"{MAX_ANSWER_BYTES / 1e6:.0f}"))
+
+
+def check_descent_size(graph: Graph, updates: int) -> None:
+    """Refuse a descent whose points (every input and its gradient at each update) could
+    take more than MAX_ANSWER_BYTES of JSON."""
+    inputs = [n for n in graph.nodes if n.kind == "input"]
+    point = 100 + sum(2 * (NUMBER * np.asarray(n.value).size + 2 * len(n.shape) + 8
+                           + len(n.name.encode()) + 4) for n in inputs)
+    bound = (updates + 1) * point
+    if bound > MAX_ANSWER_BYTES:
+        most = max(0, MAX_ANSWER_BYTES // point - 1)
+        raise AnswerTooLarge(_(
+            "{updates} updates of these inputs could take up to {size} MB of JSON; the limit "
+            "is {limit} MB: ask for at most {most} updates", updates=updates,
+            size=f"{bound / 1e6:.0f}", limit=f"{MAX_ANSWER_BYTES / 1e6:.0f}", most=most))
 
 
 @dataclass(frozen=True)
@@ -99,8 +134,12 @@ def _cache_key(source: str, options: Options) -> tuple:
 
 def _build(key: tuple) -> Graph:
     source, dtype, forward, view, _lang, expand, _numbers = key
-    return _other_form(key) or _in_view(
-        build(source, dtype=dtype, forward=forward, expand=expand), view)
+    kept = _other_form(key)
+    if kept is not None:
+        return kept
+    traced = trace(source, dtype, expand)
+    check_answer_size(traced, forward is not None)
+    return _in_view(differentiate(traced, forward), view)
 
 
 def _other_form(key: tuple) -> Graph | None:
@@ -119,15 +158,8 @@ def _in_view(graph: Graph, view: str) -> Graph:
 
 
 def _store(key: tuple, graph: Graph) -> Analysis:
-    """Encode a graph's JSON once and keep it (refused past MAX_ANSWER_BYTES)."""
-    body = encode(graph_json(graph, numbers=key[-1]))
-    if len(body) > MAX_ANSWER_BYTES:
-        raise LimitError(
-            _("the answer would be {size} MB of JSON; the limit is {limit} MB: every step shows "
-              "each element of the arrays it reads, so use fewer lines over arrays, or smaller "
-              "arrays", size=f"{len(body) / 1e6:.1f}", limit=f"{MAX_ANSWER_BYTES / 1e6:.0f}")
-        )
-    analysis = Analysis(graph, body)
+    """Encode a graph's JSON once and keep it (its size was bounded by `check_answer_size`)."""
+    analysis = Analysis(graph, encode(graph_json(graph, numbers=key[-1])))
     _analyses.put(key, analysis)
     return analysis
 
@@ -153,6 +185,7 @@ def graph_answer(source: str, options: Options, known_layout: str | None = None,
     extra: dict = {}
     if descent is not None:
         rate, updates = descent
+        check_descent_size(analysis.graph, updates)
         run = descend(parse(normalise(source)), options.dtype, rate, updates,
                       len(analysis.graph.nodes))
         extra.update(descent_json(run))
@@ -196,6 +229,7 @@ def _analysis_and_layout(
         source, dtype, forward, view, _lang, expand, numbers = key
         traced = trace(source, dtype, expand)
         check_output(traced)  # no layout for a program that has no gradients to show
+        check_answer_size(traced, forward is not None)  # before dot and the rest
         s = trace_structure(traced, options.edge_labels, options.direction, numbers)
         pending = None if known_layout == s.key else draw.start_structure_layout(s)
         graph = _in_view(differentiate(traced, forward), view)
