@@ -52,3 +52,13 @@ def chain(nodes: int) -> str:
     for i in range(1, max(1, (nodes - 1) // 3) + 1):
         lines.append(f"h{i} = tanh(h{i - 1}) * 0.5")
     return "\n".join(lines)
+
+
+def faded_chains(values: int) -> str:
+    """The issue's costly /png program: chains of x1.01 the output never reads (drawn faded),
+    about `values` values."""
+    lines, prev, k = ["q = 0.5", "x = 1.5"], "x", 0
+    while 3 + 17 * k < values:
+        lines.append(f"a{k} = {prev}" + "*1.01" * 8)
+        prev, k = f"a{k}", k + 1
+    return "\n".join(lines + ["y = q*2"])

@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 
 import naive  # noqa: E402
-from programs import chain, layered, product, rnn, with_nodes  # noqa: E402
+from programs import chain, faded_chains, layered, product, rnn, with_nodes  # noqa: E402
 
 import autodiff  # noqa: E402
 from app import create_app, tune_gc  # noqa: E402
@@ -276,6 +276,78 @@ def section_shared(repeat: int) -> None:
           ["program", "values (RNN / chain)", "RNN", "chain", "ratio (target ≤ 2×)"], rows)
 
 
+def section_worst_png(client, repeat: int) -> None:
+    """The costliest /png the bounds allow: for three kinds of program, the largest under
+    the 14,000-element cap, at the largest scale (scale=8, held to 12 megapixels), its final
+    frame (every value drawn, unused ones faded). Beside it the same frame as /svg."""
+    import os
+    import resource
+
+    from autodiff.draw.decorate import Look
+    from autodiff.draw.png import MAX_PNG_ELEMENTS, _check_elements
+    from autodiff.errors import LimitError
+
+    def vectors(lines: int) -> str:
+        body = ["x = [0.5, 1.5, -2.0, 0.25, 3.0]", "y = [1.0, 2.0, 3.0, 4.0, 5.0]",
+                "t0 = x * y", "t1 = sin(x) + y"]
+        body += [f"t{k} = tanh(t{k - 1}) * t{k - 2} + 0.1" for k in range(2, lines)]
+        return "\n".join(body + [f"f = sum(t{lines - 1})"])
+
+    def elements(src: str) -> bool:
+        graph = autodiff.build(src)
+        layout = draw.get_layout(graph)
+        svg = draw.render_frame(layout, graph, None)
+        try:
+            _check_elements(svg)
+        except LimitError:
+            return False
+        return True
+
+    def largest(make, low: int, high: int) -> int:
+        while high - low > max(2, low // 50):
+            mid = (low + high) // 2
+            low, high = (mid, high) if elements(make(mid)) else (low, mid)
+        return low
+
+    def child_cpu() -> float:
+        used = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return used.ru_utime + used.ru_stime
+
+    draw.png.PNG_TIMEOUT = 600.0  # measured, not cut short on a loaded machine (CPU is bound)
+    rows = []
+    kinds = [("faded chains (the issue's)", faded_chains, 100, 1400),
+             ("layered scalars", with_nodes, 100, 1400),
+             ("layered 5-vectors", vectors, 20, 400)]
+    for name, make, low, high in kinds:
+        src = make(largest(make, low, high))
+        options = service.Options()
+        graph = service.analyse(src, options).graph
+        svg_times, png_times, cpus = [], [], []
+        for _ in range(max(1, repeat // 2)):
+            started = time.perf_counter()
+            service.frame_svg(src, options, None)
+            svg_times.append(time.perf_counter() - started)
+            draw.png.clear_cache()
+            os.environ.pop("AUTODIFF_CACHE_DIR", None)
+            cpu, started = child_cpu(), time.perf_counter()
+            png = service.frame_png(src, options, None, Look(scale=8.0))
+            png_times.append(time.perf_counter() - started)
+            cpus.append(child_cpu() - cpu)
+        from PIL import Image
+
+        width, height = Image.open(io.BytesIO(png)).size
+        svg = draw.render_frame(draw.get_layout(graph), graph, None)
+        count = svg.count("<") - svg.count("</")
+        print(f"  {name}: {len(graph.nodes)} values, png {png_times}, cpu {cpus}", file=sys.stderr)
+        rows.append([name, f"{len(graph.nodes)}", f"{count:,} (cap {MAX_PNG_ELEMENTS:,})",
+                     f"{width * height / 1e6:.1f} Mpx", f"{max(png_times):.2f} s",
+                     f"{max(cpus):.2f} s", f"{statistics.median(svg_times) * 1e3:.0f} ms"])
+    load = os.getloadavg()[0]
+    table(f"The costliest /png allowed (scale=8), final frame; load average {load:.1f}",
+          ["program", "values", "SVG elements", "pixels", "/png wall (worst)",
+           "/png CPU, drawing process (worst)", "/svg of the same frame (baseline)"], rows)
+
+
 SECTIONS = {
     "new": lambda c, r: section_new_program(c, r),
     "steps": lambda c, r: section_steps(c, r),
@@ -283,6 +355,7 @@ SECTIONS = {
     "scale": lambda c, r: section_scale(c, r),
     "effort": lambda c, r: section_effort(r),
     "shared": lambda c, r: section_shared(r),
+    "png": lambda c, r: section_worst_png(c, r),
 }
 
 

@@ -28,9 +28,10 @@ PX_PER_PT = 96 / 72
 MAX_PNG_PIXELS = 12_000_000
 """A PNG larger than this is drawn at a smaller scale: memory, and the time cairo takes to
 write the pixels, stay bounded."""
-MAX_PNG_ELEMENTS = 14_000
-"""SVG elements beyond which a frame is not rasterised: cairosvg takes a fraction of a
-millisecond for each, so this bounds a PNG's CPU time (about 900 values in a graph)."""
+MAX_PNG_ELEMENTS = 9_000
+"""SVG elements beyond which a frame is not rasterised: cairosvg's time grows with them, so
+this bounds a PNG's CPU time (about 500 values in a graph; `bench/run.py --only png`
+measures the costliest frames allowed)."""
 MAX_PNG_SIDE = 30_000
 """Cairo's surfaces stop at 32767 pixels a side."""
 PNG_GLYPHS = {"&#8942;": "&#8758;"}
@@ -135,7 +136,7 @@ def _check_elements(svg: str) -> None:
     elements = svg.count("<") - svg.count("</")
     if elements > MAX_PNG_ELEMENTS:
         raise LimitError(
-            _("this frame has {n} SVG elements; a PNG is drawn for at most {limit} (about 900 "
+            _("this frame has {n} SVG elements; a PNG is drawn for at most {limit} (about 500 "
               "values): take the SVG (/svg) instead, which has no such bound, or a smaller "
               "program", n=f"{elements:,}", limit=f"{MAX_PNG_ELEMENTS:,}")
         )
