@@ -42,6 +42,11 @@ evaluated program, before the rest of the work): a program over arrays prints ev
 in every step that reads it, so 18 KB of text could ask for 62 MB."""
 
 
+def _rows(shape: tuple[int, ...]) -> int:
+    """Bracketed rows of a value in JSON (a matrix's rows, else one)."""
+    return shape[0] if len(shape) == 2 else 1
+
+
 class AnswerTooLarge(LimitError):
     """An answer that could be larger than MAX_ANSWER_BYTES: refused before the work (413)."""
 
@@ -62,7 +67,7 @@ def check_descent_size(graph: Graph, updates: int) -> None:
     """Refuse a descent whose points (every input and its gradient at each update) could
     take more than MAX_ANSWER_BYTES of JSON."""
     inputs = [n for n in graph.nodes if n.kind == "input"]
-    point = 100 + sum(2 * (NUMBER * np.asarray(n.value).size + 2 * len(n.shape) + 8
+    point = 100 + sum(2 * (NUMBER * np.asarray(n.value).size + 2 * _rows(n.shape) + 8
                            + len(n.name.encode()) + 4) for n in inputs)
     bound = (updates + 1) * point
     if bound > MAX_ANSWER_BYTES:
