@@ -202,6 +202,89 @@ def test_neither_log_keeps_a_program(stack):
     assert marker not in text and "src=" not in text
 
 
+def comm(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/comm").read_text().strip()
+    except OSError:
+        return ""
+
+
+def alive(pid: int) -> bool:
+    """Running (not gone, not a zombie)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def cpu_seconds(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def busy(stack, name: str, within: float, cpu: float = 0.0) -> list[int]:
+    """The stack's processes called `name` that have used over `cpu` seconds, once some have."""
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        found = [p for p in descendants(stack.process.pid)
+                 if comm(p) == name and cpu_seconds(p) > cpu]
+        if found:
+            return found
+        time.sleep(0.05)
+    pytest.fail(f"no busy {name} within {within} s")
+
+
+def gone_within(pids: list[int], seconds: float) -> float:
+    """Seconds until none of `pids` runs any more (fails after `seconds`)."""
+    started = time.monotonic()
+    while any(alive(p) for p in pids):
+        assert time.monotonic() - started < seconds, f"still running after {seconds} s"
+        time.sleep(0.02)
+    return time.monotonic() - started
+
+
+HANGUP_BOUND_S = 1.0
+"""How soon the work of a client that hung up must stop (it is watched every 0.2 s)."""
+
+
+def test_a_client_that_hangs_up_stops_its_dot(stack):
+    """A layout that takes dot seconds (1,990 values with edge labels): the client closes its
+    connection once dot is busy, nginx closes its own to gunicorn, and dot is killed. (Run
+    before the outage tests: a spare started while dot hangs is a `sleep`, not a dot.)"""
+    sys.path.insert(0, str(ROOT / "bench"))
+    from programs import with_nodes
+
+    body = json.dumps({"src": with_nodes(1990), "edge_labels": "1"}).encode()
+    s = socket.create_connection(("127.0.0.1", stack.port))
+    s.sendall(b"POST /api/graph HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+              b"Content-Length: %d\r\n\r\n%s" % (len(body), body))
+    working = busy(stack, "dot", 60, cpu=0.3)
+    s.close()
+    took = gone_within(working, HANGUP_BOUND_S)
+    print(f"dot gone {took:.2f} s after the client hung up")
+    assert get(f"{stack.base}/healthz", 5)[0] == 200
+
+
+def test_a_client_that_hangs_up_stops_its_png(stack):
+    """A PNG that takes cairo seconds (about 530 values at the largest scale): its drawing, in a
+    child process of the worker, is killed once the client has gone."""
+    sys.path.insert(0, str(ROOT / "bench"))
+    from programs import faded_chains
+
+    from web.permalink import deflate
+
+    s = socket.create_connection(("127.0.0.1", stack.port))
+    s.sendall(f"GET /png?z={deflate(faded_chains(530))}&scale=8 HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+    drawing = busy(stack, "autodiff-png", 90, cpu=0.2)
+    s.close()
+    took = gone_within(drawing, HANGUP_BOUND_S)
+    print(f"PNG drawing gone {took:.2f} s after the client hung up")
+    assert get(f"{stack.base}/healthz", 5)[0] == 200
+
+
 def program(k: int) -> str:
     """A small program of its own structure for each k (no layout of it is cached)."""
     return "x = 1.0\ny = " + " + ".join(["x"] * (k % 40 + 2)) + f" * {k + 1}"
@@ -307,84 +390,3 @@ def test_forty_amplifier_variants_leave_every_worker_under_its_memory_bound(stac
     assert len(sizes) >= 2
     assert max(sizes.values()) < WORKER_RSS_BOUND_MB, sizes
 
-
-def comm(pid: int) -> str:
-    try:
-        return Path(f"/proc/{pid}/comm").read_text().strip()
-    except OSError:
-        return ""
-
-
-def alive(pid: int) -> bool:
-    """Running (not gone, not a zombie)."""
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
-
-
-def cpu_seconds(pid: int) -> float:
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def busy(stack, name: str, within: float, cpu: float = 0.0) -> list[int]:
-    """The stack's processes called `name` that have used over `cpu` seconds, once some have."""
-    deadline = time.monotonic() + within
-    while time.monotonic() < deadline:
-        found = [p for p in descendants(stack.process.pid)
-                 if comm(p) == name and cpu_seconds(p) > cpu]
-        if found:
-            return found
-        time.sleep(0.05)
-    pytest.fail(f"no busy {name} within {within} s")
-
-
-def gone_within(pids: list[int], seconds: float) -> float:
-    """Seconds until none of `pids` runs any more (fails after `seconds`)."""
-    started = time.monotonic()
-    while any(alive(p) for p in pids):
-        assert time.monotonic() - started < seconds, f"still running after {seconds} s"
-        time.sleep(0.02)
-    return time.monotonic() - started
-
-
-HANGUP_BOUND_S = 1.0
-"""How soon the work of a client that hung up must stop (it is watched every 0.2 s)."""
-
-
-def test_a_client_that_hangs_up_stops_its_dot(stack):
-    """A layout that takes dot seconds (1,990 values with edge labels): the client closes its
-    connection once dot is busy, nginx closes its own to gunicorn, and dot is killed."""
-    sys.path.insert(0, str(ROOT / "bench"))
-    from programs import with_nodes
-
-    body = json.dumps({"src": with_nodes(1990), "edge_labels": "1"}).encode()
-    s = socket.create_connection(("127.0.0.1", stack.port))
-    s.sendall(b"POST /api/graph HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-              b"Content-Length: %d\r\n\r\n%s" % (len(body), body))
-    working = busy(stack, "dot", 60, cpu=0.3)
-    s.close()
-    took = gone_within(working, HANGUP_BOUND_S)
-    print(f"dot gone {took:.2f} s after the client hung up")
-    assert get(f"{stack.base}/healthz", 5)[0] == 200
-
-
-def test_a_client_that_hangs_up_stops_its_png(stack):
-    """A PNG that takes cairo seconds (about 530 values at the largest scale): its drawing, in a
-    child process of the worker, is killed once the client has gone."""
-    sys.path.insert(0, str(ROOT / "bench"))
-    from programs import faded_chains
-
-    from web.permalink import deflate
-
-    s = socket.create_connection(("127.0.0.1", stack.port))
-    s.sendall(f"GET /png?z={deflate(faded_chains(530))}&scale=8 HTTP/1.1\r\nHost: x\r\n\r\n".encode())
-    drawing = busy(stack, "autodiff-png", 90, cpu=0.2)
-    s.close()
-    took = gone_within(drawing, HANGUP_BOUND_S)
-    print(f"PNG drawing gone {took:.2f} s after the client hung up")
-    assert get(f"{stack.base}/healthz", 5)[0] == 200
