@@ -17,6 +17,7 @@ it is refused with `ExportTooLarge`, so an export finishes well within the serve
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from ...i18n import _
@@ -25,6 +26,7 @@ from ..decorate import Look, caption_lines, caption_text, decorate
 from ..layouts import Layout
 from ..states import timeline
 from ..theme import DEFAULT_THEME, frame_css
+from .elements import drawings_needed
 from .rsvg import RENDERERS, ExportTimeout, ExportTooLarge, RendererMissing
 
 EXPORT_SECONDS = 8.0
@@ -32,11 +34,17 @@ EXPORT_SECONDS = 8.0
 DEADLINE_SECONDS = 20.0
 """Time an export may take on a busy machine before rsvg-convert is stopped (503): below the
 server's timeout (gunicorn.conf.py, 30 s), so no worker is held past it."""
-COST = {"pdf": (0.005, 3000), "handout": (0.005, 2000), "pptx": (0.07, 2500),
+COST = {"pdf": (0.0, 30_000), "handout": (0.01, 30_000), "pptx": (0.07, 2500),
         "gif": (0.07, 2500), "zip": (0.07, 2500), "html": (0.0, 10**7),
         "tex": (0.0, 200_000)}
-"""Per format, CPU seconds a frame costs: a fixed part (a process per PNG) and elements (nodes
-and edges) drawn per second, measured on the test machine (bench/exports.py) with a margin."""
+"""Per format, CPU seconds a frame costs: a fixed part (a process per PNG, a handout's
+sheet) and elements (nodes and edges) handled per second, measured on the test machine
+(bench/exports.py) with a margin."""
+DRAWING_SECONDS = 0.0012
+"""CPU seconds librsvg takes to draw one distinct element of a PDF (a node or an edge in
+one state, a caption) on a page of its own, with a margin."""
+DRAWN_ONCE = ("pdf", "handout")
+"""Exports that draw each distinct element of their frames once (`elements`)."""
 MAX_BYTES = 64 * 1024 * 1024
 """An export larger than this is refused (413)."""
 
@@ -87,39 +95,59 @@ def phase_of(graph: Graph, step: int) -> str:
 def frames(graph: Graph, layout: Layout, options: ExportOptions,
            look: Look | None = None) -> list[Frame]:
     """Every frame the export shows, captioned to one size (so pages do not jump)."""
+    return list(each_frame(graph, layout, options, look))
+
+
+def each_frame(graph: Graph, layout: Layout, options: ExportOptions,
+               look: Look | None = None) -> Iterator[Frame]:
+    """The frames of `frames`, one at a time (a long export need not hold them all)."""
     look = look or Look(caption=options.caption, transparent=options.transparent)
     steps = steps_of(graph, options)
     texts = [caption_text(graph, k) for k in steps]
     kept = max((len(caption_lines(t, layout.width)) for t in texts), default=0)
     line, css = timeline(graph, layout.edge_labels, layout.numbers), frame_css(options.theme)
-    out = []
     for k, text in zip(steps, texts):
         svg = layout.fill(line.texts(k), css)
-        out.append(Frame(k, phase_of(graph, k), text, decorate(svg, look, text, kept)))
-    return out
+        yield Frame(k, phase_of(graph, k), text, decorate(svg, look, text, kept))
 
 
 def frame_seconds(layout: Layout, kind: str) -> float:
-    """CPU seconds one frame of this layout costs in the export `kind`."""
+    """CPU seconds one frame of this layout costs in the export `kind` (besides drawings)."""
     fixed, per_second = COST[kind]
     return fixed + (layout.nodes + layout.edges) / per_second
 
 
-def most_frames(layout: Layout, kind: str) -> int:
-    """The most frames of this layout the export `kind` makes."""
-    return max(int(EXPORT_SECONDS * RENDERERS / frame_seconds(layout, kind)), 1)
+def most_frames(layout: Layout, kind: str, drawings_per_frame: float = 0.0) -> int:
+    """The most frames of this layout the export `kind` makes (a PDF drawing this many
+    distinct elements a frame besides its first frame's, `elements.drawings_needed`)."""
+    first = (layout.nodes + layout.edges) * DRAWING_SECONDS if drawings_per_frame else 0.0
+    each = frame_seconds(layout, kind) + drawings_per_frame * DRAWING_SECONDS
+    return max(int((EXPORT_SECONDS * RENDERERS - first) / each), 1)
 
 
-def check_work(layout: Layout, count: int, kind: str) -> float:
-    """Refuse an export that would take longer than `EXPORT_SECONDS`; else its deadline."""
-    seconds = count * frame_seconds(layout, kind) / RENDERERS
-    if seconds > EXPORT_SECONDS:
-        most = most_frames(layout, kind)
+def work_seconds(layout: Layout, count: int, kind: str, drawings: int = 0) -> float:
+    """Seconds `count` frames (and `drawings`) of the export `kind` take on an idle machine."""
+    return (count * frame_seconds(layout, kind) + drawings * DRAWING_SECONDS) / RENDERERS
+
+
+def check_work(layout: Layout, count: int, kind: str, drawings: int = 0) -> float:
+    """Refuse an export that would take longer than `EXPORT_SECONDS`; else its deadline.
+    `drawings`: the distinct elements a PDF draws once each (`elements.drawings_needed`)."""
+    if work_seconds(layout, count, kind, drawings) > EXPORT_SECONDS:
+        first = layout.nodes + layout.edges if drawings else 0
+        most = most_frames(layout, kind, (drawings - first) / count)
         raise ExportTooLarge(
             _("this export would draw {count} frames of {nodes} nodes, more than the app draws "
               "at once ({kind}: at most {most} frames of this graph); choose a range of steps "
               "with from=... and to=...", count=count, nodes=layout.nodes, kind=kind, most=most))
     return time.monotonic() + DEADLINE_SECONDS
+
+
+def check_export(graph: Graph, layout: Layout, options: ExportOptions, kind: str) -> float:
+    """`check_work` for the steps of `options` (and, for a PDF, the drawings they need)."""
+    steps = steps_of(graph, options)
+    drawings = drawings_needed(graph, layout, steps) if kind in DRAWN_ONCE else 0
+    return check_work(layout, len(steps), kind, drawings)
 
 
 def checked_size(data: bytes) -> bytes:
@@ -129,6 +157,9 @@ def checked_size(data: bytes) -> bytes:
     return data
 
 
-__all__ = ["COST", "DEADLINE_SECONDS", "EXPORT_SECONDS", "ExportOptions", "ExportTimeout",
-           "ExportTooLarge", "Frame", "RendererMissing", "check_work", "checked_size", "frames",
-           "most_frames", "phase_of", "steps_of"]
+__all__ = [
+    "COST", "DEADLINE_SECONDS", "DRAWING_SECONDS", "DRAWN_ONCE", "EXPORT_SECONDS",
+    "ExportOptions", "ExportTimeout", "ExportTooLarge", "Frame", "RendererMissing",
+    "check_export", "check_work", "checked_size", "each_frame", "frames", "most_frames",
+    "phase_of", "steps_of", "work_seconds",
+]

@@ -8,7 +8,7 @@ import zipfile
 
 from ...model import Graph
 from ..layouts import Layout
-from . import ExportOptions, check_work, checked_size, frames, steps_of
+from . import ExportOptions, check_export, checked_size, frames
 from .raster import pngs
 from .rsvg import Progress
 
@@ -18,7 +18,7 @@ ZIP_PX = 1600
 def frames_zip(graph: Graph, layout: Layout, options: ExportOptions,
                progress: Progress = None) -> bytes:
     """frames/step-NNN.svg and .png for each step of the range, and manifest.json."""
-    deadline = check_work(layout, len(steps_of(graph, options)), "zip")
+    deadline = check_export(graph, layout, options, "zip")
     shown = frames(graph, layout, options)
     pictures = pngs(shown, layout.width, ZIP_PX, deadline, options.transparent, progress)
     width = len(str(shown[-1].step))

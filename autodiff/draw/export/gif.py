@@ -8,7 +8,7 @@ from PIL import Image
 
 from ...model import Graph
 from ..layouts import Layout
-from . import ExportOptions, check_work, checked_size, frames, steps_of
+from . import ExportOptions, check_export, checked_size, frames
 from .raster import pngs
 from .rsvg import Progress
 
@@ -20,7 +20,7 @@ MIN_DELAY, MAX_DELAY = 100, 60_000
 def animated_gif(graph: Graph, layout: Layout, options: ExportOptions,
                  progress: Progress = None) -> bytes:
     """Every frame of the range with its caption, one palette each, looping forever."""
-    deadline = check_work(layout, len(steps_of(graph, options)), "gif")
+    deadline = check_export(graph, layout, options, "gif")
     shown = frames(graph, layout, options)
     images = [Image.open(io.BytesIO(png)).convert("RGB")
               for png in pngs(shown, layout.width, GIF_PX, deadline, progress=progress)]

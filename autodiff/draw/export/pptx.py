@@ -11,7 +11,7 @@ from pptx.util import Emu, Pt
 from ...model import Graph
 from ..decorate import Look
 from ..layouts import Layout
-from . import ExportOptions, check_work, checked_size, frames, steps_of
+from . import ExportOptions, check_export, checked_size, frames
 from .raster import pngs
 from .rsvg import Progress
 
@@ -26,7 +26,7 @@ SLIDE_PX = 1920
 def slides_pptx(graph: Graph, layout: Layout, options: ExportOptions,
                 progress: Progress = None) -> bytes:
     """A deck with one slide per step of the chosen range."""
-    deadline = check_work(layout, len(steps_of(graph, options)), "pptx")
+    deadline = check_export(graph, layout, options, "pptx")
     shown = frames(graph, layout, options, Look(transparent=options.transparent))
     pictures = pngs(shown, layout.width, SLIDE_PX, deadline, options.transparent, progress)
     deck = Presentation()

@@ -8,7 +8,6 @@ directory, a bare environment, and only the files we wrote.
 
 from __future__ import annotations
 
-import io
 import os
 import shutil
 import signal
@@ -49,32 +48,25 @@ def rsvg_binary() -> str | None:
 
 Progress = Callable[[int], None] | None
 """Told how many more frames are drawn (the command line's progress bar), or None."""
+MEMORY = "/dev/shm"
+"""A folder in memory (tmpfs) on Linux, where there is one."""
+ROOM_FACTOR = 4
+"""The room in memory a renderer's files need over the SVGs' size (the output, the margin)."""
 RENDERERS = 2
 """rsvg-convert processes drawing one export at once (the machine's two cores)."""
-PDF_CHUNK = 16
-"""Pages one rsvg-convert draws when a PDF is cut in pieces; pypdf joins them."""
 
 
-def render_pdf(svgs: Sequence[str], deadline: float, progress: Progress = None) -> bytes:
-    """One PDF, a page per SVG (each page the size of its SVG), text kept as text: drawn in
-    pieces by `RENDERERS` processes at once, then joined."""
-    if len(svgs) <= PDF_CHUNK:
-        found = _pdf(svgs, deadline)
-        if progress is not None:
-            progress(len(svgs))
-        return found
-    from pypdf import PdfWriter
-
-    size = PDF_CHUNK if progress is not None else -(-len(svgs) // RENDERERS)
-    pieces = [svgs[i:i + size] for i in range(0, len(svgs), size)]
-    joined = PdfWriter()
-    for piece, found in zip(pieces, _parallel(lambda p: _pdf(p, deadline), pieces)):
-        joined.append(io.BytesIO(found))
-        if progress is not None:
-            progress(len(piece))
-    out = io.BytesIO()
-    joined.write(out)
-    return out.getvalue()
+def render_pdfs(svgs: Sequence[str], deadline: float, chunk: int | None = None
+                ) -> Iterator[tuple[int, bytes]]:
+    """PDFs of consecutive pieces of `svgs`, a page per SVG (each the size of its SVG, text
+    kept as text), drawn by `RENDERERS` processes at once: (SVGs drawn so far, the piece's
+    PDF), in order, each as soon as it is drawn. Pieces of `chunk` SVGs, or two pieces a
+    renderer (the caller uses the first while the last are drawn)."""
+    size = chunk or max(-(-len(svgs) // (2 * RENDERERS)), 1)
+    starts = range(0, len(svgs), size)
+    pieces = [svgs[start:start + size] for start in starts]
+    for start, found in zip(starts, _parallel(lambda piece: _pdf(piece, deadline), pieces)):
+        yield min(start + size, len(svgs)), found
 
 
 def _pdf(svgs: Sequence[str], deadline: float) -> bytes:
@@ -92,7 +84,7 @@ def render_pngs(svgs: Sequence[str], zoom: float, deadline: float,
     """A PNG per SVG at `zoom` pixels per CSS pixel (transparent where `background` is None)."""
     colour = ["-b", background] if background else []
     files = []
-    with tempfile.TemporaryDirectory(prefix="autodiff-rsvg-") as folder:
+    with _scratch(svgs) as folder:
         names = _write(folder, svgs)
 
         def draw(name: str) -> bytes:
@@ -109,7 +101,7 @@ def render_pngs(svgs: Sequence[str], zoom: float, deadline: float,
 
 
 def _run(svgs: Sequence[str], args: list[str], deadline: float, outs: list[str]) -> list[bytes]:
-    with tempfile.TemporaryDirectory(prefix="autodiff-rsvg-") as folder:
+    with _scratch(svgs) as folder:
         names = _write(folder, svgs)
         _call([*args, *names], folder, deadline)
         found = []
@@ -117,6 +109,18 @@ def _run(svgs: Sequence[str], args: list[str], deadline: float, outs: list[str])
             with open(os.path.join(folder, out), "rb") as f:
                 found.append(f.read())
     return found
+
+
+def _scratch(svgs: Sequence[str]) -> tempfile.TemporaryDirectory:
+    """A folder for the renderer's files: in memory (`MEMORY`) when it has room for them
+    several times over, since writing many small files to a disk costs more than drawing
+    them; else the system's temporary folder."""
+    need = ROOM_FACTOR * sum(len(svg) for svg in svgs)
+    try:
+        roomy = shutil.disk_usage(MEMORY).free > need
+    except OSError:
+        roomy = False
+    return tempfile.TemporaryDirectory(prefix="autodiff-rsvg-", dir=MEMORY if roomy else None)
 
 
 def _write(folder: str, svgs: Sequence[str]) -> list[str]:
