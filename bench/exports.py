@@ -42,13 +42,13 @@ from app import create_app  # noqa: E402
 from autodiff import draw, reuse  # noqa: E402
 from autodiff.draw import export  # noqa: E402
 from autodiff.draw.export import (  # noqa: E402
-    DRAWN_ONCE,
     ExportOptions,
     ExportTooLarge,
     check_export,
+    export_seconds,
+    most_frames,
     work_seconds,
 )
-from autodiff.draw.export.elements import drawings_needed  # noqa: E402
 from autodiff.draw.export.formats import make  # noqa: E402
 from web import service  # noqa: E402
 from web.exports import clear_cache  # noqa: E402
@@ -128,23 +128,14 @@ def row(size: int, kind: str, sample: int, repeat: int) -> str:
 
 def largest_range(graph, layout, kind: str, options: ExportOptions) -> ExportOptions:
     """The longest range from step 0 the app makes, found by its up-front check alone."""
-    low, high = 0, len(graph.steps)
-    while low < high:
-        middle = (low + high + 1) // 2
-        try:
-            check_export(graph, layout, replace(options, last=middle), kind)
-            low = middle
-        except ExportTooLarge:
-            high = middle - 1
-    return replace(options, last=low)
+    return replace(options, last=max(most_frames(graph, layout, options, kind) - 1, 0))
 
 
 def estimate(graph, layout, kind: str, options: ExportOptions) -> float:
-    """The app's own estimate of an export's seconds on an idle machine (`check_work`)."""
-    steps = export.steps_of(graph, options)
-    count = 1 if kind == "html" else len(steps)
-    drawings = drawings_needed(graph, layout, steps) if kind in DRAWN_ONCE else 0
-    return work_seconds(layout, count, kind, drawings)
+    """The app's own estimate of an export's seconds on an idle machine."""
+    if kind == "html":
+        return work_seconds(layout, 1, kind)
+    return export_seconds(graph, layout, export.steps_of(graph, options), kind)
 
 
 def forget_everything() -> None:

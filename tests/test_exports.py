@@ -16,7 +16,7 @@ from pptx import Presentation
 import autodiff
 from autodiff import draw
 from autodiff.draw.decorate import caption_text
-from autodiff.draw.export import COST, ExportOptions, frames
+from autodiff.draw.export import COST, ExportOptions, export_seconds, frames
 from autodiff.examples import by_slug
 from web.exports import clear_cache
 
@@ -198,6 +198,44 @@ def test_an_export_beyond_the_bound_is_refused_up_front(client, monkeypatch):
 
 def renderer_runs():
     raise RuntimeError("the renderer ran")
+
+
+def frame_made(*args):
+    raise RuntimeError("a frame was made")
+
+
+BOUNDED = [("/pdf", {}, "pdf"), ("/pdf", {"layout": "handout"}, "handout"), ("/pptx", {}, "pptx"),
+           ("/gif", {}, "gif"), ("/zip", {}, "zip"), ("/tex", {}, "tex")]
+"""Every export whose cost grows with its range of steps."""
+
+
+@pytest.mark.parametrize("route,extra,kind", BOUNDED)
+def test_every_export_beyond_its_bound_is_refused_before_any_frame(client, monkeypatch, route,
+                                                                    extra, kind):
+    """413 saying which range to ask for, decided before a frame is made or a renderer
+    started; the range it names is then made."""
+    graph = autodiff.build(REUSE)
+    layout = draw.get_layout(graph)
+    whole = export_seconds(graph, layout, range(STEPS + 1), kind)
+    monkeypatch.setattr("autodiff.draw.export.EXPORT_SECONDS", whole / 2)
+    with monkeypatch.context() as patched:
+        patched.setattr("autodiff.draw.export.rsvg.rsvg_binary", renderer_runs)
+        patched.setattr(draw.Layout, "fill", frame_made)
+        r = client.get(url(route, **extra))
+    assert r.status_code == 413
+    message = r.get_json()["error"]["message"]
+    assert f"{STEPS + 1} frames" in message and "from=" in message and "to=" in message
+    most = int(re.search(r"at most about (\d+) frames", message).group(1))
+    assert 1 <= most <= STEPS
+    assert client.get(url(route, to=most - 1, **extra)).status_code == 200
+    assert client.get(url(route, to=most, **extra)).status_code == 413
+
+
+def test_a_graph_too_large_for_one_frame_is_told_to_shorten_the_program(client, monkeypatch):
+    monkeypatch.setattr("autodiff.draw.export.EXPORT_SECONDS", 1e-9)
+    r = client.get(url("/gif"))
+    assert r.status_code == 413
+    assert "shorten the program" in r.get_json()["error"]["message"]
 
 
 @pytest.mark.slow

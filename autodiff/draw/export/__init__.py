@@ -117,37 +117,56 @@ def frame_seconds(layout: Layout, kind: str) -> float:
     return fixed + (layout.nodes + layout.edges) / per_second
 
 
-def most_frames(layout: Layout, kind: str, drawings_per_frame: float = 0.0) -> int:
-    """The most frames of this layout the export `kind` makes (a PDF drawing this many
-    distinct elements a frame besides its first frame's, `elements.drawings_needed`)."""
-    first = (layout.nodes + layout.edges) * DRAWING_SECONDS if drawings_per_frame else 0.0
-    each = frame_seconds(layout, kind) + drawings_per_frame * DRAWING_SECONDS
-    return max(int((EXPORT_SECONDS * RENDERERS - first) / each), 1)
-
-
 def work_seconds(layout: Layout, count: int, kind: str, drawings: int = 0) -> float:
     """Seconds `count` frames (and `drawings`) of the export `kind` take on an idle machine."""
     return (count * frame_seconds(layout, kind) + drawings * DRAWING_SECONDS) / RENDERERS
 
 
-def check_work(layout: Layout, count: int, kind: str, drawings: int = 0) -> float:
-    """Refuse an export that would take longer than `EXPORT_SECONDS`; else its deadline.
-    `drawings`: the distinct elements a PDF draws once each (`elements.drawings_needed`)."""
-    if work_seconds(layout, count, kind, drawings) > EXPORT_SECONDS:
-        first = layout.nodes + layout.edges if drawings else 0
-        most = most_frames(layout, kind, (drawings - first) / count)
-        raise ExportTooLarge(
-            _("this export would draw {count} frames of {nodes} nodes, more than the app draws "
-              "at once ({kind}: at most {most} frames of this graph); choose a range of steps "
-              "with from=... and to=...", count=count, nodes=layout.nodes, kind=kind, most=most))
-    return time.monotonic() + DEADLINE_SECONDS
+def export_seconds(graph: Graph, layout: Layout, steps: range, kind: str) -> float:
+    """Seconds the export `kind` of these steps takes on an idle machine, known before it
+    starts (for a PDF, with the distinct elements it will draw)."""
+    drawings = drawings_needed(graph, layout, steps) if kind in DRAWN_ONCE else 0
+    return work_seconds(layout, len(steps), kind, drawings)
+
+
+def most_frames(graph: Graph, layout: Layout, options: ExportOptions, kind: str) -> int:
+    """The most frames from the first step of `options` the export `kind` makes (0: not
+    even one)."""
+    steps = steps_of(graph, options)
+    low, high = 0, len(steps)
+    while low < high:
+        middle = (low + high + 1) // 2
+        if export_seconds(graph, layout, steps[:middle], kind) <= EXPORT_SECONDS:
+            low = middle
+        else:
+            high = middle - 1
+    return low
 
 
 def check_export(graph: Graph, layout: Layout, options: ExportOptions, kind: str) -> float:
-    """`check_work` for the steps of `options` (and, for a PDF, the drawings they need)."""
+    """Refuse an export that would take longer than `EXPORT_SECONDS`, before any work,
+    saying which range to ask for instead; else its deadline."""
     steps = steps_of(graph, options)
-    drawings = drawings_needed(graph, layout, steps) if kind in DRAWN_ONCE else 0
-    return check_work(layout, len(steps), kind, drawings)
+    if export_seconds(graph, layout, steps, kind) > EXPORT_SECONDS:
+        most = most_frames(graph, layout, options, kind)
+        if most == 0:
+            raise ExportTooLarge(
+                f"this graph of {layout.nodes} nodes is too large for a {kind} export: "
+                "ask for one step as SVG or PNG, or shorten the program")
+        raise ExportTooLarge(
+            f"this export would draw {len(steps)} frames of {layout.nodes} nodes, more than "
+            f"the app draws at once ({kind}: at most about {most} frames of this graph from "
+            f"step {steps.start}); choose a range of steps with from=... and to=..., "
+            f"for example from={steps.start}&to={steps.start + most - 1}")
+    return time.monotonic() + DEADLINE_SECONDS
+
+
+def check_work(layout: Layout, count: int, kind: str) -> float:
+    """`check_export` for an export that costs `count` frames whatever its range."""
+    if work_seconds(layout, count, kind) > EXPORT_SECONDS:
+        raise ExportTooLarge(f"this graph of {layout.nodes} nodes is too large for a {kind} "
+                             "export: shorten the program")
+    return time.monotonic() + DEADLINE_SECONDS
 
 
 def checked_size(data: bytes) -> bytes:
@@ -160,6 +179,6 @@ def checked_size(data: bytes) -> bytes:
 __all__ = [
     "COST", "DEADLINE_SECONDS", "DRAWING_SECONDS", "DRAWN_ONCE", "EXPORT_SECONDS",
     "ExportOptions", "ExportTimeout", "ExportTooLarge", "Frame", "RendererMissing",
-    "check_export", "check_work", "checked_size", "each_frame", "frames", "most_frames",
-    "phase_of", "steps_of", "work_seconds",
+    "check_export", "check_work", "checked_size", "each_frame", "export_seconds", "frames",
+    "most_frames", "phase_of", "steps_of", "work_seconds",
 ]

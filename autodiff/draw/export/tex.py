@@ -17,7 +17,7 @@ from ...model import Graph
 from ..decorate import ROOT
 from ..layouts import Layout
 from ..theme import THEMES, Theme
-from . import ExportOptions, check_work, checked_size, frames, steps_of
+from . import ExportOptions, check_export, checked_size, frames, steps_of
 from .rsvg import Progress
 
 GROUP = re.compile(r'<g id="([ne]\d+(?:-copy)?)" class="([^"]*)"(?: transform="translate\(([-\d.]+),'
@@ -44,7 +44,7 @@ def tikz_tex(graph: Graph, layout: Layout, options: ExportOptions,
              progress: Progress = None) -> bytes:
     """The .tex file: a Beamer frame with one overlay per step of the range, and a caption."""
     steps = steps_of(graph, options)
-    check_work(layout, len(steps), "tex")
+    check_export(graph, layout, options, "tex")
     shown = frames(graph, layout, ExportOptions(first=steps.start, last=steps.stop - 1,
                                                 caption=False, theme=options.theme))
     looks: dict[str, dict[tuple, list[int]]] = defaultdict(dict)
