@@ -24,7 +24,7 @@ EXIT_OK, EXIT_CHECK_FAILED, EXIT_USAGE, EXIT_PROGRAM, EXIT_REFUSED, EXIT_MISSING
 the program (message with line and column); 4 an export larger than the app makes, or one
 out of time; 5 Graphviz or rsvg-convert is not installed."""
 
-EXPORT_FORMATS = ("pdf", "pptx", "gif", "zip", "html", "tex", "svg", "png")
+EXPORT_FORMATS = ("pdf", "pptx", "gif", "mp4", "zip", "html", "tex", "svg", "png")
 PROGRESS_AFTER = 8
 """Exports of more frames than this show a progress bar (on a terminal)."""
 

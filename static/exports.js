@@ -1,5 +1,5 @@
 // The Export menu: every step of the program on screen as PDF, handout, PowerPoint, GIF,
-// ZIP, one offline page or LaTeX/TikZ, with the page's options. Only hrefs change: no text is inserted.
+// MP4, ZIP, one offline page or LaTeX/TikZ, with the page's options. Only hrefs change: no text is inserted.
 
 /** Each menu entry's route and the parameters it adds. */
 export const EXPORTS = {
@@ -7,6 +7,7 @@ export const EXPORTS = {
   handout: ["pdf", { layout: "handout" }],
   pptx: ["pptx", {}],
   gif: ["gif", {}],
+  mp4: ["mp4", {}],
   zip: ["zip", {}],
   standalone: ["standalone", {}],
   tex: ["tex", {}],

@@ -7,6 +7,7 @@ import sys
 import zipfile
 from pathlib import Path
 
+import av
 import pytest
 from PIL import Image
 from pptx import Presentation
@@ -36,6 +37,9 @@ def frames_in(kind: str, data: bytes, tmp_path: Path) -> int:
         return len(Presentation(io.BytesIO(data)).slides)
     if kind == "gif":
         return Image.open(io.BytesIO(data)).n_frames
+    if kind == "mp4":
+        with av.open(io.BytesIO(data)) as video:
+            return sum(1 for _ in video.decode(video=0))
     if kind == "zip":
         return len(json.loads(zipfile.ZipFile(io.BytesIO(data)).read("manifest.json"))["frames"])
     if kind == "html":
@@ -47,7 +51,8 @@ def frames_in(kind: str, data: bytes, tmp_path: Path) -> int:
     return int(data.startswith(b"\x89PNG"))
 
 
-EXPECTED = {"pdf": STEPS + 1, "pptx": STEPS + 1, "gif": STEPS + 1, "zip": STEPS + 1,
+EXPECTED = {"pdf": STEPS + 1, "pptx": STEPS + 1, "gif": STEPS + 1, "mp4": STEPS + 1,
+            "zip": STEPS + 1,
             "html": STEPS + 1, "tex": STEPS + 1, "svg": 1, "png": 1}
 
 

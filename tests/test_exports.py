@@ -9,6 +9,7 @@ import subprocess
 import zipfile
 from urllib.parse import quote
 
+import av
 import pytest
 from PIL import Image
 from pptx import Presentation
@@ -115,6 +116,24 @@ def test_gif_has_a_frame_per_step_with_the_delay(client):
 
 
 @pytest.mark.slow
+def test_mp4_decodes_to_a_frame_per_step_each_shown_delay_ms(client):
+    """Decoded by FFmpeg's libraries through PyAV: H.264, one picture a step in order, each
+    `delay` ms long, the GIF's picture size (even, as 4:2:0 colour wants)."""
+    r = client.get(url("/mp4", delay=700))
+    assert r.status_code == 200 and r.mimetype == "video/mp4"
+    with av.open(io.BytesIO(r.data)) as video:
+        stream = video.streams.video[0]
+        assert stream.codec_context.name == "h264"
+        pictures = [(frame.time, frame.to_image()) for frame in video.decode(stream)]
+    assert [round(t, 3) for t, _ in pictures] == [round(0.7 * k, 3) for k in range(STEPS + 1)]
+    gif = Image.open(io.BytesIO(client.get(url("/gif")).data))
+    width, height = pictures[0][1].size
+    assert width % 2 == 0 and height % 2 == 0
+    assert abs(width - gif.width * 1280 / 1000) <= 2 and abs(height - gif.height * 1280 / 1000) <= 3
+    assert len({image.tobytes() for _, image in pictures}) == STEPS + 1, "every step differs"
+
+
+@pytest.mark.slow
 def test_zip_manifest_lists_every_frame_and_its_files(client):
     archive = zipfile.ZipFile(io.BytesIO(client.get(url("/zip")).data))
     manifest = json.loads(archive.read("manifest.json"))
@@ -171,7 +190,7 @@ def test_bad_frame_options_answer_400(client, params):
     assert r.status_code == 400 and r.get_json()["error"]["message"]
 
 
-ROUTES = ["/pdf", "/pptx", "/gif", "/zip", "/standalone", "/svg", "/png"]
+ROUTES = ["/pdf", "/pptx", "/gif", "/mp4", "/zip", "/standalone", "/svg", "/png"]
 
 
 @pytest.mark.parametrize("route", ROUTES)
@@ -205,7 +224,7 @@ def frame_made(*args):
 
 
 BOUNDED = [("/pdf", {}, "pdf"), ("/pdf", {"layout": "handout"}, "handout"), ("/pptx", {}, "pptx"),
-           ("/gif", {}, "gif"), ("/zip", {}, "zip"), ("/tex", {}, "tex")]
+           ("/gif", {}, "gif"), ("/mp4", {}, "mp4"), ("/zip", {}, "zip"), ("/tex", {}, "tex")]
 """Every export whose cost grows with its range of steps."""
 
 

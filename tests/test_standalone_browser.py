@@ -87,8 +87,8 @@ def test_the_export_menu_links_to_every_export_of_the_program_on_screen():
                               ".includes('z=')")
         tab.click("#export-menu summary")
         hrefs = tab.eval_on_selector_all("[data-export]", "els => els.map(e => e.href)")
-        assert [urlsplit(h).path for h in hrefs] == ["/pdf", "/pdf", "/pptx", "/gif", "/zip",
-                                                     "/standalone", "/tex"]
+        assert [urlsplit(h).path for h in hrefs] == ["/pdf", "/pdf", "/pptx", "/gif", "/mp4",
+                                                     "/zip", "/standalone", "/tex"]
         for href in hrefs:
             query = parse_qs(urlsplit(href).query)
             # The program travels compressed (z=), so a long one fits a request line.

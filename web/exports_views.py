@@ -1,4 +1,5 @@
-"""Routes for exports: /pdf, /pptx, /gif, /zip, /tex and /standalone (see README, Exports)."""
+"""Routes for exports: /pdf, /pptx, /gif, /mp4, /zip, /tex and /standalone (see README,
+Exports)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from .params import options, params, source
 
 exports_views = Blueprint("exports", __name__)
 
-SHOWN = ("pdf", "handout", "gif")
+SHOWN = ("pdf", "handout", "gif", "mp4")
 """Exports a browser shows (inline); it saves the others."""
 LAYOUTS = ("slides", "handout")
 PAPERS = ("a4", "letter")
@@ -67,6 +68,7 @@ ROUTES = {
     "/pdf": ("pdf", "A page per step (page p = step p − 1), or `layout=handout`."),
     "/pptx": ("pptx", "A slide per step, the explanation in the speaker notes."),
     "/gif": ("gif", "The step-through animated, `delay` ms a step."),
+    "/mp4": ("mp4", "The step-through as an MP4 video, `delay` ms a step."),
     "/zip": ("zip", "Every frame as SVG and PNG, with manifest.json."),
     "/standalone": ("html", "One HTML file that steps through every frame offline."),
     "/tex": ("tex", "A standalone LaTeX/TikZ (Beamer) file, one overlay per step."),

@@ -6,6 +6,7 @@ is a string join, never a dot run. One module a format:
     pdf    a page per step (Beamer's `\\includegraphics[page=p]`), or a handout
     pptx   a slide per step, the explanation in the notes
     gif    the step-through animated
+    video  the step-through as an MP4 video
     archive  every frame as SVG and PNG, and manifest.json
     html   one self-contained page that steps offline
     tex    a standalone LaTeX/TikZ (Beamer) file, one overlay per step
@@ -35,7 +36,7 @@ DEADLINE_SECONDS = 20.0
 """Time an export may take on a busy machine before rsvg-convert is stopped (503): below the
 server's timeout (gunicorn.conf.py, 30 s), so no worker is held past it."""
 COST = {"pdf": (0.0, 30_000), "handout": (0.01, 30_000), "pptx": (0.07, 2500),
-        "gif": (0.07, 2500), "zip": (0.07, 2500), "html": (0.0, 10**7),
+        "gif": (0.07, 2500), "mp4": (0.07, 2500), "zip": (0.07, 2500), "html": (0.0, 10**7),
         "tex": (0.0, 200_000)}
 """Per format, CPU seconds a frame costs: a fixed part (a process per PNG, a handout's
 sheet) and elements (nodes and edges) handled per second, measured on the test machine
@@ -60,7 +61,7 @@ class ExportOptions:
     caption: bool = True
     transparent: bool = False
     delay: int = 1000
-    """Milliseconds per step (GIF)."""
+    """Milliseconds per step (GIF, MP4)."""
     layout: str = "slides"
     """`slides` (a page per step) or `handout` (several steps a page, PDF)."""
     paper: str = "a4"

@@ -14,6 +14,7 @@ from .html import standalone_html
 from .pdf import handout_pdf, slides_pdf
 from .pptx import slides_pptx
 from .tex import tikz_tex
+from .video import step_video
 
 
 class Format(NamedTuple):
@@ -32,6 +33,7 @@ FORMATS: dict[str, Format] = {
     "handout": Format(handout_pdf, "handout.pdf", "application/pdf"),
     "pptx": Format(slides_pptx, "steps.pptx", PPTX_TYPE),
     "gif": Format(animated_gif, "steps.gif", "image/gif"),
+    "mp4": Format(step_video, "steps.mp4", "video/mp4"),
     "zip": Format(frames_zip, "steps.zip", "application/zip"),
     "html": Format(standalone_html, "steps.html", "text/html"),
     "tex": Format(tikz_tex, "steps.tex", "application/x-tex"),

@@ -84,7 +84,7 @@ def render_pngs(svgs: Sequence[str], zoom: float, deadline: float,
     """A PNG per SVG at `zoom` pixels per CSS pixel (transparent where `background` is None)."""
     colour = ["-b", background] if background else []
     files = []
-    with _scratch(svgs) as folder:
+    with scratch(svgs) as folder:
         names = _write(folder, svgs)
 
         def draw(name: str) -> bytes:
@@ -101,7 +101,7 @@ def render_pngs(svgs: Sequence[str], zoom: float, deadline: float,
 
 
 def _run(svgs: Sequence[str], args: list[str], deadline: float, outs: list[str]) -> list[bytes]:
-    with _scratch(svgs) as folder:
+    with scratch(svgs) as folder:
         names = _write(folder, svgs)
         _call([*args, *names], folder, deadline)
         found = []
@@ -111,16 +111,16 @@ def _run(svgs: Sequence[str], args: list[str], deadline: float, outs: list[str])
     return found
 
 
-def _scratch(svgs: Sequence[str]) -> tempfile.TemporaryDirectory:
-    """A folder for the renderer's files: in memory (`MEMORY`) when it has room for them
-    several times over, since writing many small files to a disk costs more than drawing
-    them; else the system's temporary folder."""
-    need = ROOM_FACTOR * sum(len(svg) for svg in svgs)
+def scratch(files: Sequence[str | bytes]) -> tempfile.TemporaryDirectory:
+    """A folder for a tool's files: in memory (`MEMORY`) when it has room for them several
+    times over, since writing many small files to a disk costs more than drawing them; else
+    the system's temporary folder."""
+    need = ROOM_FACTOR * sum(len(file) for file in files)
     try:
         roomy = shutil.disk_usage(MEMORY).free > need
     except OSError:
         roomy = False
-    return tempfile.TemporaryDirectory(prefix="autodiff-rsvg-", dir=MEMORY if roomy else None)
+    return tempfile.TemporaryDirectory(prefix="autodiff-export-", dir=MEMORY if roomy else None)
 
 
 def _write(folder: str, svgs: Sequence[str]) -> list[str]:
@@ -136,8 +136,14 @@ def _call(args: list[str], folder: str, deadline: float) -> None:
     binary = rsvg_binary()
     if binary is None:
         raise RendererMissing(f"exports need {INSTALL_HINT}")
+    run_tool([binary, *args], folder, deadline)
+
+
+def run_tool(command: list[str], folder: str, deadline: float) -> None:
+    """A drawing or encoding tool run in `folder` with its own session and a bare
+    environment, killed when `deadline` (monotonic) passes (ExportTimeout)."""
     env = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": folder}
-    proc = subprocess.Popen([binary, *args], cwd=folder, env=env, stdin=subprocess.DEVNULL,
+    proc = subprocess.Popen(command, cwd=folder, env=env, stdin=subprocess.DEVNULL,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                             start_new_session=True)
     try:
@@ -148,4 +154,5 @@ def _call(args: list[str], folder: str, deadline: float) -> None:
         raise ExportTimeout(N_("the export ran out of time: ask for fewer steps "
                                "(from=..., to=...) or try again")) from None
     if proc.returncode != 0:
-        raise RuntimeError(f"rsvg-convert failed: {err.decode(errors='replace')[:200]}")
+        name = os.path.basename(command[0])
+        raise RuntimeError(f"{name} failed: {err.decode(errors='replace')[-300:]}")
