@@ -51,8 +51,7 @@ def _asked_language(argv: list[str]) -> str:
 
 def _run(args: argparse.Namespace) -> int:
     try:
-        source = read(args.program)
-        return args.run(args, source)
+        return args.run(args, read(args.program))
     except AutodiffError as err:
         where = "" if err.line is None else f"{err.line}:{err.col}: "
         print(f"{args.program}:{where}" + _("error: {message}", message=err.message),

@@ -69,6 +69,18 @@ def test_export_makes_each_format_from_a_file_and_from_stdin(kind, where, tmp_pa
     assert frames_in(kind, out.read_bytes(), tmp_path) == EXPECTED[kind]
 
 
+def test_export_takes_the_language_of_its_captions(tmp_path):
+    done = subprocess.run([sys.executable, "-m", "autodiff", "export", "-", "-f", "pdf",
+                           "--lang", "ru", "--from", "3", "--to", "3", "-o", "-"],
+                          input=REUSE.encode(), capture_output=True, cwd=ROOT, timeout=120)
+    assert done.returncode == 0, done.stderr
+    path = tmp_path / "ru.pdf"
+    path.write_bytes(done.stdout)
+    text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True).stdout
+    assert "Шаг 3 · прямой проход: z3 = cos(z2)" in " ".join(text.split())
+    assert run("export", "-", "--lang", "fr", stdin=REUSE).returncode == 2
+
+
 def test_export_to_stdout_and_a_range(tmp_path):
     done = subprocess.run([sys.executable, "-m", "autodiff", "export", "-", "-f", "pdf",
                            "--from", "2", "--to", "4", "-o", "-"], input=REUSE.encode(),

@@ -19,6 +19,7 @@ from autodiff import draw
 from autodiff.draw.decorate import caption_text
 from autodiff.draw.export import COST, ExportOptions, export_seconds, frames
 from autodiff.examples import by_slug
+from autodiff.i18n import language
 from web.exports import clear_cache
 
 REUSE = by_slug("reuse").source
@@ -59,6 +60,42 @@ def test_pdf_has_a_page_per_step_with_that_steps_text(client, tmp_path):
     assert len(pages) == STEPS + 1
     for p, text in enumerate(pages, start=1):
         assert squeeze(caption_text(graph, p - 1)) in squeeze(text), p
+
+
+@pytest.mark.parametrize("lang,start", [("it", "Passo 0 · inizio"), ("es", "Paso 0 · inicio"),
+                                        ("ru", "Шаг 0 · начало")])
+def test_pdf_captions_are_in_the_language_asked_for(client, tmp_path, lang, start):
+    """lang= makes every caption (text a reader finds) in that language, step by step."""
+    pages = pdf_pages(client.get(url("/pdf", lang=lang)).data, tmp_path)
+    graph = autodiff.build(REUSE)
+    assert start in squeeze(pages[0])
+    with language(lang):
+        for p, text in enumerate(pages, start=1):
+            assert squeeze(caption_text(graph, p - 1)) in squeeze(text), p
+    assert "Step 3" in squeeze(pdf_pages(client.get(url("/pdf")).data, tmp_path)[3])
+    assert "Passo 3 · in avanti: z3 = cos(z2)" in squeeze(
+        pdf_pages(client.get(url("/pdf", lang="it", **{"from": 3, "to": 3})).data, tmp_path)[0])
+
+
+def test_slides_and_notes_speak_the_language_asked_for(client):
+    deck = Presentation(io.BytesIO(client.get(url("/pptx", lang="es")).data))
+    graph = autodiff.build(REUSE)
+    with language("es"):
+        for k, slide in enumerate(deck.slides):
+            assert slide.notes_slide.notes_text_frame.text == caption_text(graph, k)
+    assert deck.slides[4].notes_slide.notes_text_frame.text.startswith("Paso 4 · hacia adelante")
+
+
+def test_an_unknown_language_is_a_400_on_exports(client):
+    r = client.get(url("/pdf", lang="fr"))
+    assert r.status_code == 400 and "lang" in r.get_json()["error"]["message"]
+
+
+def test_a_refusal_speaks_the_language_asked_for(client, monkeypatch):
+    monkeypatch.setattr("autodiff.draw.export.EXPORT_SECONDS", 1e-9)
+    r = client.get(url("/gif", lang="it"))
+    assert r.status_code == 413
+    assert "accorcia il programma" in r.get_json()["error"]["message"]
 
 
 def test_pdf_from_to_picks_a_range(client, tmp_path):

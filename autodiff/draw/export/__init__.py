@@ -151,22 +151,23 @@ def check_export(graph: Graph, layout: Layout, options: ExportOptions, kind: str
     if export_seconds(graph, layout, steps, kind) > EXPORT_SECONDS:
         most = most_frames(graph, layout, options, kind)
         if most == 0:
-            raise ExportTooLarge(
-                f"this graph of {layout.nodes} nodes is too large for a {kind} export: "
-                "ask for one step as SVG or PNG, or shorten the program")
-        raise ExportTooLarge(
-            f"this export would draw {len(steps)} frames of {layout.nodes} nodes, more than "
-            f"the app draws at once ({kind}: at most about {most} frames of this graph from "
-            f"step {steps.start}); choose a range of steps with from=... and to=..., "
-            f"for example from={steps.start}&to={steps.start + most - 1}")
+            raise ExportTooLarge(_(
+                "this graph of {nodes} nodes is too large for a {kind} export: ask for one "
+                "step as SVG or PNG, or shorten the program", nodes=layout.nodes, kind=kind))
+        raise ExportTooLarge(_(
+            "this export would draw {count} frames of {nodes} nodes, more than the app draws "
+            "at once ({kind}: at most about {most} frames of this graph from step {first}); "
+            "choose a range of steps with from=... and to=..., for example "
+            "from={first}&to={last}", count=len(steps), nodes=layout.nodes, kind=kind,
+            most=most, first=steps.start, last=steps.start + most - 1))
     return time.monotonic() + DEADLINE_SECONDS
 
 
 def check_work(layout: Layout, count: int, kind: str) -> float:
     """`check_export` for an export that costs `count` frames whatever its range."""
     if work_seconds(layout, count, kind) > EXPORT_SECONDS:
-        raise ExportTooLarge(f"this graph of {layout.nodes} nodes is too large for a {kind} "
-                             "export: shorten the program")
+        raise ExportTooLarge(_("this graph of {nodes} nodes is too large for a {kind} export: "
+                               "shorten the program", nodes=layout.nodes, kind=kind))
     return time.monotonic() + DEADLINE_SECONDS
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 
+from ...i18n import _
 from ...model import Graph
 from ..layouts import Layout
 from . import ExportOptions, check_export, checked_size, frames
@@ -30,8 +31,8 @@ def ffmpeg_binary() -> str:
     try:
         import imageio_ffmpeg
     except ImportError:
-        raise RendererMissing("MP4 exports need the imageio-ffmpeg package "
-                              "(pip install imageio-ffmpeg)") from None
+        raise RendererMissing(_("MP4 exports need the imageio-ffmpeg package "
+                                "(pip install imageio-ffmpeg)")) from None
     return imageio_ffmpeg.get_ffmpeg_exe()
 
 
