@@ -40,7 +40,7 @@ from pypdf import PdfWriter  # noqa: E402
 import autodiff  # noqa: E402
 from app import create_app  # noqa: E402
 from autodiff import draw, reuse  # noqa: E402
-from autodiff.draw import export  # noqa: E402
+from autodiff.draw import LayoutError, export  # noqa: E402
 from autodiff.draw.export import (  # noqa: E402
     ExportOptions,
     ExportTooLarge,
@@ -150,7 +150,10 @@ def largest_row(client, size: int, kind: str) -> str:
     """The largest `kind` export of a `size`-node program, as one request."""
     source = with_nodes(size)
     graph = autodiff.build(source)
-    layout = draw.get_layout(graph)
+    try:
+        layout = draw.get_layout(graph)
+    except LayoutError as err:
+        return f"| {len(graph.nodes)} | {kind} | no layout: {err.message} |"
     options = ExportOptions(layout="handout") if kind == "handout" else ExportOptions()
     chosen = largest_range(graph, layout, kind, options)
     route = next(r for r, (k, _) in ROUTES.items() if k == kind.replace("handout", "pdf"))

@@ -37,10 +37,11 @@ DEADLINE_SECONDS = 20.0
 server's timeout (gunicorn.conf.py, 30 s), so no worker is held past it."""
 COST = {"pdf": (0.0, 30_000), "handout": (0.01, 30_000), "pptx": (0.07, 2500),
         "gif": (0.07, 2500), "mp4": (0.07, 2500), "zip": (0.07, 2500), "html": (0.0, 10**7),
-        "tex": (0.0, 200_000)}
+        "tex": (0.0, 40_000)}
 """Per format, CPU seconds a frame costs: a fixed part (a process per PNG, a handout's
 sheet) and elements (nodes and edges) handled per second, measured on the test machine
-(bench/exports.py) with a margin."""
+(`bench/exports.py --largest`) with a margin; the rates are per renderer (`work_seconds`
+divides by `RENDERERS`), so a format made in Python alone (tex) has half its real rate."""
 DRAWING_SECONDS = 0.0012
 """CPU seconds librsvg takes to draw one distinct element of a PDF (a node or an edge in
 one state, a caption) on a page of its own, with a margin."""
