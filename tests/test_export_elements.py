@@ -24,12 +24,18 @@ def frames_of(source: str, **options) -> tuple[autodiff.Graph, list[str]]:
     return graph, [f.svg for f in each_frame(graph, layout, ExportOptions(**options))]
 
 
-@pytest.mark.parametrize("example", GALLERY, ids=lambda e: e.slug)
-def test_a_frame_is_its_opening_and_elements_and_each_element_stands_alone(example):
-    _, svgs = frames_of(example.source, edge_labels=True)
+SHARED_LEAF = "w = 0.5\nh = 0.1\n" + "\n".join("h = tanh(h * w + 0.1)" for _ in range(6))
+"""`w` used six times: drawn once, with a copy beside each use (`svg.copy_group`)."""
+
+
+@pytest.mark.parametrize("source", [e.source for e in GALLERY] + [SHARED_LEAF],
+                         ids=[e.slug for e in GALLERY] + ["shared-leaf"])
+def test_a_frame_is_its_opening_and_elements_and_each_element_stands_alone(source):
+    _, svgs = frames_of(source, edge_labels=True)
     for svg in (svgs[0], svgs[len(svgs) // 2], svgs[-1]):
         opening, elements = cut(svg)
         assert opening + "".join(elements) + CLOSING + "\n" == svg
+        assert ('-copy"' in svg) == (source == SHARED_LEAF)
         for element in elements:
             root = ET.fromstring(opening + element + CLOSING)  # well-formed on its own
             drawn = [child.tag for child in root if child.tag != SVG + "style"]
