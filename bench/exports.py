@@ -54,9 +54,9 @@ from web import service  # noqa: E402
 from web.exports import clear_cache  # noqa: E402
 from web.exports_views import ROUTES  # noqa: E402
 
-KINDS = ("pdf", "handout", "pptx", "gif", "zip", "html")
-NAIVE_FORMAT = {"pdf": "pdf", "handout": "pdf", "pptx": "png", "gif": "png", "zip": "png",
-                "html": "svg", "tex": "pdf"}
+KINDS = ("pdf", "handout", "pptx", "gif", "mp4", "zip", "html")
+NAIVE_FORMAT = {"pdf": "pdf", "handout": "pdf", "pptx": "png", "gif": "png", "mp4": "png",
+                "zip": "png", "html": "svg", "tex": "pdf"}
 TARGET_SECONDS = 10.0
 
 
