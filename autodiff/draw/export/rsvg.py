@@ -117,7 +117,7 @@ def scratch(files: Sequence[str | bytes]) -> tempfile.TemporaryDirectory:
     the system's temporary folder."""
     need = ROOM_FACTOR * sum(len(file) for file in files)
     try:
-        roomy = shutil.disk_usage(MEMORY).free > need
+        roomy = os.access(MEMORY, os.W_OK) and shutil.disk_usage(MEMORY).free > need
     except OSError:
         roomy = False
     return tempfile.TemporaryDirectory(prefix="autodiff-export-", dir=MEMORY if roomy else None)
