@@ -67,9 +67,9 @@ def test_pdf_has_a_page_per_step_with_that_steps_text(client, tmp_path):
 def test_pdf_captions_are_in_the_language_asked_for(client, tmp_path, lang, start):
     """lang= makes every caption (text a reader finds) in that language, step by step."""
     pages = pdf_pages(client.get(url("/pdf", lang=lang)).data, tmp_path)
-    graph = autodiff.build(REUSE)
     assert start in squeeze(pages[0])
     with language(lang):
+        graph = autodiff.build(REUSE)  # the step texts too are in the language
         for p, text in enumerate(pages, start=1):
             assert squeeze(caption_text(graph, p - 1)) in squeeze(text), p
     assert "Step 3" in squeeze(pdf_pages(client.get(url("/pdf")).data, tmp_path)[3])
@@ -79,8 +79,8 @@ def test_pdf_captions_are_in_the_language_asked_for(client, tmp_path, lang, star
 
 def test_slides_and_notes_speak_the_language_asked_for(client):
     deck = Presentation(io.BytesIO(client.get(url("/pptx", lang="es")).data))
-    graph = autodiff.build(REUSE)
     with language("es"):
+        graph = autodiff.build(REUSE)
         for k, slide in enumerate(deck.slides):
             assert slide.notes_slide.notes_text_frame.text == caption_text(graph, k)
     assert deck.slides[4].notes_slide.notes_text_frame.text.startswith("Paso 4 · hacia adelante")
