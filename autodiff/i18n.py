@@ -34,14 +34,15 @@ def N_(message: str) -> str:
 
 
 def _(message: str, /, **params: object) -> str:
-    """`message` in the current language, with `{name}` fields filled from `params`."""
-    text = catalogue(_current.get()).gettext(message)
+    """`message` in the current language, with `{name}` fields filled from `params` (the empty
+    message stays empty: gettext would answer the catalogue's header)."""
+    text = catalogue(_current.get()).gettext(message) if message else message
     return text.format(**params) if params else text
 
 
 def translate(message: str) -> str:
     """A message id marked elsewhere (`N_`) in the current language; other text as it is."""
-    return catalogue(_current.get()).gettext(message)
+    return catalogue(_current.get()).gettext(message) if message else message
 
 
 def ngettext(singular: str, plural: str, n: int, /, **params: object) -> str:

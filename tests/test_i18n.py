@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from babel.messages.pofile import read_po
 
-from autodiff import i18n
+from autodiff import build, i18n
 
 ROOT = Path(__file__).resolve().parent.parent
 LOCALE = ROOT / "autodiff" / "locale"
@@ -230,3 +230,13 @@ def test_the_browser_picks_the_plural_form_the_catalogue_would(lang):
     for n in range(0, 250):
         picked = forms[order.index(category(n))] if category(n) in order else forms[-1]
         assert picked == i18n.catalogue(lang).ngettext("{n} try", "{n} tries", n), (lang, n)
+
+
+@pytest.mark.parametrize("lang", OTHERS)
+def test_an_empty_message_stays_empty(lang):
+    """gettext answers the empty id with the catalogue's header: an op without a gate line
+    once showed "Project-Id-Version: ..." as a step's text."""
+    with i18n.language(lang):
+        assert i18n._("") == "" and i18n.translate("") == ""
+        steps = build("x = 2\ny = cos(x) * 3").steps
+    assert not any("Project-Id" in s.text or "Content-Type" in s.text for s in steps)
