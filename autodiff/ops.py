@@ -182,7 +182,9 @@ class Along:
     """forward, vjp, jvp and local derivative from `reductions`, taking axis and keepdims."""
     vjp_text: str
     """The contribution as text; `{along}` stands for `, axis=k` where there is an axis,
-    `{each}` and `{where}` for words (`contribution_text`)."""
+    `{each}` and `{where}` for words (`contribution_text`), `{spread}` for the reduced gradient
+    given its axis back (`(g for each element along axis 1)`), `{times}` for `·` (a number) or
+    `⊙` (arrays, elementwise)."""
 
 
 ALONG: tuple[Along, ...] = (
@@ -197,10 +199,10 @@ ALONG: tuple[Along, ...] = (
           (R.min_forward, R.min_vjp, R.min_jvp, R.min_local), N_("{g} at argmin{where}")),
     Along("logsumexp", "logsumexp", "lse", "∂logsumexp(a)/∂aᵢ = exp(aᵢ)/Σⱼ exp(aⱼ) = softmax(a)ᵢ",
           (R.logsumexp_forward, R.logsumexp_vjp, R.logsumexp_jvp, R.logsumexp_local),
-          "softmax({a}{along}) · {g}"),
+          "softmax({a}{along}) {times} {spread}"),
     Along("softmax", "softmax", "softmax", "∂softmax(a)ᵢ/∂aⱼ = sᵢ·(δᵢⱼ - sⱼ), s = softmax(a)",
           (R.softmax_forward, R.softmax_vjp, R.softmax_jvp, R.softmax_local),
-          "{out} · ({g} - sum({g} · {out}{along}, keepdims=True))"),
+          "{out} ⊙ ({g} - sum({g} ⊙ {out}{along}, keepdims=True))"),
 )
 """The reductions and softmax: over all elements, or along one axis."""
 
@@ -218,6 +220,8 @@ def _variant(row: Along, axis: int | None, keepdims: bool) -> Op:
     forward, vjp, jvp, local = row.math
     written = ("" if axis is None else f", axis={axis}") + (", keepdims=True" if keepdims else "")
     along = "" if axis is None else f", axis={axis}"
+    spread = "{g}" if axis is None or keepdims else "({g}{each})"
+    times = "·" if axis is None else "⊙"
     return Op(
         along_name(row.name, axis, keepdims), 1,
         row.symbol if axis is None else f"{row.symbol} ax{axis}",
@@ -228,7 +232,8 @@ def _variant(row: Along, axis: int | None, keepdims: bool) -> Op:
         edge_local=lambda a, out: local(a, out, axis, keepdims),
         # `{each}` and `{where}` are words, filled in the reader's language (`schedule`).
         vjp_text=(row.vjp_text.format(g="{g}", a="{a}", out="{out}", along=along,
-                                      each="{each}", where="{where}"),),
+                                      each="{each}", where="{where}", spread=spread,
+                                      times=times),),
         base=row.name, axis=axis, keepdims=keepdims,
     )
 

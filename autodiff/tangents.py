@@ -124,6 +124,7 @@ def _rule(graph: Graph, node: Node, tangents: list[Array]) -> tuple[str | None, 
         labels = _slots([p.label for p in parents], [dotted(p.label) for p in parents])
         numbers = _slots([fmt.value(p.value) for p in parents],
                          [fmt.bracket(fmt.value(tangents[p.index])) for p in parents])
+        labels["out"], numbers["out"] = node.label, fmt.value(node.value)
         used = [t for t, moves in zip(terms, moving) if moves]
         return (" + ".join(fmt.fill(t, labels) for t in used),
                 " + ".join(fmt.fill(t, numbers) for t in used))
@@ -174,6 +175,12 @@ def _along_terms(op) -> tuple[str, ...] | None:
     if op.base in ("amax", "amin"):
         where = "" if op.axis is None else _(" along axis {axis}", axis=op.axis)
         return (_(LINEAR[op.base][0]) + where,)
+    along = "" if op.axis is None else f", axis={op.axis}"
+    keep = ", keepdims=True" if op.keepdims else ""
+    if op.base == "logsumexp":  # the tangent weighted by softmax, summed as the op sums
+        return (f"sum(softmax({{a}}{along}) ⊙ {{da}}{along}{keep})",)
+    if op.base == "softmax":
+        return (f"{{out}} ⊙ ({{da}} - sum({{out}} ⊙ {{da}}{along}, keepdims=True))",)
     return None
 
 
