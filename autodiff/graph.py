@@ -26,7 +26,7 @@ from .model import (
 )
 from .schedule import schedule, why_not_finite
 from .shapes import fmt_shape
-from .var import Var, forward_derivative, forward_pass, reverse_pass
+from .var import Var, forward_derivative, forward_parts, reverse_pass, shown
 
 Array = np.ndarray
 
@@ -97,11 +97,14 @@ def with_forward_mode(graph: Graph, trace: Trace, name: str) -> Graph:
             node.line, node.col)
     root = vars_[graph.output]
     derivative = forward_derivative(vars_, root, wrt)
-    tangents = None
+    tangents = infinite = None
     if wrt.shape == ():
-        by_var = forward_pass(vars_, {wrt: np.ones((), dtype=wrt.dtype)})
-        tangents = tuple(by_var.get(v) for v in vars_)
-    mode = ForwardMode(name, derivative, tangents)
+        by_var = forward_parts(vars_, {wrt: np.ones((), dtype=wrt.dtype)})
+        with np.errstate(all="ignore"):
+            tangents = tuple(None if by_var.get(v) is None else shown(*by_var[v]) for v in vars_)
+        infinite = tuple(None if by_var.get(v) is None or by_var[v][1] is None
+                         else by_var[v][1][0] for v in vars_)
+    mode = ForwardMode(name, derivative, tangents, infinite)
     return Graph(graph.nodes, graph.edges, graph.output, graph.inputs, graph.gradients,
                  graph.steps, graph.problems, graph.dtype, mode, graph.contributions,
                  ops=graph.ops)

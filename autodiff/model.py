@@ -138,6 +138,9 @@ class ForwardMode:
     derivative: Array
     tangents: tuple[Array | None, ...] | None
     """Per node, d(node)/d(input) for a scalar input (None where it is zero)."""
+    infinite: tuple[Array | None, ...] | None = None
+    """Per node, how many times one ∞ its tangent holds, element by element, where an infinite
+    local derivative took part (None elsewhere): see `var.Infinity`."""
 
 
 @dataclass(frozen=True, eq=False)

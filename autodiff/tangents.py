@@ -104,9 +104,22 @@ def _step_tangent(graph: Graph, step: Step, tangents: list[Array]) -> Contributi
         text = f"{name} = {symbolic} = {value}"
     else:
         text = f"{name} = {symbolic} = {numeric} = {value}"
+    text += _multiples_note(graph, node, numeric, value)
     edge = step.edges[0] if step.edges else 0
     t = tangents[node.index]
     return Contribution(edge, node.index, t, t, 1, True, text)
+
+
+def _multiples_note(graph: Graph, node: Node, numeric: str, value: str) -> str:
+    """Where ∞ enters the numbers of a tangent: each ∞ is one same ∞ times a number, and the
+    numbers are what is added (so ∞ - ∞ does not make NaN, and reverse mode agrees)."""
+    infinite = graph.forward.infinite
+    coefficient = infinite[node.index] if infinite else None
+    if coefficient is None or not np.any(coefficient != 0) or "∞" not in numeric:
+        return ""
+    note = _("every ∞ here is the same ∞ times a number, {multiples}: the numbers are added, "
+             "not the ∞s, so {value}", multiples=f"{fmt.value(coefficient)} · ∞", value=value)
+    return f" ({note})"
 
 
 def _rule(graph: Graph, node: Node, tangents: list[Array]) -> tuple[str | None, str]:

@@ -220,23 +220,109 @@ def unbroadcast(g: Array, shape: tuple[int, ...]) -> Array:
     return g.reshape(shape)
 
 
-def contributions(v: Var, g: Array) -> tuple[Array | None, ...]:
-    """What v passes back to each parent: upstream g times the local derivative.
+Infinity = tuple[Array, Array] | None
+"""The infinite part of a gradient or tangent: per element the coefficient of ∞ and whether an
+∞ took part at all (None: none did, the common case).
+
+An infinite local derivative (sqrt at 0, log at 0) is not multiplied in as ∞: the number it
+multiplies becomes the coefficient of one ∞, and sums add coefficients. Both modes then add
+the same finite numbers before meeting the infinity, whatever their order, so they agree:
+`sum(softmax(sqrt(a)) * w)` at a₀ = 0 is -∞ both ways, where forward mode once added +∞ to -∞
+inside softmax and got NaN. Where an ∞ took part and its coefficient came out exactly 0, the
+result is ∞ · 0 = NaN in either mode (1 / exp(x) at an overflowed exp(x)).
+"""
+
+
+def shown(part: Array, infinity: Infinity) -> Array:
+    """A gradient or tangent as a number: ±∞ where the coefficient of ∞ is not 0, NaN where
+    it is 0 after an ∞ took part (∞ · 0) or where either part is NaN, else the finite part."""
+    if infinity is None:
+        return part
+    coefficient, touched = infinity
+    nan = np.isnan(part) | np.isnan(coefficient) | (touched & (coefficient == 0))
+    infinite = np.sign(coefficient) * np.asarray(np.inf, part.dtype)
+    result = np.where(coefficient != 0, infinite, part)
+    return np.where(nan, np.asarray(np.nan, part.dtype), result).astype(part.dtype)
+
+
+def scaled(d: Array, g: Array, infinity: Infinity, reverse: bool) -> tuple[Array, Infinity]:
+    """`d · (g + c·∞)` for a local derivative `d`: a finite part and the infinite part.
+
+    Exact zeros win as in `zero_wins`: in reverse mode a local derivative of 0 (nothing flows
+    back through it), in forward mode a tangent of 0 (nothing moves)."""
+    product = d * g
+    if infinity is None and (np.isfinite(product).all() if product.ndim
+                             else math.isfinite(product)):
+        return product, None
+    zero_ = np.zeros((), d.dtype)
+    infinite = np.isinf(d)
+    finite_d = np.where(infinite, zero_, d)
+    part = finite_d * g
+    coefficient = np.where(infinite, np.sign(d) * g, zero_)
+    touched = infinite
+    moving = g != 0
+    if infinity is not None:
+        c, t = infinity
+        higher = np.where(c == 0, zero_, np.sign(d) * c * np.inf)  # ∞ · ∞: kept as ±∞
+        coefficient = coefficient + np.where(infinite, higher, finite_d * c)
+        touched = touched | t
+        moving = moving | (c != 0) | t
+    zero = d == 0 if reverse else ~moving
+    part = np.where(np.isnan(d), np.asarray(np.nan, d.dtype), part)
+    part = np.where(zero, zero_, part)
+    coefficient = np.where(zero, zero_, coefficient)
+    return part, (coefficient, touched & ~zero)
+
+
+def _add(a: Infinity, b: Infinity) -> Infinity:
+    if a is None or b is None:
+        return b if a is None else a
+    return a[0] + b[0], a[1] | b[1]
+
+
+def _linear(apply: Callable[[Array], Array], infinity: Infinity, like: Array) -> Infinity:
+    """The infinite part through a linear map (a vjp or jvp): coefficients are mapped as
+    numbers; an element is touched where a touched one reaches it (a NaN probe)."""
+    if infinity is None:
+        return None
+    c, t = infinity
+    probe = np.where(t, np.asarray(np.nan, like.dtype), np.zeros((), like.dtype))
+    return np.asarray(apply(c), like.dtype), np.isnan(apply(probe))
+
+
+def contributions(v: Var, g: Array, infinity: Infinity = None) -> tuple:
+    """What v passes back to each parent: upstream `g` (and its infinite part) times the
+    local derivative, as (finite part, infinite part) pairs.
 
     Parents that need no gradient get None, so constants never see a NaN they did not cause.
     NaN and infinities are results here: callers run this under `np.errstate(all="ignore")`.
     """
     if v.op.elementwise:
-        return tuple(
-            unbroadcast(zero_wins(d, g, d), p.shape) if p.requires_grad else None
-            for p, d in zip(v.parents, v.partials)
-        )
+        found = []
+        for p, d in zip(v.parents, v.partials):
+            if not p.requires_grad:
+                found.append(None)
+                continue
+            part, inf = scaled(d, g, infinity, reverse=True)
+            if inf is not None:
+                inf = (unbroadcast(inf[0], p.shape), _any_back(inf[1], p.shape))
+            found.append((unbroadcast(part, p.shape), inf))
+        return tuple(found)
     xs = [p.value for p in v.parents]
-    out = v.op.vjp(g, *xs, v.value)
-    return tuple(
-        np.asarray(c, dtype=v.dtype) if p.requires_grad else None
-        for p, c in zip(v.parents, out)
-    )
+    parts = v.op.vjp(g, *xs, v.value)
+    found = []
+    for i, (p, part) in enumerate(zip(v.parents, parts)):
+        if not p.requires_grad:
+            found.append(None)
+            continue
+        inf = _linear(lambda u, i=i: v.op.vjp(u, *xs, v.value)[i], infinity, p.value)
+        found.append((np.asarray(part, dtype=v.dtype), inf))
+    return tuple(found)
+
+
+def _any_back(touched: Array, shape: tuple[int, ...]) -> Array:
+    """Whether any element broadcasting spread from a parent's element was touched."""
+    return unbroadcast(touched.astype(np.int64), shape) > 0
 
 
 def zero_wins(a: Array, b: Array, zero: Array) -> Array:
@@ -267,45 +353,81 @@ def reverse_pass(
     `record(child, arg_index, contribution, new_total)` is told of every contribution as it is
     added, which is how the step schedule learns the running totals.
     """
-    grads: dict[Var, Array] = {root: seed}
+    grads: dict[Var, tuple[Array, Infinity]] = {root: (seed, None)}
     with np.errstate(all="ignore"):
         for v in reversed(order):
             g = grads.get(v)
             if g is None or v.op is None:
                 continue
-            for i, (p, c) in enumerate(zip(v.parents, contributions(v, g))):
+            for i, (p, c) in enumerate(zip(v.parents, contributions(v, *g))):
                 if c is None:
                     continue
-                total = c if p not in grads else grads[p] + c
+                if p in grads:
+                    before = grads[p]
+                    total = (before[0] + c[0], _add(before[1], c[1]))
+                else:
+                    total = c
                 grads[p] = total
                 if record is not None:
-                    record(v, i, c, total)
-    return grads
+                    record(v, i, shown(*c), shown(*total))
+        return {v: shown(*g) for v, g in grads.items()}
+
+
+Tangent = tuple[Array, Infinity]
 
 
 def tangent(v: Var, parent_tangents: Sequence[Array | None]) -> Array | None:
     """Forward mode for one op: the result's tangent from its parents' (None means zero)."""
+    found = _tangent(v, [None if t is None else (np.asarray(t), None) for t in parent_tangents])
+    with np.errstate(all="ignore"):
+        return None if found is None else shown(*found)
+
+
+def _tangent(v: Var, parent_tangents: Sequence[Tangent | None]) -> Tangent | None:
+    """`tangent` with each tangent as a finite part and an infinite part."""
     if all(t is None for t in parent_tangents):
         return None
     with np.errstate(all="ignore"):
         if v.op.elementwise:
-            total = np.zeros(v.shape, dtype=v.dtype)
+            total, infinity = np.zeros(v.shape, dtype=v.dtype), None
             for d, t in zip(v.partials, parent_tangents):
                 if t is not None:
-                    total = total + zero_wins(d, t, t)
-            return total
-        ts = [np.zeros_like(p.value) if t is None else t for p, t in zip(v.parents, parent_tangents)]
+                    part, more = scaled(d, *t, reverse=False)
+                    total = total + part
+                    if more is not None:
+                        more = (np.broadcast_to(more[0], v.shape), np.broadcast_to(more[1], v.shape))
+                    infinity = _add(infinity, more)
+            return total, infinity
         xs = [p.value for p in v.parents]
-        return np.asarray(v.op.jvp(ts, *xs, v.value), dtype=v.dtype)
+        parts = [np.zeros_like(p.value) if t is None else t[0]
+                 for p, t in zip(v.parents, parent_tangents)]
+        part = np.asarray(v.op.jvp(parts, *xs, v.value), dtype=v.dtype)
+        if all(t is None or t[1] is None for t in parent_tangents):
+            return part, None
+        coefficients = [np.zeros_like(p.value) if t is None or t[1] is None else t[1][0]
+                        for p, t in zip(v.parents, parent_tangents)]
+        touched = [np.zeros(p.shape, bool) if t is None or t[1] is None else t[1][1]
+                   for p, t in zip(v.parents, parent_tangents)]
+        nan = np.asarray(np.nan, v.dtype)
+        probes = [np.where(t, nan, np.zeros((), v.dtype)) for t in touched]
+        coefficient = np.asarray(v.op.jvp(coefficients, *xs, v.value), dtype=v.dtype)
+        return part, (coefficient, np.isnan(v.op.jvp(probes, *xs, v.value)))
+
+
+def forward_parts(order: Sequence[Var], seeds: dict[Var, Array]) -> dict[Var, Tangent | None]:
+    """Forward mode: the tangents of `seeds` through `order`, each with its infinite part."""
+    tangents: dict[Var, Tangent | None] = {v: (t, None) for v, t in seeds.items()}
+    for v in order:
+        if v.op is not None:
+            tangents[v] = _tangent(v, [tangents.get(p) for p in v.parents])
+    return tangents
 
 
 def forward_pass(order: Sequence[Var], seeds: dict[Var, Array]) -> dict[Var, Array | None]:
     """Forward mode: push the tangents of `seeds` through `order` alongside the values."""
-    tangents: dict[Var, Array | None] = dict(seeds)
-    for v in order:
-        if v.op is not None:
-            tangents[v] = tangent(v, [tangents.get(p) for p in v.parents])
-    return tangents
+    with np.errstate(all="ignore"):
+        return {v: None if t is None else shown(*t)
+                for v, t in forward_parts(order, seeds).items()}
 
 
 def forward_derivative(order: Sequence[Var], root: Var, wrt: Var) -> Array:

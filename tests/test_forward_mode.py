@@ -8,6 +8,8 @@ import numpy as np
 import pytest
 
 import autodiff
+from autodiff import format as fmt
+from autodiff.tangents import forward_view
 
 H = 1e-6
 
@@ -208,10 +210,13 @@ EDGE_PROGRAMS = [
     "A = [[0, 1, -1], [4, 0, 1e-300]]\nf = sum(max(sqrt(A), axis=0)) + sum(log(sum(A, axis=1)))",
     "A = [[0, 1, -1], [4, 0, 1e-300]]\nf = sum(logsumexp(log(A), axis=1, keepdims=True))",
     "A = [[0, 1, -1], [4, 0, 1e-300]]\nf = sum(softmax(A, axis=-1) * sqrt(A))",
+    # an infinite tangent into softmax: its Jacobian's columns sum to 0, so adding ∞s would
+    # give +∞ - ∞; both modes add the numbers that multiply the one ∞ instead
+    "A = [[0, 1, -1], [4, 0, 1e-300]]\nf = sum(softmax(sqrt(A), axis=-1) * [[1, 2, 3], [4, 5, 6]])",
+    f"v = {EDGES}\nf = sum(softmax(sqrt(v)) * v) + sum(log(softmax(sqrt(v))))",
+    "x = 0\ny = sqrt(x)\nf = 2 * y - y + 0 * y",
+    "x = 0\nf = sqrt(x) - sqrt(x)",
 ]
-"""Not among them: an infinite tangent *into* softmax (softmax(sqrt(A)) at A = 0). Its
-Jacobian's columns sum to 0, so forward mode adds +∞ and -∞ (NaN) where reverse mode first
-sums the finite weights and then meets the ∞ once (±∞): the two orders differ there."""
 
 
 @pytest.mark.parametrize("source", EDGE_PROGRAMS)
@@ -222,7 +227,7 @@ def test_forward_mode_equals_reverse_mode_at_the_edges(source):
     reverse = autodiff.build(source)
     for name in reverse.inputs:
         forward = autodiff.build(source, forward=name).forward.derivative
-        np.testing.assert_array_equal(forward, reverse.gradients[name], err_msg=name)
+        np.testing.assert_allclose(forward, reverse.gradients[name], rtol=1e-12, err_msg=name)
 
 
 @pytest.mark.parametrize("values, expected", [
@@ -234,3 +239,53 @@ def test_sqrt_of_an_array_at_its_edge_by_hand(values, expected):
     np.testing.assert_array_equal(autodiff.build(source).gradients["v"], expected)
     np.testing.assert_array_equal(autodiff.build(source, forward="v").forward.derivative,
                                   expected)
+
+
+SOFTMAX_AT_THE_EDGE = "a = 0\nf = sum(softmax(sqrt(a * [1, 0, 0] + [0, 1, 4])) * [1, 2, 3])"
+"""sqrt's derivative at 0 is ∞, and it enters softmax: f'(a) at a = 0 (from the right) is -∞."""
+
+
+def test_an_infinite_tangent_into_softmax_is_the_same_both_ways():
+    """By hand: with s = softmax([0, 1, 2]) and w = [1, 2, 3], d f / d sqrt(a) = s₀·(w₀ - w·s),
+    a negative number, times d sqrt(a)/da = ∞: f' = -∞. PyTorch's reverse mode says -∞ too;
+    its forward mode adds +∞ and -∞ inside softmax and says NaN, as ours once did."""
+    s = np.exp([0.0, 1.0, 2.0]) / np.sum(np.exp([0.0, 1.0, 2.0]))
+    w = np.array([1.0, 2.0, 3.0])
+    multiple = s[0] * (w[0] - w @ s)
+    assert multiple == pytest.approx(-0.1418, abs=1e-4)
+    reverse = autodiff.build(SOFTMAX_AT_THE_EDGE)
+    forward = autodiff.build(SOFTMAX_AT_THE_EDGE, forward="a")
+    assert reverse.gradients["a"] == -math.inf and forward.forward.derivative == -math.inf
+    view = forward_view(forward)
+    last = view.steps[-1].text.splitlines()[-1]
+    assert last == ("ḟ = sum(ż5) = sum([∞, -∞, -∞]) = -∞ (every ∞ here is the same ∞ times a "
+                    f"number, {fmt.value(multiple)} · ∞: the numbers are added, not the ∞s, "
+                    "so -∞)")
+    import torch
+
+    a = torch.zeros((), dtype=torch.float64, requires_grad=True)
+    torch_f = torch.sum(torch.softmax(torch.sqrt(a * torch.tensor([1.0, 0, 0])
+                                                 + torch.tensor([0.0, 1, 4])), 0)
+                        * torch.tensor(w))
+    torch_f.backward()
+    assert a.grad.item() == -math.inf  # PyTorch's reverse mode, where it is defined
+    import torch.autograd.forward_ad as fwd
+
+    with fwd.dual_level():
+        dual = fwd.make_dual(torch.zeros((), dtype=torch.float64), torch.ones((), dtype=torch.float64))
+        out = torch.sum(torch.softmax(torch.sqrt(dual * torch.tensor([1.0, 0, 0])
+                                                 + torch.tensor([0.0, 1, 4])), 0)
+                        * torch.tensor(w))
+        assert math.isnan(fwd.unpack_dual(out).tangent.item())  # where it is not: by hand
+
+
+@pytest.mark.parametrize("source, expected", [
+    ("x = 0\ny = sqrt(x)\nf = 2 * y - y", math.inf),  # f = sqrt(x): +∞, not ∞ - ∞
+    ("x = 0\nf = sqrt(x) - sqrt(x)", math.nan),  # 1·∞ - 1·∞: the multiples cancel, ∞ · 0
+    ("x = 100\nf = 1 / exp(x)", math.nan),  # float32: exp(100) = ∞ meets 0, as the gallery says
+])
+def test_infinite_local_derivatives_by_hand(source, expected):
+    dtype = "float32" if "100" in source else "float64"
+    reverse = autodiff.build(source, dtype=dtype).gradients["x"]
+    forward = autodiff.build(source, dtype=dtype, forward="x").forward.derivative
+    np.testing.assert_array_equal([reverse, forward], [expected, expected])
