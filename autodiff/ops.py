@@ -90,14 +90,36 @@ def _div_partials(a: Array, b: Array, out: Array) -> tuple[Array, Array]:
     # -a/b² as -(a/b)/b: b² underflows to 0 (float32 at b = 1e-23, float64 at 1e-200) where
     # the derivative is finite, and -a/0 gave ∞ or NaN for it.
     return 1 / b, -out / b
+def _times(x: Array, y: Array, zero_left: bool) -> Array:
+    """`x @ y` (matrices) where each product xᵢₖ·yₖⱼ is exactly 0 when the factor that may
+    win (x's element if `zero_left`, else y's) is 0, even against ∞ or NaN (`var.zero_wins`)."""
+    product = x @ y
+    if np.isfinite(product).all():
+        return product
+    terms = x[:, :, np.newaxis] * y[np.newaxis, :, :]
+    zero = (x == 0)[:, :, np.newaxis] if zero_left else (y == 0)[np.newaxis, :, :]
+    return np.where(zero, np.zeros((), terms.dtype), terms).sum(axis=1)
+
+
+def _as_matrices(a: Array, b: Array) -> tuple[Array, Array]:
+    """Vectors promoted as np.matmul does, so one rule covers v·v, M·v, v·M and M·M."""
+    return (a if a.ndim == 2 else a[np.newaxis, :]), (b if b.ndim == 2 else b[:, np.newaxis])
+
+
 def _matmul_vjp(g: Array, a: Array, b: Array, out: Array) -> tuple[Array, Array]:
-    # Vectors are promoted as np.matmul does, so one rule covers v·v, M·v, v·M and M·M.
-    a2 = a if a.ndim == 2 else a[np.newaxis, :]
-    b2 = b if b.ndim == 2 else b[:, np.newaxis]
+    # The local derivatives are b's and a's elements: an exact 0 there passes nothing back.
+    a2, b2 = _as_matrices(a, b)
     g2 = np.reshape(g, (a2.shape[0], b2.shape[1]))
-    da = (g2 @ b2.T).reshape(a.shape)
-    db = (a2.T @ g2).reshape(b.shape)
+    da = _times(g2, b2.T, zero_left=False).reshape(a.shape)
+    db = _times(a2.T, g2, zero_left=True).reshape(b.shape)
     return da, db
+
+
+def _matmul_jvp(ts: list[Array], a: Array, b: Array, out: Array) -> Array:
+    # A tangent of exactly 0 stays 0 against a NaN or ∞ element of the other matrix.
+    a2, b2 = _as_matrices(a, b)
+    ta, tb = _as_matrices(*ts)
+    return (_times(ta, b2, zero_left=True) + _times(a2, tb, zero_left=False)).reshape(out.shape)
 
 
 OPS: dict[str, Op] = {
@@ -159,7 +181,7 @@ OPS: dict[str, Op] = {
            gate=N_("min routes: the smaller input gets 1 · the gradient, the other 0")),
         Op("matmul", 2, "@", "{a} @ {b}", "∂(A @ B)/∂A = G @ Bᵀ,  ∂(A @ B)/∂B = Aᵀ @ G", np.matmul,
            vjp=_matmul_vjp,
-           jvp=lambda ts, a, b, out: ts[0] @ b + a @ ts[1],
+           jvp=_matmul_jvp,
            edge_local=lambda a, b, out: (None, None),
            vjp_text=("{g} @ {b}ᵀ", "{a}ᵀ @ {g}")),
         Op("transpose", 1, "ᵀ", "{a}ᵀ", N_("∂(Aᵀ)/∂A moves each element back: G ↦ Gᵀ"), np.transpose,

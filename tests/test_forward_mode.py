@@ -216,6 +216,12 @@ EDGE_PROGRAMS = [
     f"v = {EDGES}\nf = sum(softmax(sqrt(v)) * v) + sum(log(softmax(sqrt(v))))",
     "x = 0\ny = sqrt(x)\nf = 2 * y - y + 0 * y",
     "x = 0\nf = sqrt(x) - sqrt(x)",
+    # matrix products: a zero tangent, or a zero element of the other matrix, passes nothing
+    # (not 0 · NaN) across a NaN or ∞ of the product's other side
+    "A = [[0, 1, -1], [4, 0, 1e-300]]\nB = [[0, 1], [2, 0], [1e-300, -3]]\n"
+    "f = sum(sqrt(A) @ B) + sum(A @ sqrt(B))",
+    "A = [[0, 1, -1], [4, 0, 1e-300]]\nf = sum(transpose(sqrt(A)) @ [1, 0]) + sum(log(transpose(A)))",
+    f"v = {EDGES}\nw = {EDGES[::-1]}\nf = log(v) @ w + sqrt(w) @ v + sqrt(v) @ sqrt(v)",
 ]
 
 
