@@ -153,14 +153,16 @@ def _rule(graph: Graph, node: Node, tangents: list[Array]) -> tuple[str | None, 
         local = bracketed(op.local_text[arg])
         tangent = dotted(parent.label)
         amount = fmt.bracket(fmt.value(tangents[parent.index]))
+        # a number's tangent spread over an array (`ẋ for each element`), never 1 = [1, 1]
+        spread = " for each element" if local in ("1", "-1") and parent.shape != node.shape else ""
         if local == "1":
-            named.append(tangent)
-            numeric.append(amount)
+            named.append(tangent + spread)
+            numeric.append(amount + spread)
         else:
             edge = graph.edges[graph.edges_into(node.index)[arg]]
             taken = branch_taken(op.local_text[arg], edge.local) or local
-            named.append(f"{fmt.fill(local, labels)} · {tangent}")
-            numeric.append(f"{fmt.fill(taken, values)} · {amount}")
+            named.append(f"{fmt.fill(local, labels)} · {tangent}{spread}")
+            numeric.append(f"{fmt.fill(taken, values)} · {amount}{spread}")
     return " + ".join(named), " + ".join(numeric)
 
 

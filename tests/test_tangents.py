@@ -104,3 +104,14 @@ def test_the_api_answers_forward_steps_in_json_and_frames(client):
 def test_the_api_refuses_forward_mode_without_an_input(client):
     answer = client.get("/api/graph", query_string={"src": REUSE, "mode": "forward"})
     assert answer.status_code == 400 and "forward=x" in answer.get_json()["error"]["message"]
+
+
+def test_a_number_spread_over_an_array_says_so():
+    """`v̇ = ẋ for each element = 1 for each element = [1, 1]`, never `ẋ = 1 = [1, 1]`,
+    which equates a number with an array."""
+    from autodiff.tangents import forward_view
+    graph = autodiff.build("x = 0\nw = [0, 0]\nv = x + w\nu = w - x\nf = sum(v) + sum(u)",
+                           forward="x")
+    texts = [s.text.splitlines()[-1] for s in forward_view(graph).steps]
+    assert "v̇ = ẋ for each element = 1 for each element = [1, 1]" in texts
+    assert "u̇ = -1 · ẋ for each element = -1 · 1 for each element = [-1, -1]" in texts
