@@ -271,7 +271,8 @@ def scaled(d: Array, g: Array, infinity: Infinity, reverse: bool) -> tuple[Array
     part = np.where(np.isnan(d), np.asarray(np.nan, d.dtype), part)
     part = np.where(zero, zero_, part)
     coefficient = np.where(zero, zero_, coefficient)
-    return part, (coefficient, touched & ~zero)
+    shape = part.shape  # a scalar d or g broadcast against the other's array
+    return part, (np.broadcast_to(coefficient, shape), np.broadcast_to(touched & ~zero, shape))
 
 
 def _add(a: Infinity, b: Infinity) -> Infinity:

@@ -222,6 +222,8 @@ EDGE_PROGRAMS = [
     "f = sum(sqrt(A) @ B) + sum(A @ sqrt(B))",
     "A = [[0, 1, -1], [4, 0, 1e-300]]\nf = sum(transpose(sqrt(A)) @ [1, 0]) + sum(log(transpose(A)))",
     f"v = {EDGES}\nw = {EDGES[::-1]}\nf = log(v) @ w + sqrt(w) @ v + sqrt(v) @ sqrt(v)",
+    # an overflow (1e300²) meets a number broadcast over an array, in both passes
+    "v = [0.0, 1e300]\ns = logsumexp(abs(v * v + 0.5))\nf = sum(s) + sum(v * s)",
 ]
 
 
