@@ -64,7 +64,7 @@ export async function inflate(z) {
 export async function fragmentFor(state) {
   const q = new URLSearchParams({ z: await deflate(state.src) });
   for (const [key, value] of new URLSearchParams(shareQuery(state))) {
-    if (key !== "src" && key !== "lang") q.set(key, value); // the language goes in the query
+    if (key !== "src") q.set(key, value);
   }
   return q.toString();
 }
@@ -121,7 +121,9 @@ export async function pageUrlFor(state) {
   const url = appRoot();
   const lang = languageParam();
   if (lang) url.searchParams.set("lang", lang); // the server renders the page in it
-  url.hash = await fragmentFor(state);
+  const fragment = new URLSearchParams(await fragmentFor(state));
+  fragment.delete("lang"); // in the query already: the server never sees a fragment
+  url.hash = fragment.toString();
   return url.toString();
 }
 

@@ -85,6 +85,11 @@ def test_the_page_in_a_language_shows_no_english_interface_word(browser, server,
     left = sorted(set(page.evaluate(SHOWN_TEXTS)) & english)
     assert not left, f"{lang}: English left on the page: {left}"
     assert not page.evaluate(OVERFLOWING), lang
+    page.wait_for_function("l => document.getElementById('download-png').href.includes(`lang=${l}`)",
+                           arg=lang)
+    for export in page.eval_on_selector_all("[data-export]", "links => links.map((a) => a.href)"):
+        assert f"lang={lang}" in export, export
+    assert f"lang={lang}" in page.url and "lang=" not in page.url.split("#", 1)[1]
     page.close()
 
 
