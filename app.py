@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gc
-import json
 import os
 
 from flask import Flask, Response, render_template, request
@@ -14,6 +13,7 @@ from autodiff.errors import AutodiffError
 from autodiff.examples import GALLERY, by_slug, shown
 from autodiff.i18n import N_, _
 from web.embed_views import embed_views
+from web.encode import script_json
 from web.exports_views import exports_views
 from web.hangup import register_hangups
 from web.languages import register_languages
@@ -97,9 +97,7 @@ def _boot_json(given: dict, embed: bool) -> str:
         **{name: given.get(name) for name in LINK_PAGE_OPTIONS},
         **page_view(given),
     }
-    text = json.dumps(boot, ensure_ascii=False)
-    # Inside <script type="application/json"> only these could end or confuse the block.
-    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return script_json(boot)
 
 
 def _page(template: str, embedded: bool) -> str:

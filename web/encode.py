@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Iterator
 
@@ -176,3 +177,10 @@ def _step(index: int, s: Step, node_ids: list[str], edge_ids: list[str],
             for c in s.contributions
         ],
     }
+
+
+def script_json(value: object) -> str:
+    """JSON to put inside a page's <script type="application/json">: `<`, `>` and `&` written
+    as escapes, so no text of the data can end or confuse the block."""
+    text = json.dumps(value, ensure_ascii=False)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")

@@ -7,12 +7,12 @@ extension and the page's scripts get their messages from the same catalogue.
 
 from __future__ import annotations
 
-import json
-
 from flask import Flask, g, request
 from markupsafe import Markup
 
 from autodiff import i18n
+
+from .encode import script_json
 
 BROWSER_SOURCES = "static/"
 """Where the scripts whose messages the page embeds live (catalogue locations)."""
@@ -52,9 +52,8 @@ def _leave_language(_error: BaseException | None) -> None:
 def browser_messages_json() -> Markup:
     """The current language's messages for the page's scripts, as JSON safe inside <script>."""
     lang = i18n.current()
-    text = json.dumps({"lang": lang, "messages": i18n.messages(lang, BROWSER_SOURCES),
-                       "plural": i18n.plural_order(lang)}, ensure_ascii=False)
-    return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
+    return Markup(script_json({"lang": lang, "messages": i18n.messages(lang, BROWSER_SOURCES),
+                               "plural": i18n.plural_order(lang)}))
 
 
 def register_languages(app: Flask) -> None:
