@@ -396,7 +396,7 @@ def _replay(kept: Trace, program: Program, dtype: np.dtype) -> Trace | None:
             elif t.kind == KIND_OP:
                 parents = tuple([fresh.get(p.serial, p) for p in old.parents])
                 var = run_op(old.op, parents, dtype, old.value.shape)
-                var.requires_grad = True
+                var.requires_grad = old.requires_grad  # as traced: an op on constants needs none
             else:
                 var = old
             fresh[old.serial] = var
