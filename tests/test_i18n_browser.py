@@ -89,6 +89,7 @@ def test_the_page_in_a_language_shows_no_english_interface_word(browser, server,
                            arg=lang)
     for export in page.eval_on_selector_all("[data-export]", "links => links.map((a) => a.href)"):
         assert f"lang={lang}" in export, export
+    page.wait_for_function("() => location.hash.length > 1")  # written after a pause
     assert f"lang={lang}" in page.url and "lang=" not in page.url.split("#", 1)[1]
     page.close()
 
