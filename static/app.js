@@ -170,7 +170,7 @@ const PROJECTOR_TEXT_PX = 20;
 function readable(k) {
   if (look.theme !== "projector" || !look.graphOnly || !state.data?.steps.length) return;
   stepper.show(k); // the texts the zoom measures
-  view.readableAt(PROJECTOR_TEXT_PX, nodeGroup(state.data.steps[Math.max(k, 1) - 1].node));
+  view.readableAt(PROJECTOR_TEXT_PX, state.data.steps[Math.max(k, 1) - 1].node);
 }
 
 function outputLine(data) {
@@ -233,10 +233,9 @@ function clearError() {
 
 function showStep(k) {
   stepper.show(k);
+  view.markCurrent(k > 0 && state.data ? state.data.steps[k - 1].node : null);
   overview.update(); // the current step's node, marked on the map
-  if ($("follow").checked && k > 0 && state.data) {
-    view.keepInView(nodeGroup(state.data.steps[k - 1].node));
-  }
+  if ($("follow").checked && k > 0 && state.data) view.keepInView(state.data.steps[k - 1].node);
   renderExplanation(explanation, state.data, k);
   updateLinks();
   tape.highlight(k); // last: it lays the page out, with every other change of the step in it
@@ -403,6 +402,11 @@ $("share-qr").addEventListener("click", async () => {
 });
 
 view.onSwipe = (by) => controls.go(controls.k + by);
+// Parts of a large picture made as they come on screen get the step's state and marks.
+view.onDetail = () => {
+  stepper.attach(view.container);
+  if (state.data) markTrouble(view.container, state.data.problems, (step) => controls.go(step));
+};
 
 // Buttons clicked with the mouse hand the keys back to the page, so Space plays again.
 for (const id of ["toggle-program", "copy-link", "share-link", "zoom-in", "zoom-out", "zoom-fit",
@@ -410,11 +414,6 @@ for (const id of ["toggle-program", "copy-link", "share-link", "zoom-in", "zoom-
   $(id).addEventListener("click", (e) => {
     if (e.detail > 0) e.currentTarget.blur();
   });
-}
-
-/** The picture's group of node `id` (`n3`), or null. */
-function nodeGroup(id) {
-  return view.svg ? view.container.querySelector(`g#${CSS.escape(id)}`) : null;
 }
 
 /** Find a value by its name: jump to the step that computes it (inputs: step 0) and zoom. */
@@ -433,7 +432,7 @@ $("find").addEventListener("submit", (e) => {
   status.textContent = step ? t("step {k}", { k: step.index }) : t("given at the start");
   controls.pause();
   controls.go(step ? step.index : 0);
-  view.focus(nodeGroup(node.id));
+  view.focus(node.id);
 });
 
 function fillFindNames(data) {

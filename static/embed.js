@@ -49,11 +49,13 @@ let data = null;
 let told = null; // the step the host last heard of, once it heard `ready`
 let wanted = start.step; // the step to show when the graph arrives
 const controls = new StepControls($("stepbar"), (k) => show(k));
+view.onDetail = () => stepper.attach(view.container); // parts of a large picture, as shown
 
 // ---- the step on screen ---------------------------------------------------------------
 
 function show(k) {
   stepper.show(k);
+  view.markCurrent(k > 0 ? currentNode(k) : null);
   view.keepInView(currentNode(k));
   const text = $("step-text");
   text.dataset.phase = phaseAt(data, k);
@@ -67,10 +69,10 @@ function show(k) {
   tellPreferredHeight();
 }
 
-/** The node group the step is about (at step 0: the first step's). */
+/** The id of the node the step is about (at step 0: the first step's). */
 function currentNode(k) {
   const step = data?.steps[Math.max(k, 1) - 1];
-  return step ? view.container.querySelector(`g.node#${CSS.escape(step.node)}`) : null;
+  return step ? step.node : null;
 }
 
 /** In the projector theme, node text stays large: a picture too large for that at this

@@ -16,6 +16,12 @@
 // - Node groups lose their translation, their children moved by it instead (`flattenGroups`):
 //   every transform starts a new paint chunk, and each frame hands all chunks to the
 //   compositor, so one chunk per node costs time on every frame.
+//
+// A large picture (over DETAIL_CHARS of SVG) is not parsed as a whole: its groups are cut
+// apart as text, each part's extent read from its coordinates, and a part becomes a layer
+// only when it is on screen at a size that can be read. Smaller than that (a long chain,
+// fitted), the picture is drawn as a sketch: every node's box and every edge, a few paths
+// in all. `onDetail` tells the page when new parts arrived, for their state to be drawn.
 
 import { t } from "./i18n.js";
 
@@ -27,6 +33,11 @@ const PAD = 14; // pixels kept free around the fitted picture
 const LAYER_ELEMENTS = 200; // per layer: a step repaints a few layers; each costs every frame
 const LAYER_MARGIN = 10; // user units around a layer's groups for strokes (the current box: 5)
 const SWIPE_PX = 40; // a touch moving this far sideways over a fitted picture is a swipe
+const DETAIL_CHARS = 300_000; // a picture larger than this is parsed a part at a time
+const SKETCH_TEXT_PX = 3; // node text smaller than this on screen: a large picture is sketched
+const TEXT_UNITS = 14; // the frame's font size, in user units
+const DETAIL_AHEAD = 0.5; // parts this many screens beyond the edges are made ready too
+const CURRENT_PX = 12; // the sketch's mark of the current node is never smaller than this
 
 /** Parse SVG text into an element owned by `doc`, or throw. */
 export function parseSvg(text, doc = document) {
@@ -39,7 +50,7 @@ export function parseSvg(text, doc = document) {
     throw new Error(t("the server sent a picture that could not be read"));
   }
   for (const s of root.querySelectorAll("script, foreignObject")) s.remove();
-  return doc.importNode(root, true);
+  return doc.adoptNode(root); // moved, not copied: the parsed document is thrown away
 }
 
 /** The (dx, dy) of a group's transform when it is a single translation (none: 0, 0), or null. */
@@ -262,6 +273,143 @@ export function splitLayers(svg, extents = new Map(), perLayer = LAYER_ELEMENTS)
   return layers;
 }
 
+const OPEN_TAG = /^<g\b([^>]*)>/;
+const ATTR = /\s([a-z-]+)="([^"]*)"/g;
+const TRANSLATE = /^translate\(\s*(-?[\d.]+)[\s,]+(-?[\d.]+)\s*\)$/;
+const SHAPE_DATA = /\s(?:points|d)="([^"]*)"/g;
+const PAIR = /(-?\d*\.?\d+),(-?\d*\.?\d+)/g;
+
+/**
+ * One top-level group of the server's SVG, read as text: {text, id, cls, box, path} with its
+ * extent {x0, y0, x1, y1} from its shapes' coordinate pairs (a node's text lies inside its
+ * outline, an edge's label inside its box) and, for an edge, its curve's path data. Null if
+ * it is not a group this can read (another transform, a group inside).
+ */
+function readGroup(text) {
+  const open = OPEN_TAG.exec(text);
+  if (!open || text.indexOf("<g", 2) >= 0) return null;
+  const attrs = {};
+  for (const [, name, value] of open[1].matchAll(ATTR)) attrs[name] = value;
+  let dx = 0;
+  let dy = 0;
+  if (attrs.transform) {
+    const t = TRANSLATE.exec(attrs.transform);
+    if (!t) return null;
+    dx = Number(t[1]);
+    dy = Number(t[2]);
+  }
+  const box = { x0: Infinity, y0: Infinity, x1: -Infinity, y1: -Infinity };
+  let path = null;
+  for (const [whole, data] of text.matchAll(SHAPE_DATA)) {
+    if (path === null && whole.trimStart().startsWith("d=")) path = data;
+    for (const [, x, y] of data.matchAll(PAIR)) {
+      const px = Number(x) + dx;
+      const py = Number(y) + dy;
+      if (px < box.x0) box.x0 = px;
+      if (px > box.x1) box.x1 = px;
+      if (py < box.y0) box.y0 = py;
+      if (py > box.y1) box.y1 = py;
+    }
+  }
+  if (!(box.x0 <= box.x1 && box.y0 <= box.y1)) return null;
+  return { text, id: attrs.id || "", cls: attrs.class || "", box, path };
+}
+
+/**
+ * A large picture cut apart as text: {root, open, groups, parts}. `root` is the SVG up to
+ * its first group (the style sheet, the background), closed; `open` its <svg> tag; `parts`
+ * are runs of about
+ * LAYER_ELEMENTS elements of groups, in paint order, each {text, box, layer: null}. Null
+ * when the text holds anything else at the top level than groups: it is parsed whole then.
+ */
+export function cutParts(text, perLayer = LAYER_ELEMENTS) {
+  const first = text.indexOf("\n<g ");
+  const end = text.lastIndexOf("</svg>");
+  if (first < 0 || end < first) return null;
+  const groups = [];
+  let at = first + 1;
+  while (at < end) {
+    if (!text.startsWith("<g ", at)) return null;
+    const close = text.indexOf("</g>", at);
+    if (close < 0 || close > end) return null;
+    const group = readGroup(text.slice(at, close + 4));
+    if (!group) return null;
+    groups.push(group);
+    at = close + 4;
+    while (at < end && (text[at] === "\n" || text[at] === " ")) at++;
+  }
+  const parts = [];
+  let part = null;
+  for (const g of groups) {
+    const weight = (g.text.match(/<[a-z]/g) || []).length;
+    if (!part || (part.size > 0 && part.size + weight > perLayer)) {
+      part = { texts: [], size: 0, box: { x0: Infinity, y0: Infinity, x1: -Infinity, y1: -Infinity } };
+      parts.push(part);
+    }
+    part.texts.push(g.text);
+    part.size += weight;
+    const b = part.box;
+    b.x0 = Math.min(b.x0, g.box.x0);
+    b.y0 = Math.min(b.y0, g.box.y0);
+    b.x1 = Math.max(b.x1, g.box.x1);
+    b.y1 = Math.max(b.y1, g.box.y1);
+  }
+  return {
+    root: `${text.slice(0, first + 1)}</svg>`,
+    open: text.slice(0, text.indexOf(">", text.indexOf("<svg")) + 1), // the root's own tag
+    groups,
+    parts: parts.map((p) => ({ text: p.texts.join(""), box: withMargin(p.box), layer: null })),
+  };
+}
+
+/** Whether boxes {x, y, w, h} overlap. */
+function overlaps(a, b) {
+  return a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h;
+}
+
+/** Path data of a box {x0, y0, x1, y1}. */
+function boxPath({ x0, y0, x1, y1 }) {
+  const r = (v) => Math.round(v * 10) / 10;
+  return `M${r(x0)} ${r(y0)}H${r(x1)}V${r(y1)}H${r(x0)}Z`;
+}
+
+/**
+ * The sketch of a large picture: one path of every edge's curve and one of the boxes of each
+ * kind of node, styled by the picture's own style sheet (its classes), and a mark for the
+ * current node (`.sketch-current`, moved by the view).
+ */
+function sketchOf(groups, cls, doc) {
+  const layer = doc.createElementNS(SVG_NS, "svg");
+  layer.setAttribute("class", cls);
+  layer.classList.add("graph-layer", "graph-sketch");
+  layer.setAttribute("preserveAspectRatio", "none");
+  layer.setAttribute("aria-hidden", "true");
+  const add = (parent, tag, classes, d = null) => {
+    const el = doc.createElementNS(SVG_NS, tag);
+    el.classList.add(...classes);
+    if (d !== null) el.setAttribute("d", d);
+    parent.appendChild(el);
+    return el;
+  };
+  const edges = groups.filter((g) => /\bedge\b/.test(g.cls) && g.path).map((g) => g.path);
+  add(layer, "path", ["rule", "sketch-edges"], edges.join(""));
+  const kinds = new Map();
+  let nodes = 0;
+  for (const g of groups) {
+    if (!/\b(node|copy)\b/.test(g.cls)) continue;
+    const kind = (/\bkind-[\w-]+/.exec(g.cls) || ["kind-op"])[0];
+    if (!kinds.has(kind)) kinds.set(kind, []);
+    kinds.get(kind).push(boxPath(g.box));
+    nodes++;
+  }
+  for (const [kind, boxes] of kinds) {
+    add(add(layer, "g", [kind]), "path", ["outline", "sketch-nodes"], boxes.join(""));
+  }
+  layer.dataset.nodes = String(nodes);
+  add(add(layer, "g", ["current"]), "path", ["outline", "sketch-current"]);
+  return layer;
+}
+
 /** A box {x0, y0, x1, y1} as {x, y, w, h} with LAYER_MARGIN around it. */
 function withMargin(b) {
   return { x: b.x0 - LAYER_MARGIN, y: b.y0 - LAYER_MARGIN, w: b.x1 - b.x0 + 2 * LAYER_MARGIN,
@@ -296,7 +444,16 @@ export class GraphView {
   constructor(container) {
     this.container = container;
     this.svg = null;
-    this.layers = [];
+    this.layers = []; // in paint order; of a large picture, the parts made so far
+    this.shown = []; // the layers (or the sketch) on screen, placed by the last layout
+    this.parts = null; // of a large picture: [{text, box, layer}] (see `cutParts`)
+    this.groups = null; // of a large picture: its groups as read from the text
+    this.open = null; // of a large picture: its <svg> tag, each part parsed inside a copy
+    this.sketch = null;
+    this.boxes = new Map(); // node id → its extent {x0, y0, x1, y1, input}
+    this.currentId = null; // the node the step is about (`markCurrent`)
+    this.onDetail = null; // () => void: parts of a large picture arrived; draw their state
+    this.detailChars = DETAIL_CHARS; // a picture with more SVG than this is made part by part
     this.base = null; // the picture's own viewBox
     this.zoom = 1; // relative to "fit"
     this.center = null; // in viewBox units
@@ -327,6 +484,10 @@ export class GraphView {
   _paper(on) {
     this.container.querySelector(":scope > svg.graph-print")?.remove();
     if (!on || !this.svg) return;
+    if (this.parts && this.parts.some((p) => !p.layer)) {
+      this.parts.forEach((p, i) => p.layer || this._make(i));
+      if (this.onDetail) this.onDetail();
+    }
     const copy = this.svg.cloneNode(true); // the style sheet and the background
     for (const layer of this.layers) {
       for (const child of layer.children) copy.appendChild(child.cloneNode(true));
@@ -345,7 +506,8 @@ export class GraphView {
    * inside the container too: look elements up from `this.container`).
    */
   setSvg(text) {
-    const svg = parseSvg(text, this.container.ownerDocument);
+    const cut = text.length > this.detailChars ? cutParts(text) : null;
+    const svg = parseSvg(cut ? cut.root : text, this.container.ownerDocument);
     this.base = viewBoxOf(svg);
     svg.removeAttribute("width");
     svg.removeAttribute("height");
@@ -353,14 +515,38 @@ export class GraphView {
     svg.setAttribute("role", "img");
     svg.setAttribute("aria-label", t("computation graph"));
     svg.classList.add("adgraph");
-    this.layers = splitLayers(svg, flattenGroups(svg));
+    this.boxes = new Map();
+    this.sketch = null;
+    this.currentId = null;
+    if (cut) {
+      this.parts = cut.parts;
+      this.groups = cut.groups;
+      this.open = cut.open;
+      this.layers = [];
+      for (const g of cut.groups) {
+        if (/\bnode\b/.test(g.cls)) this.boxes.set(g.id, { ...g.box, input: /\bkind-input\b/.test(g.cls) });
+      }
+    } else {
+      this.parts = null;
+      this.groups = null;
+      const extents = flattenGroups(svg);
+      for (const [g, b] of extents) {
+        if (g.classList.contains("node")) this.boxes.set(g.id, { ...b, input: g.classList.contains("kind-input") });
+      }
+      this.layers = splitLayers(svg, extents);
+    }
     const size = this._size(); // read before the new picture is in: no layout of it yet
     this.container.replaceChildren(svg, ...this.layers);
     this.svg = svg;
     this.zoom = 1;
     this.swipeZoom = 1;
     this.center = null;
-    this.layout(size);
+    this._quiet = true; // the page draws the state of a new picture itself
+    try {
+      this.layout(size);
+    } finally {
+      this._quiet = false;
+    }
     return svg;
   }
 
@@ -368,6 +554,96 @@ export class GraphView {
     this.container.replaceChildren();
     this.svg = null;
     this.layers = [];
+    this.shown = [];
+    this.parts = null;
+    this.groups = null;
+    this.sketch = null;
+    this.boxes = new Map();
+    this.currentId = null;
+  }
+
+  /** Every node's box in user units: [{id, x, y, w, h, input}]. */
+  nodeBoxes() {
+    return Array.from(this.boxes, ([id, b]) => ({ id, x: b.x0, y: b.y0, w: b.x1 - b.x0, h: b.y1 - b.y0, input: b.input }));
+  }
+
+  /** The box {x, y, width, height} in user units of a node (its id or its group), or null. */
+  boxOf(target) {
+    if (!target) return null;
+    const id = typeof target === "string" ? target : target.id;
+    const b = this.boxes.get(id);
+    if (b) return { x: b.x0, y: b.y0, width: b.x1 - b.x0, height: b.y1 - b.y0 };
+    const el = typeof target === "string" ? this.container.querySelector(`[id="${CSS.escape(id)}"]`) : target;
+    return el ? el.getBBox() : null;
+  }
+
+  /** The node the step is about (its id, or null): the sketch marks it. */
+  markCurrent(id) {
+    this.currentId = id || null;
+    this._markSketch();
+  }
+
+  _markSketch() {
+    const mark = this.sketch && this.sketch.querySelector(".sketch-current");
+    if (!mark) return;
+    const b = this.currentId && this.boxes.get(this.currentId);
+    if (!b) {
+      mark.removeAttribute("d");
+      return;
+    }
+    const least = CURRENT_PX / this.scale();
+    const gx = Math.max(0, least - (b.x1 - b.x0)) / 2;
+    const gy = Math.max(0, least - (b.y1 - b.y0)) / 2;
+    mark.setAttribute("d", boxPath({ x0: b.x0 - gx, y0: b.y0 - gy, x1: b.x1 + gx, y1: b.y1 + gy }));
+  }
+
+  /** Parse part `i` of a large picture into its layer, put in paint order. */
+  _make(i) {
+    const part = this.parts[i];
+    const root = parseSvg(`${this.open}${part.text}</svg>`, this.container.ownerDocument);
+    root.setAttribute("class", this.svg.getAttribute("class") || "");
+    const [layer] = splitLayers(root, flattenGroups(root), Infinity);
+    EXTENTS.set(layer, part.box);
+    part.layer = layer;
+    const next = this.parts.slice(i + 1).find((p) => p.layer);
+    this.container.insertBefore(layer, next ? next.layer : null);
+    this.layers = this.parts.filter((p) => p.layer).map((p) => p.layer);
+  }
+
+  /**
+   * Of a large picture, what the view `box` [x, y, w, h] at scale `s` shows: the sketch when
+   * its text would be too small to read, else the parts on screen (made first when new, with
+   * those a little beyond). Returns whether parts were made.
+   */
+  _showParts([x, y, w, h], s) {
+    const far = s * TEXT_UNITS < SKETCH_TEXT_PX;
+    if (far && !this.sketch) {
+      this.sketch = sketchOf(this.groups, this.svg.getAttribute("class") || "", this.container.ownerDocument);
+      const b = this.base;
+      EXTENTS.set(this.sketch, withMargin({ x0: b.x, y0: b.y, x1: b.x + b.w, y1: b.y + b.h }));
+      this.container.insertBefore(this.sketch, this.svg.nextSibling);
+    }
+    if (this.sketch) this.sketch.style.display = far ? "" : "none";
+    let made = false;
+    if (!far) {
+      const ahead = { x: x - DETAIL_AHEAD * w, y: y - DETAIL_AHEAD * h, w: w * (1 + 2 * DETAIL_AHEAD), h: h * (1 + 2 * DETAIL_AHEAD) };
+      this.parts.forEach((part, i) => {
+        if (!part.layer && overlaps(part.box, ahead)) {
+          this._make(i);
+          made = true;
+        }
+      });
+    }
+    const view = { x, y, w, h };
+    this.shown = far ? [this.sketch] : [];
+    for (const part of this.parts) {
+      if (!part.layer) continue;
+      const on = !far && overlaps(part.box, view);
+      if (on) this.shown.push(part.layer);
+      const display = on ? "" : "none";
+      if (part.layer.style.display !== display) part.layer.style.display = display;
+    }
+    return made;
   }
 
   /** Fit to the panel again (the "fit" button). */
@@ -444,13 +720,17 @@ export class GraphView {
     svg.setAttribute("viewBox", box.join(" "));
     svg.setAttribute("width", String(w));
     svg.setAttribute("height", String(h));
+    const made = this.parts ? this._showParts(box, s) : false;
+    if (!this.parts) this.shown = this.layers;
     this._placeLayers(box, w, h);
+    this._markSketch();
     this.container.classList.toggle("zoomed", this.zoom !== 1 || this.center !== null);
+    if (made && this.onDetail && !this._quiet) this.onDetail();
     if (this.onLayout) this.onLayout();
   }
 
   /**
-   * Put every layer over its own groups, mapped onto the same pixels as the <svg> below it
+   * Put every layer shown over its own groups, mapped onto the same pixels as the <svg> below it
    * (viewBox `box` shown centred at w×h). A layer's box is its groups' extent in whole
    * pixels of the container: Chromium snaps an <svg> root's box to pixels and stretches
    * the drawing to fit, so a box that is already whole keeps the layers aligned.
@@ -460,8 +740,8 @@ export class GraphView {
     const s = Math.min(w / bw, h / bh);
     const ox = (w - bw * s) / 2 - x * s; // user unit u is drawn at pixel ox + u·s
     const oy = (h - bh * s) / 2 - y * s;
-    const extents = this.layers.map(extentOf); // all read before any is written
-    this.layers.forEach((layer, i) => {
+    const extents = this.shown.map(extentOf); // all read before any is written
+    this.shown.forEach((layer, i) => {
       const e = extents[i];
       const left = Math.floor(ox + e.x * s);
       const top = Math.floor(oy + e.y * s);
@@ -515,10 +795,11 @@ export class GraphView {
     return { x, y, w, h };
   }
 
-  /** Move the view just enough for `el` (a node's group) to be on screen, when zoomed in. */
-  keepInView(el) {
-    if (!this.svg || !el || this.fitted()) return;
-    const b = el.getBBox();
+  /** Move the view just enough for a node (its id or group) to be on screen, when zoomed in. */
+  keepInView(node) {
+    if (!this.svg || !node || this.fitted()) return;
+    const b = this.boxOf(node);
+    if (!b) return;
     const v = this.visible();
     const margin = 0.05 * Math.min(v.w, v.h);
     const inside = b.x >= v.x + margin && b.y >= v.y + margin
@@ -534,22 +815,28 @@ export class GraphView {
     const texts = this.container.querySelectorAll("text.label, text.val, text.grad");
     let smallest = Infinity;
     for (const t of texts) {
-      if (t.textContent.trim()) smallest = Math.min(smallest, t.getBBox().height);
+      const height = t.textContent.trim() ? t.getBBox().height : 0; // 0: not drawn
+      if (height > 0) smallest = Math.min(smallest, height);
     }
     return Number.isFinite(smallest) ? smallest * this.scale() : 0;
   }
 
   /**
    * Fit the picture; if its node text is then under `px` pixels high, zoom in until it is
-   * `px` and centre `el` (a node's group): the picture is followed rather than shrunk (the
-   * caller keeps the current node in view). Whether it zoomed.
+   * `px` and centre a node (its id or group): the picture is followed rather than shrunk
+   * (the caller keeps the current node in view). Whether it zoomed.
    */
-  readableAt(px, el) {
+  readableAt(px, node) {
     if (!this.svg) return false;
     this.fit();
-    if (!el || this.nodeTextHeight() >= px) return false;
-    const b = el.getBBox();
+    const b = this.boxOf(node);
+    if (!b || this.nodeTextHeight() >= px) return false;
     this.center = { x: b.x + b.width / 2, y: b.y + b.height / 2 };
+    if (this.parts && !this.nodeTextHeight()) {
+      // Sketched: no text to measure until the zoom makes some, at about the font's size.
+      this.zoom = Math.min(MAX_ZOOM, (this.zoom * px) / (this.scale() * TEXT_UNITS));
+      this.layout();
+    }
     // A text's box follows the font's metrics at the size drawn (hinted): measure again.
     for (let tries = 0; tries < 4; tries++) {
       const height = this.nodeTextHeight();
@@ -560,10 +847,11 @@ export class GraphView {
     return true;
   }
 
-  /** Zoom in on `el` (found by name): its box centred, large enough to read. */
-  focus(el) {
-    if (!this.svg || !el) return;
-    const b = el.getBBox();
+  /** Zoom in on a node (its id or group, found by name): its box centred, large enough to read. */
+  focus(node) {
+    if (!this.svg || !node) return;
+    const b = this.boxOf(node);
+    if (!b) return;
     const w = this.container.clientWidth;
     const fitScale = this.scale() / this.zoom;
     const wanted = Math.min(MAX_ZOOM, Math.max(1, (0.25 * w) / (b.width * fitScale)));

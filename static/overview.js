@@ -44,16 +44,8 @@ export class OverviewMap {
     const shown = !!view.svg && !view.fitted();
     this.canvas.hidden = !shown;
     if (!shown) return;
-    if (!this.boxes) this.boxes = this._readBoxes();
+    if (!this.boxes) this.boxes = this.view.nodeBoxes();
     this._draw();
-  }
-
-  _readBoxes() {
-    const nodes = this.view.container.querySelectorAll("g.node");
-    return Array.from(nodes, (g) => {
-      const b = g.getBBox();
-      return { id: g.id, x: b.x, y: b.y, w: b.width, h: b.height, input: g.classList.contains("kind-input") };
-    });
   }
 
   /** Map pixels per viewBox unit, and the map's size in CSS pixels. */
@@ -78,9 +70,9 @@ export class OverviewMap {
     const b = this.view.base;
     ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
     ctx.clearRect(0, 0, w, h);
-    const current = this.view.container.querySelector("g.node.current");
+    const current = this.view.currentId;
     for (const box of this.boxes) {
-      ctx.fillStyle = current && box.id === current.id ? style.getPropertyValue("--map-current")
+      ctx.fillStyle = box.id === current ? style.getPropertyValue("--map-current")
         : box.input ? style.getPropertyValue("--map-input") : style.getPropertyValue("--map-node");
       ctx.fillRect((box.x - b.x) * s, (box.y - b.y) * s, Math.max(1, box.w * s), Math.max(1, box.h * s));
     }

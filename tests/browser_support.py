@@ -131,9 +131,13 @@ NODE_BOXES = """() => {
 }"""
 
 
+GRAPH_DRAWN = "#graph svg g.node:visible, #graph svg.graph-sketch:visible"
+"""The picture is on screen: its node groups, or the sketch of one too large to read."""
+
+
 def wait_for_graph(page, steps: int | None = None, timeout: float = 15_000) -> None:
     """Until the picture is on screen (and, if given, the counter shows `/ steps`)."""
-    page.wait_for_selector("#graph svg g.node", timeout=timeout)
+    page.wait_for_selector(GRAPH_DRAWN, timeout=timeout)
     if steps is not None:
         page.wait_for_function(
             "n => document.querySelector('[data-step-counter]').textContent.includes(`/ ${n} ·`)",

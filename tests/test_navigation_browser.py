@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import io
+
+import numpy as np
 import pytest
+from browser_support import GRAPH_DRAWN as DRAWN
 from browser_support import page_url
+from PIL import Image, ImageChops
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -14,23 +19,34 @@ def chain(lines: int) -> str:
 
 
 INSIDE = """() => {
+  // What is drawn: the node groups on screen, or the sketch of a picture too small to read.
   const panel = document.getElementById('graph').getBoundingClientRect();
-  const boxes = [...document.querySelectorAll('#graph g.node')].map(g => g.getBoundingClientRect());
+  const drawn = (el) => el.getClientRects().length > 0;
+  const groups = [...document.querySelectorAll('#graph g.node')].filter(drawn);
+  const sketch = document.querySelector('#graph svg.graph-sketch');
+  const sketched = sketch && drawn(sketch);
+  const shapes = sketched ? [...sketch.querySelectorAll('.sketch-nodes')] : groups;
+  const boxes = shapes.map(el => el.getBoundingClientRect());
   const left = Math.min(...boxes.map(b => b.left)), right = Math.max(...boxes.map(b => b.right));
   const top = Math.min(...boxes.map(b => b.top)), bottom = Math.max(...boxes.map(b => b.bottom));
-  return {count: boxes.length, inside: left >= panel.left - 0.5 && right <= panel.right + 0.5
-    && top >= panel.top - 0.5 && bottom <= panel.bottom + 0.5};
+  return {count: sketched ? Number(sketch.dataset.nodes) : groups.length, sketched,
+    inside: left >= panel.left - 0.5 && right <= panel.right + 0.5
+      && top >= panel.top - 0.5 && bottom <= panel.bottom + 0.5};
 }"""
 
 FOLLOWED = """(steps) => {
+  // The current node as drawn: its group, or the sketch's mark; a group not drawn is outside.
   const panel = document.getElementById('graph').getBoundingClientRect();
   const next = document.querySelector('[data-step-action=next]');
   const outside = [];
   for (let k = 1; k <= steps; k++) {
     next.click();
-    const g = document.querySelector('#graph g.node.current');
-    const b = g.getBoundingClientRect();
-    if (b.left < panel.left || b.right > panel.right || b.top < panel.top || b.bottom > panel.bottom) {
+    const sketch = document.querySelector('#graph svg.graph-sketch');
+    const g = sketch && sketch.getClientRects().length ? sketch.querySelector('.sketch-current')
+      : document.querySelector('#graph g.node.current');
+    const b = g ? g.getBoundingClientRect() : {left: 0, right: 0, top: 0, bottom: 0};
+    if (!b.width || b.left < panel.left || b.right > panel.right || b.top < panel.top
+        || b.bottom > panel.bottom) {
       outside.push(k);
     }
   }
@@ -41,11 +57,11 @@ FOLLOWED = """(steps) => {
 def test_fit_shows_the_whole_of_a_1201_value_chain(live_app, chromium):
     page = chromium.new_page(viewport={"width": 1280, "height": 720})
     page.goto(page_url(live_app, chain(400), step=0))
-    page.wait_for_selector("#graph svg g.node", timeout=60_000)
+    page.wait_for_selector(DRAWN, timeout=60_000)
     page.click("#zoom-in")
     page.click("#zoom-fit")
     found = page.evaluate(INSIDE)
-    assert found["count"] == 1201 and found["inside"]
+    assert found == {"count": 1201, "sketched": True, "inside": True}
     page.close()
 
 
@@ -53,7 +69,7 @@ def test_follow_keeps_the_current_node_in_view_at_every_step_when_zoomed_in(live
     source = chain(333)  # 1,000 values
     page = chromium.new_page(viewport={"width": 1280, "height": 720})
     page.goto(page_url(live_app, source, step=0))
-    page.wait_for_selector("#graph svg g.node", timeout=60_000)
+    page.wait_for_selector(DRAWN, timeout=60_000)
     steps = int(page.inner_text("[data-step-counter]").split("/")[1].split("·")[0])
     for _ in range(12):
         page.click("#zoom-in")
@@ -67,7 +83,7 @@ def test_follow_keeps_the_current_node_in_view_at_every_step_when_zoomed_in(live
 def test_find_by_name_jumps_to_the_step_that_computes_the_value(live_app, chromium):
     page = chromium.new_page(viewport={"width": 1280, "height": 720})
     page.goto(page_url(live_app, chain(100), step=0))
-    page.wait_for_selector("#graph svg g.node", timeout=60_000)
+    page.wait_for_selector(DRAWN, timeout=60_000)
     page.fill("#find-name", "h50")
     page.press("#find-name", "Enter")
     page.wait_for_function("() => document.getElementById('find-status').textContent !== ''")
@@ -81,4 +97,84 @@ def test_find_by_name_jumps_to_the_step_that_computes_the_value(live_app, chromi
     page.fill("#find-name", "nope")
     page.press("#find-name", "Enter")
     page.wait_for_function("() => document.getElementById('find-status').textContent.startsWith('no value')")
+    page.close()
+
+
+DRAWN_NODES = """() => [...document.querySelectorAll('#graph g.node')]
+  .filter(g => g.getClientRects().length).map(g => ({
+    id: g.id,
+    values: [...g.querySelectorAll('text.val')].map(t => t.textContent),
+    grads: [...g.querySelectorAll('text.grad')].map(t => t.textContent),
+  }))"""
+
+
+def test_a_large_picture_is_sketched_until_it_can_be_read_then_made_where_it_is_seen(live_app, chromium):
+    source = chain(333)  # 1,000 values: too small to read when the whole chain fits
+    page = chromium.new_page(viewport={"width": 1280, "height": 720})
+    page.goto(page_url(live_app, source, step=0))
+    page.wait_for_selector("#graph svg.graph-sketch", timeout=60_000)
+    assert page.locator("#graph g.node").count() == 0  # nothing of the detail parsed yet
+    page.fill("#find-name", "h200")
+    page.press("#find-name", "Enter")
+    page.wait_for_function("() => document.getElementById('find-status').textContent !== ''")
+    assert not page.locator("#graph svg.graph-sketch").is_visible()
+    made = page.locator("#graph g.node").count()
+    assert 0 < made < 300  # the parts around h200, not the whole picture
+    assert page.eval_on_selector("#graph g.node.current", "g => g.querySelector('.label').textContent") == "h200"
+    page.close()
+
+
+def test_parts_made_late_show_the_state_of_the_step_on_screen(live_app, chromium):
+    source = chain(333)
+    answer = chromium.new_page()
+    data = answer.request.post(f"{live_app}/api/graph", data={"src": source}).json()
+    answer.close()
+    nodes = {n["id"]: n for n in data["nodes"]}
+    page = chromium.new_page(viewport={"width": 1280, "height": 720})
+    page.goto(page_url(live_app, source, step=0))
+    page.wait_for_selector("#graph svg.graph-sketch", timeout=60_000)
+    page.click("[data-step-action=last]")  # every gradient final, while only the sketch is drawn
+    for _ in range(20):
+        page.click("#zoom-in")  # follow keeps the last step's node in view as parts are made
+    drawn = page.evaluate(DRAWN_NODES)
+    assert len(drawn) >= 3
+    for node in drawn:
+        want = nodes[node["id"]]["display"]
+        assert node["values"] == want["value"], node
+        assert node["grads"] == (want["grad"] or []), node  # a constant has no gradient row
+    page.close()
+
+
+PARTS_AND_WHOLE = """async (text) => {
+  const { GraphView } = await import('./static/graphview.js');
+  const views = [Infinity, 0].map((detailChars, i) => {
+    const box = document.createElement('div');
+    box.className = 'graph';
+    box.id = `compare-${i}`;
+    box.style.cssText = `position: fixed; z-index: 100; left: ${i * 620}px; top: 0; width: 600px; height: 400px; background: white`;
+    document.body.appendChild(box);
+    const view = new GraphView(box);
+    view.detailChars = detailChars;
+    view.setSvg(text);
+    view.focus('n150');
+    return view;
+  });
+  return views.map(v => [v.parts ? v.parts.length : 0, v.shown.length]);
+}"""
+
+
+def test_a_picture_made_part_by_part_draws_what_the_whole_picture_draws(live_app, chromium):
+    source = chain(100)
+    page = chromium.new_page(viewport={"width": 1280, "height": 720})
+    page.goto(page_url(live_app, source, step=0))
+    page.wait_for_selector(DRAWN, timeout=60_000)
+    svg = page.request.post(f"{live_app}/api/graph", data={"src": source}).json()["layout"]["svg"]
+    (whole, _), (parts, shown) = page.evaluate(PARTS_AND_WHOLE, svg)
+    assert whole == 0 and parts > 5 and 0 < shown < parts
+    first = Image.open(io.BytesIO(page.locator("#compare-0").screenshot())).convert("RGB")
+    second = Image.open(io.BytesIO(page.locator("#compare-1").screenshot())).convert("RGB")
+    # The same shapes and texts at the same places: layers cut elsewhere are snapped to
+    # pixels elsewhere, which moves an edge's anti-aliasing by a shade, never more.
+    difference = np.asarray(ImageChops.difference(first, second)).max(axis=2)
+    assert difference.max() <= 32 and (difference > 0).mean() < 0.01
     page.close()
