@@ -12,6 +12,7 @@ from autodiff.draw import GraphvizUnavailable
 from autodiff.errors import AutodiffError
 from autodiff.examples import GALLERY, by_slug, shown
 from autodiff.i18n import N_, _
+from web.assets import page_csp, register_assets
 from web.embed_views import embed_views
 from web.encode import script_json
 from web.exports_views import exports_views
@@ -37,7 +38,8 @@ PAGE_CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
     "img-src 'self' data: blob:; object-src 'none'; base-uri 'self'; form-action 'self'"
 )
-"""Scripts only from our own files; inline styles are needed by Graphviz's SVG."""
+"""Scripts only from our own files (and the page's import map, by its hash: `web.assets`);
+inline styles are needed by Graphviz's SVG."""
 
 SVG_CSP = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'self'"
 """A frame opened on its own can draw, and do nothing else; only our own pages frame it."""
@@ -73,6 +75,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.json.ensure_ascii = False
     app.json.sort_keys = False
     register_languages(app)
+    register_assets(app)
     register_hangups(app)
     _register_views(app)
     app.register_blueprint(practice_views)
@@ -221,9 +224,9 @@ def _security_headers(response: Response) -> Response:
     if response.mimetype == "image/svg+xml":
         headers.setdefault("Content-Security-Policy", SVG_CSP)
     elif request.endpoint == "embed":
-        headers.setdefault("Content-Security-Policy", PAGE_CSP + "; frame-ancestors *")
+        headers.setdefault("Content-Security-Policy", page_csp(PAGE_CSP) + "; frame-ancestors *")
     else:
-        headers.setdefault("Content-Security-Policy", PAGE_CSP + "; frame-ancestors 'none'")
+        headers.setdefault("Content-Security-Policy", page_csp(PAGE_CSP) + "; frame-ancestors 'none'")
         headers.setdefault("X-Frame-Options", "DENY")
     return response
 
