@@ -341,6 +341,20 @@ $("opt-expand").addEventListener("change", (e) => {
   requests.now();
 });
 
+/** A double-click on a gate drawn as one (sigmoid, tanh, softmax, a def) draws that kind of
+ *  gate as its primitives, the others staying gates (`expand=sigmoid,cell`). */
+$("graph").addEventListener("dblclick", (e) => {
+  const g = e.target.closest("g.node");
+  const node = g && state.data ? state.data.nodes.find((n) => n.id === g.id) : null;
+  if (!node || !(state.data.composites || []).includes(node.op) || state.expand === "all") return;
+  e.preventDefault();
+  state.expand = [...(state.expand ? state.expand.split(",") : []), node.op].join(",");
+  if (controls.k >= state.data.steps.length) state.pendingStep = Infinity;
+  syncExpand();
+  address.update();
+  requests.now();
+});
+
 $("opt-edge-labels").addEventListener("change", (e) => {
   state.edgeLabels = e.target.checked;
   address.update();

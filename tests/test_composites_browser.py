@@ -101,3 +101,32 @@ def test_an_rnn_cell_steps_as_one_gate_then_expanded(live_app, chromium):
     assert page.inner_text("#step-text").splitlines()[-1].endswith("= -0.1972")
     _shot(page, "rnn-expanded")
     page.close()
+
+
+TWO_GATES = "x = 0.5\nw = 2\ny = sigmoid(w * x) + tanh(x)"
+OP_MARKS = "() => [...document.querySelectorAll('#graph text[id$=-op]')].map(t => t.textContent)"
+COUNT = "n => document.querySelectorAll('#graph svg g.node').length === n"
+
+
+def _gate(page, mark: str) -> str:
+    """The id of the node whose op mark is `mark`."""
+    return page.evaluate("""m => [...document.querySelectorAll('#graph g.node')]
+      .find(g => (g.querySelector('[id$=-op]') || {}).textContent === m).id""", mark)
+
+
+def test_a_double_click_expands_that_kind_of_gate_only(live_app, chromium):
+    page = chromium.new_page(viewport={"width": 1280, "height": 720})
+    page.goto(page_url(live_app, TWO_GATES))
+    page.wait_for_function(COUNT, arg=6)
+    page.dblclick(f"#graph g.node#{_gate(page, 'sigmoid')}")
+    page.wait_for_function("() => location.hash.includes('expand=sigmoid')")
+    page.wait_for_function(COUNT, arg=12)  # sigmoid as ×-1, exp, +1, 1/x; tanh one gate still
+    assert page.is_checked("#opt-expand")
+    assert "tanh" in page.evaluate(OP_MARKS) and "exp" in page.evaluate(OP_MARKS)
+    page.dblclick(f"#graph g.node#{_gate(page, 'tanh')}")
+    page.wait_for_function("() => /expand=sigmoid(,|%2C)tanh/.test(location.hash)")
+    page.wait_for_function(COUNT, arg=19)
+    page.click("#opt-expand")  # unticked: every gate is one again
+    page.wait_for_function("() => !location.hash.includes('expand=')")
+    page.wait_for_function(COUNT, arg=6)
+    page.close()
