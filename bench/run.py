@@ -380,7 +380,7 @@ def main() -> None:
         elif name == "graph":
             import time_to_graph
 
-            time_to_graph.run(table)
+            time_to_graph.run(table, args.repeat)
         elif name == "load":
             import load_bench
 

@@ -149,8 +149,9 @@ def row(size: int, values: int, runs: list[dict[str, float]]) -> list[str]:
             f"{med['after']:.0f} ms", *cpu, f"{med['bytes'] / values / 1024:.2f} KB"]
 
 
-def run(table) -> None:
-    """Print the time-to-graph tables, by link and by keystroke, at 20 to 2,000 values."""
+def run(table, repeat: int = REPEAT) -> None:
+    """Print the time-to-graph tables, by link and by keystroke, at 20 to 2,000 values, each
+    the median of `repeat` programs of that size."""
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     links, keys = [], []
     with live_server() as base, sync_playwright() as p:
@@ -161,7 +162,7 @@ def run(table) -> None:
         painted_after(page, 0)
         for n in SIZES:
             link_runs, key_runs = [], []
-            for variant in range(REPEAT):
+            for variant in range(repeat):
                 source = program(n, variant)
                 link_runs.append(by_link(page, base, source))
                 key_runs.append(by_keystroke(page, source))
@@ -171,7 +172,7 @@ def run(table) -> None:
         browser.close()
     header = ["values", "total", "typing delay", "server", "browser's own work",
               "before the request", "after the answer", "answer per value"]
-    table(f"Time to graph: link → graph painted (medians of {REPEAT}; target for the browser's "
+    table(f"Time to graph: link → graph painted (medians of {repeat}; target for the browser's "
           "own work ≤ 100 ms at 100 values, ≤ 250 ms at 1,000)", header, links)
-    table(f"Time to graph: keystroke → graph painted (medians of {REPEAT}; same targets)",
+    table(f"Time to graph: keystroke → graph painted (medians of {repeat}; same targets)",
           [*header[:-1], "main-thread CPU after the answer", header[-1]], keys)
