@@ -196,7 +196,8 @@ def test_practice_mode_is_bounded(client):
 def test_the_page_and_the_embed_open_in_practice_mode(client, path):
     page = client.get(path, query_string={"src": REUSE, "mode": "practice"})
     html = page.data.decode()
-    assert page.status_code == 200 and "practice.js" in html and "app.js" not in html
+    scripts = re.findall(r'<script type="module" src="([^"]+)"', html)
+    assert page.status_code == 200 and len(scripts) == 1 and "/practice.js?v=" in scripts[0]
     assert ("practice-embedded" in html) == (path == "/embed")
     assert "0.3466" not in html
 
