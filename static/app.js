@@ -416,6 +416,7 @@ $("share-qr").addEventListener("click", async () => {
 });
 
 view.onSwipe = (by) => controls.go(controls.k + by);
+view.progress = () => stepper.progress(); // the sketch of a large picture colours the step
 // Parts of a large picture made as they come on screen get the step's state and marks.
 view.onDetail = () => {
   stepper.attach(view.container);

@@ -50,6 +50,7 @@ let told = null; // the step the host last heard of, once it heard `ready`
 let wanted = start.step; // the step to show when the graph arrives
 const controls = new StepControls($("stepbar"), (k) => show(k));
 view.onDetail = () => stepper.attach(view.container); // parts of a large picture, as shown
+view.progress = () => stepper.progress();
 
 // ---- the step on screen ---------------------------------------------------------------
 

@@ -375,8 +375,9 @@ function boxPath({ x0, y0, x1, y1 }) {
 
 /**
  * The sketch of a large picture: one path of every edge's curve and one of the boxes of each
- * kind of node, styled by the picture's own style sheet (its classes), and a mark for the
- * current node (`.sketch-current`, moved by the view).
+ * kind of node, styled by the picture's own style sheet (its classes); over them the boxes
+ * of the values known so far and of the final gradients (`.sketch-valued`, `.sketch-final`)
+ * and a mark for the current node (`.sketch-current`), all three redrawn by the view.
  */
 function sketchOf(groups, cls, doc) {
   const layer = doc.createElementNS(SVG_NS, "svg");
@@ -406,6 +407,8 @@ function sketchOf(groups, cls, doc) {
     add(add(layer, "g", [kind]), "path", ["outline", "sketch-nodes"], boxes.join(""));
   }
   layer.dataset.nodes = String(nodes);
+  add(layer, "path", ["val", "sketch-valued"]);
+  add(layer, "path", ["grad", "sketch-final"]);
   add(add(layer, "g", ["current"]), "path", ["outline", "sketch-current"]);
   return layer;
 }
@@ -452,6 +455,7 @@ export class GraphView {
     this.sketch = null;
     this.boxes = new Map(); // node id → its extent {x0, y0, x1, y1, input}
     this.currentId = null; // the node the step is about (`markCurrent`)
+    this.progress = null; // () => {valued, final}: node ids the sketch colours (the stepper's)
     this.onDetail = null; // () => void: parts of a large picture arrived; draw their state
     this.detailChars = DETAIL_CHARS; // a picture with more SVG than this is made part by part
     this.base = null; // the picture's own viewBox
@@ -584,8 +588,12 @@ export class GraphView {
   }
 
   _markSketch() {
-    const mark = this.sketch && this.sketch.querySelector(".sketch-current");
-    if (!mark) return;
+    if (!this.sketch || this.sketch.style.display === "none") return;
+    const { valued = [], final = [] } = this.progress ? this.progress() : {};
+    const boxes = (ids) => ids.map((id) => this.boxes.get(id)).filter(Boolean).map(boxPath).join("");
+    this.sketch.querySelector(".sketch-valued").setAttribute("d", boxes(valued));
+    this.sketch.querySelector(".sketch-final").setAttribute("d", boxes(final));
+    const mark = this.sketch.querySelector(".sketch-current");
     const b = this.currentId && this.boxes.get(this.currentId);
     if (!b) {
       mark.removeAttribute("d");

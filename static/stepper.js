@@ -199,6 +199,21 @@ export class Stepper {
     return k;
   }
 
+  /** The ids of the nodes whose value is known at the step shown, and of those whose
+   *  gradient is final there (what a sketch of the picture colours). */
+  progress() {
+    const valued = [];
+    const final = [];
+    const timeline = this.timeline;
+    if (!this.data || !timeline) return { valued, final };
+    this.data.nodes.forEach((node, i) => {
+      if (timeline.forwardStep[i] <= this.k) valued.push(node.id);
+      const e = lastEventAt(timeline.gradEvents[i], this.k);
+      if (e >= 0 && timeline.gradEvents[i][e].final) final.push(node.id);
+    });
+    return { valued, final };
+  }
+
   ready() {
     const data = this.data;
     return !!(this.root && data && this.timeline && this.nodeEls.length === data.nodes.length);

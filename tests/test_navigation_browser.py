@@ -178,3 +178,30 @@ def test_a_picture_made_part_by_part_draws_what_the_whole_picture_draws(live_app
     difference = np.asarray(ImageChops.difference(first, second)).max(axis=2)
     assert difference.max() <= 32 and (difference > 0).mean() < 0.01
     page.close()
+
+
+SKETCH_COUNTS = """() => {
+  const boxes = (cls) => (document.querySelector(`#graph svg.graph-sketch .${cls}`)
+    .getAttribute('d') || '').split('M').length - 1;
+  return {valued: boxes('sketch-valued'), final: boxes('sketch-final')};
+}"""
+
+
+def test_the_sketch_shows_how_far_the_passes_have_come(live_app, chromium):
+    source = chain(333)
+    request = chromium.new_page()
+    nodes = request.request.post(f"{live_app}/api/graph", data={"src": source}).json()["nodes"]
+    request.close()
+    known = sum(n["kind"] in ("input", "const") for n in nodes)
+    with_gradient = sum(n["display"]["grad"] is not None for n in nodes)
+    page = chromium.new_page(viewport={"width": 1280, "height": 720})
+    page.goto(page_url(live_app, source, step=0))
+    page.wait_for_selector("#graph svg.graph-sketch", timeout=60_000)
+    assert page.evaluate(SKETCH_COUNTS) == {"valued": known, "final": 0}
+    page.click("[data-step-action=last]")
+    assert page.evaluate(SKETCH_COUNTS) == {"valued": len(nodes), "final": with_gradient}
+    page.keyboard.press("Home")
+    for _ in range(10):
+        page.keyboard.press("ArrowRight")  # each forward step makes one more value known
+    assert page.evaluate(SKETCH_COUNTS) == {"valued": known + 10, "final": 0}
+    page.close()
