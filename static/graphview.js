@@ -281,9 +281,10 @@ const PAIR = /(-?\d*\.?\d+),(-?\d*\.?\d+)/g;
 
 /**
  * One top-level group of the server's SVG, read as text: {text, id, cls, box, path} with its
- * extent {x0, y0, x1, y1} from its shapes' coordinate pairs (a node's text lies inside its
- * outline, an edge's label inside its box) and, for an edge, its curve's path data. Null if
- * it is not a group this can read (another transform, a group inside).
+ * extent {x0, y0, x1, y1} from its shapes' coordinate pairs (a node's outline, its first
+ * shape, holds the rest of it; an edge's label lies inside its box) and, for an edge, its
+ * curve's path data. Null if it is not a group this can read (another transform, a group
+ * inside).
  */
 function readGroup(text) {
   const open = OPEN_TAG.exec(text);
@@ -299,6 +300,7 @@ function readGroup(text) {
     dy = Number(t[2]);
   }
   const box = { x0: Infinity, y0: Infinity, x1: -Infinity, y1: -Infinity };
+  const outlined = /\b(node|copy)\b/.test(attrs.class || "");
   let path = null;
   for (const [whole, data] of text.matchAll(SHAPE_DATA)) {
     if (path === null && whole.trimStart().startsWith("d=")) path = data;
@@ -310,16 +312,28 @@ function readGroup(text) {
       if (py < box.y0) box.y0 = py;
       if (py > box.y1) box.y1 = py;
     }
+    if (outlined) break;
   }
   if (!(box.x0 <= box.x1 && box.y0 <= box.y1)) return null;
   return { text, id: attrs.id || "", cls: attrs.class || "", box, path };
 }
 
+/** How many elements SVG text holds: its tags less its closing tags. */
+function elementCount(text) {
+  let tags = 0;
+  let closing = 0;
+  for (let at = text.indexOf("<"); at >= 0; at = text.indexOf("<", at + 1)) {
+    tags++;
+    if (text[at + 1] === "/") closing++;
+  }
+  return tags - closing;
+}
+
 /**
  * A large picture cut apart as text: {root, open, groups, parts}. `root` is the SVG up to
  * its first group (the style sheet, the background), closed; `open` its <svg> tag; `parts`
- * are runs of about
- * LAYER_ELEMENTS elements of groups, in paint order, each {text, box, layer: null}. Null
+ * are runs of about LAYER_ELEMENTS elements of groups, in paint order, each {text, box,
+ * layer: null}. Null
  * when the text holds anything else at the top level than groups: it is parsed whole then.
  */
 export function cutParts(text, perLayer = LAYER_ELEMENTS) {
@@ -341,7 +355,7 @@ export function cutParts(text, perLayer = LAYER_ELEMENTS) {
   const parts = [];
   let part = null;
   for (const g of groups) {
-    const weight = (g.text.match(/<[a-z]/g) || []).length;
+    const weight = elementCount(g.text);
     if (!part || (part.size > 0 && part.size + weight > perLayer)) {
       part = { texts: [], size: 0, box: { x0: Infinity, y0: Infinity, x1: -Infinity, y1: -Infinity } };
       parts.push(part);
