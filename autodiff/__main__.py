@@ -79,8 +79,8 @@ def parser() -> argparse.ArgumentParser:
                  "in the program, 4 an export too large or out of time, 5 Graphviz or "
                  "rsvg-convert missing."))
     sub = top.add_subparsers(required=True, metavar="COMMAND")
-    export = sub.add_parser("export", help=_("every step as PDF, PowerPoint, GIF, ZIP, HTML, "
-                                             "TikZ, or one frame as SVG or PNG"))
+    export = sub.add_parser("export", help=_("every step as PDF, PowerPoint, GIF, MP4, ZIP, "
+                                             "HTML, TikZ, or one frame as SVG or PNG"))
     explain = sub.add_parser("explain", help=_("print the forward and backward programs"))
     check = sub.add_parser("check", help=_("compare each gradient with finite differences"))
     for command, run in ((export, run_export), (explain, run_explain), (check, run_check)):
@@ -115,7 +115,7 @@ def _export_options(export: argparse.ArgumentParser) -> None:
     add("--layout", choices=("slides", "handout"), default="slides",
         help=_("pdf: handout puts three steps a page"))
     add("--paper", choices=("a4", "letter"), default="a4", help=_("the handout's paper"))
-    add("--delay", type=int, default=1000, metavar="MS", help=_("gif: milliseconds a step"))
+    add("--delay", type=int, default=1000, metavar="MS", help=_("gif, mp4: milliseconds a step"))
     add("--scale", type=float, help=_("svg/png: size over the natural one (png default 2)"))
 
 
