@@ -1,8 +1,11 @@
 // The overview map: the whole graph drawn small in a corner while the picture is zoomed in,
-// the part on screen marked; a click (or a drag) on the map moves the picture there. It only
-// follows the view: nothing moves unless the person asks.
+// the part on screen marked; a click (or a drag) on the map moves the picture there, and so
+// do the arrow keys while the map has the focus. It only follows the view: nothing moves
+// unless the person asks.
 
 const MAP_PX = 180; // the map's longer side, in CSS pixels
+const KEY_MOVE = 0.25; // an arrow key moves the picture by this part of the screen
+const KEY_DIRECTIONS = { ArrowLeft: [-1, 0], ArrowRight: [1, 0], ArrowUp: [0, -1], ArrowDown: [0, 1] };
 
 export class OverviewMap {
   /** canvas: the map's <canvas>; view: the GraphView it follows (call update() after each
@@ -29,6 +32,18 @@ export class OverviewMap {
     canvas.addEventListener("pointerup", stop);
     canvas.addEventListener("pointercancel", stop);
     canvas.addEventListener("wheel", (e) => e.stopPropagation(), { passive: true });
+    canvas.tabIndex = 0;
+    canvas.addEventListener("keydown", (e) => this._onKey(e));
+  }
+
+  /** An arrow key on the focused map moves the picture (the steps' keys then do not step). */
+  _onKey(e) {
+    const by = KEY_DIRECTIONS[e.key];
+    if (!by || e.altKey || e.ctrlKey || e.metaKey || !this.view.svg) return;
+    e.preventDefault();
+    const v = this.view.visible();
+    this.view.center = { x: v.x + v.w / 2 + by[0] * KEY_MOVE * v.w, y: v.y + v.h / 2 + by[1] * KEY_MOVE * v.h };
+    this.view.layout();
   }
 
   /** A new picture: its boxes are read again the next time the map shows. */

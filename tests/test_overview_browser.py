@@ -46,3 +46,25 @@ def test_the_map_shows_when_zoomed_and_a_click_moves_the_picture_there(live_app,
     page.click("#zoom-fit")
     page.wait_for_selector("#overview", state="hidden")
     page.close()
+
+
+def test_the_arrow_keys_move_the_picture_while_the_map_has_the_focus(live_app, chromium):
+    page = chromium.new_page(viewport={"width": 1280, "height": 720})
+    page.goto(page_url(live_app, CHAIN, step=3))
+    page.wait_for_selector("#graph svg g.node")
+    for _ in range(3):
+        page.click("#zoom-in")
+    page.wait_for_selector("#overview", state="visible")
+    before = _view_box(page)
+    counter = page.inner_text("[data-step-counter]")
+    page.focus("#overview")
+    page.keyboard.press("ArrowRight")
+    moved = _view_box(page)
+    assert moved[0] > before[0] and moved[1] == before[1] and moved[2:] == before[2:]
+    page.keyboard.press("ArrowDown")
+    assert _view_box(page)[1] > moved[1]
+    assert page.inner_text("[data-step-counter]") == counter  # the keys moved, not stepped
+    page.locator("#graph").click()  # the focus back on the picture: the arrows step again
+    page.keyboard.press("ArrowRight")
+    assert page.inner_text("[data-step-counter]") != counter
+    page.close()
