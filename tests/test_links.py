@@ -315,3 +315,25 @@ def test_behind_the_local_nginx_the_limit_counts_the_address_nginx_saw(database_
         assert via_nginx(9, "198.51.100.5") == 201
     finally:
         app.extensions["links"].dispose()
+
+
+def test_a_link_named_by_id_answers_in_its_own_language(links_app):
+    """`id=` (in the query or a JSON body) is a short link too: its stored language wins over
+    the browser's, and `lang=` over both."""
+    client = links_app.test_client()
+    link = store(client, src=REUSE, lang="it").get_json()["id"]
+    spanish_browser = {"Accept-Language": "es"}
+
+    def texts(answer) -> list[str]:
+        return [step["text"] for step in answer.get_json()["steps"]]
+
+    italian = texts(client.get(f"/api/graph?src={quote(REUSE)}&lang=it"))
+    assert italian != texts(client.get(f"/api/graph?src={quote(REUSE)}", headers=spanish_browser))
+    assert texts(client.get(f"/api/graph?id={link}", headers=spanish_browser)) == italian
+    assert texts(client.post("/api/graph", json={"id": link}, headers=spanish_browser)) == italian
+    russian = texts(client.get(f"/api/graph?src={quote(REUSE)}&lang=ru"))
+    assert texts(client.get(f"/api/graph?id={link}&lang=ru")) == russian
+    assert client.get("/api/graph?id=" + "x" * 43, headers=spanish_browser).status_code == 404
+    for page in ("/", "/embed"):  # the page itself: its words and the messages of its scripts
+        html = client.get(f"{page}?id={link}", headers=spanish_browser).get_data(as_text=True)
+        assert '<html lang="it"' in html and '"lang": "it"' in html, page

@@ -7,12 +7,13 @@ extension and the page's scripts get their messages from the same catalogue.
 
 from __future__ import annotations
 
-from flask import Flask, g, request
+from flask import Flask, current_app, g, request
 from markupsafe import Markup
 
 from autodiff import i18n
 
 from .encode import script_json
+from .links import LinkNotFound, StoreError
 
 BROWSER_SOURCES = "static/"
 """Where the scripts whose messages the page embeds live (catalogue locations)."""
@@ -20,21 +21,40 @@ LANGUAGE_MENU = tuple((code, i18n.NAMES[code]) for code in i18n.LANGS)
 
 
 def request_language() -> str:
-    """The language a request asks for: `lang=` (query or form), else a short link's, else its
-    Accept-Language."""
+    """The language a request asks for: `lang=` (query or form), else a short link's (by
+    its path or by `id=`), else its Accept-Language."""
     asked = request.args.get("lang") or (request.form.get("lang") if request.form else None)
-    if asked is None and request.is_json:
+    body = None
+    if request.is_json:
         try:
             body = request.get_json(silent=True)
         except RecursionError:  # refused in the request's view (`web.params`)
             body = None
-        asked = body.get("lang") if isinstance(body, dict) else None
-    asked = asked or g.get("link_lang")  # a short link's (`/s/<id>`, `/png/<id>`, ...)
+        if not isinstance(body, dict):
+            body = None
+    if asked is None and body is not None:
+        asked = body.get("lang")
+    # A short link's: `/s/<id>`, `/png/<id>`, ..., or `id=` in the query or the body.
+    asked = asked or g.get("link_lang") or _named_link_language(body)
     if asked:
         found = i18n.known(str(asked))
         if found:
             return found  # an unknown one is refused by the API (`web.params`)
     return i18n.best_match(request.accept_languages.values())
+
+
+def _named_link_language(body: dict | None) -> str | None:
+    """The language stored with the link that `id=` names (kept in `g.link`, which the view
+    reads too); None without one, or when there is no such link (the view says so)."""
+    link_id = request.args.get("id") or (body.get("id") if body is not None else None)
+    store = current_app.extensions.get("links")
+    if not isinstance(link_id, str) or store is None:
+        return None
+    try:
+        g.link = store.get(link_id)
+    except (LinkNotFound, StoreError):
+        return None
+    return g.link.content.get("lang")
 
 
 def _enter_language() -> None:

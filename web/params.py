@@ -68,7 +68,9 @@ def resolved(given: dict) -> dict:
     (see `web.permalink`). Any route that draws calls this through `params`."""
     link_id = g.get("link_id") or given.pop("id", None)
     if link_id is not None:
-        link = g.get("link") or current_app.extensions["links"].get(link_id)
+        link = g.get("link")  # read already for its language (`web.languages`), if it is this one
+        if link is None or link.id != link_id:
+            link = current_app.extensions["links"].get(link_id)
         stored = link.params()
         asked = {k: v for k, v in given.items() if k not in ("src", "z")}
         return {**stored, **asked}
