@@ -32,7 +32,10 @@ export class OverviewMap {
     canvas.addEventListener("pointerup", stop);
     canvas.addEventListener("pointercancel", stop);
     canvas.addEventListener("wheel", (e) => e.stopPropagation(), { passive: true });
-    canvas.tabIndex = 0;
+    // Focusable only where there is a fine pointer (and so, most likely, a keyboard): a
+    // phone's browser moves a touch that lands near a focusable element onto it, and the
+    // sideways swipes that step the graph would land on the map.
+    if (window.matchMedia("(any-pointer: fine)").matches) canvas.tabIndex = 0;
     canvas.addEventListener("keydown", (e) => this._onKey(e));
   }
 
