@@ -266,8 +266,7 @@ export function splitLayers(svg, extents = new Map(), perLayer = LAYER_ELEMENTS)
     layer.appendChild(child);
     size += weight;
     const e = extents.get(child);
-    box = box && e ? { x0: Math.min(box.x0, e.x0), y0: Math.min(box.y0, e.y0),
-      x1: Math.max(box.x1, e.x1), y1: Math.max(box.y1, e.y1) } : null;
+    box = box && e ? union(box, e) : null;
   }
   close();
   return layers;
@@ -280,7 +279,8 @@ const SHAPE_DATA = /\s(?:points|d)="([^"]*)"/g;
 const PAIR = /(-?\d*\.?\d+),(-?\d*\.?\d+)/g;
 
 /**
- * One top-level group of the server's SVG, read as text: {text, id, cls, box, path} with its
+ * One top-level group of the server's SVG, read as text: {text, id, role, kind, box, path}:
+ * `role` "node", "copy" (a shared leaf's copy), "edge" or "", `kind` its `kind-…` class, its
  * extent {x0, y0, x1, y1} from its shapes' coordinate pairs (a node's outline, its first
  * shape, holds the rest of it; an edge's label lies inside its box) and, for an edge, its
  * curve's path data. Null if it is not a group this can read (another transform, a group
@@ -299,8 +299,10 @@ function readGroup(text) {
     dx = Number(t[1]);
     dy = Number(t[2]);
   }
+  const cls = attrs.class || "";
+  const role = (/\b(node|copy|edge)\b/.exec(cls) || ["", ""])[1];
+  const outlined = role === "node" || role === "copy";
   const box = { x0: Infinity, y0: Infinity, x1: -Infinity, y1: -Infinity };
-  const outlined = /\b(node|copy)\b/.test(attrs.class || "");
   let path = null;
   for (const [whole, data] of text.matchAll(SHAPE_DATA)) {
     if (path === null && whole.trimStart().startsWith("d=")) path = data;
@@ -315,7 +317,8 @@ function readGroup(text) {
     if (outlined) break;
   }
   if (!(box.x0 <= box.x1 && box.y0 <= box.y1)) return null;
-  return { text, id: attrs.id || "", cls: attrs.class || "", box, path };
+  const kind = (/\bkind-[\w-]+/.exec(cls) || ["kind-op"])[0];
+  return { text, id: attrs.id || "", role, kind, box, path };
 }
 
 /** How many elements SVG text holds: its tags less its closing tags. */
@@ -362,11 +365,7 @@ export function cutParts(text, perLayer = LAYER_ELEMENTS) {
     }
     part.texts.push(g.text);
     part.size += weight;
-    const b = part.box;
-    b.x0 = Math.min(b.x0, g.box.x0);
-    b.y0 = Math.min(b.y0, g.box.y0);
-    b.x1 = Math.max(b.x1, g.box.x1);
-    b.y1 = Math.max(b.y1, g.box.y1);
+    part.box = union(part.box, g.box);
   }
   return {
     root: `${text.slice(0, first + 1)}</svg>`,
@@ -406,15 +405,14 @@ function sketchOf(groups, cls, doc) {
     parent.appendChild(el);
     return el;
   };
-  const edges = groups.filter((g) => /\bedge\b/.test(g.cls) && g.path).map((g) => g.path);
+  const edges = groups.filter((g) => g.role === "edge" && g.path).map((g) => g.path);
   add(layer, "path", ["rule", "sketch-edges"], edges.join(""));
   const kinds = new Map();
   let nodes = 0;
   for (const g of groups) {
-    if (!/\b(node|copy)\b/.test(g.cls)) continue;
-    const kind = (/\bkind-[\w-]+/.exec(g.cls) || ["kind-op"])[0];
-    if (!kinds.has(kind)) kinds.set(kind, []);
-    kinds.get(kind).push(boxPath(g.box));
+    if (g.role !== "node" && g.role !== "copy") continue;
+    if (!kinds.has(g.kind)) kinds.set(g.kind, []);
+    kinds.get(g.kind).push(boxPath(g.box));
     nodes++;
   }
   for (const [kind, boxes] of kinds) {
@@ -425,6 +423,12 @@ function sketchOf(groups, cls, doc) {
   add(layer, "path", ["grad", "sketch-final"]);
   add(add(layer, "g", ["current"]), "path", ["outline", "sketch-current"]);
   return layer;
+}
+
+/** The smallest box {x0, y0, x1, y1} holding boxes `a` and `b`. */
+function union(a, b) {
+  return { x0: Math.min(a.x0, b.x0), y0: Math.min(a.y0, b.y0), x1: Math.max(a.x1, b.x1),
+    y1: Math.max(a.y1, b.y1) };
 }
 
 /** A box {x0, y0, x1, y1} as {x, y, w, h} with LAYER_MARGIN around it. */
@@ -470,6 +474,7 @@ export class GraphView {
     this.boxes = new Map(); // node id → its extent {x0, y0, x1, y1, input}
     this.currentId = null; // the node the step is about (`markCurrent`)
     this.progress = null; // () => {valued, final}: node ids the sketch colours (the stepper's)
+    this._progressDrawn = false; // whether the sketch's colours are those of the step shown
     this.onDetail = null; // () => void: parts of a large picture arrived; draw their state
     this.detailChars = DETAIL_CHARS; // a picture with more SVG than this is made part by part
     this.base = null; // the picture's own viewBox
@@ -542,7 +547,7 @@ export class GraphView {
       this.open = cut.open;
       this.layers = [];
       for (const g of cut.groups) {
-        if (/\bnode\b/.test(g.cls)) this.boxes.set(g.id, { ...g.box, input: /\bkind-input\b/.test(g.cls) });
+        if (g.role === "node") this.boxes.set(g.id, { ...g.box, input: g.kind === "kind-input" });
       }
     } else {
       this.parts = null;
@@ -575,6 +580,7 @@ export class GraphView {
     this.shown = [];
     this.parts = null;
     this.groups = null;
+    this.open = null;
     this.sketch = null;
     this.boxes = new Map();
     this.currentId = null;
@@ -598,15 +604,20 @@ export class GraphView {
   /** The node the step is about (its id, or null): the sketch marks it. */
   markCurrent(id) {
     this.currentId = id || null;
+    this._progressDrawn = false;
     this._markSketch();
   }
 
+  /** The sketch's colours (once per step, while it shows) and its ring (sized to the zoom). */
   _markSketch() {
     if (!this.sketch || this.sketch.style.display === "none") return;
-    const { valued = [], final = [] } = this.progress ? this.progress() : {};
-    const boxes = (ids) => ids.map((id) => this.boxes.get(id)).filter(Boolean).map(boxPath).join("");
-    this.sketch.querySelector(".sketch-valued").setAttribute("d", boxes(valued));
-    this.sketch.querySelector(".sketch-final").setAttribute("d", boxes(final));
+    if (!this._progressDrawn) {
+      const { valued = [], final = [] } = this.progress ? this.progress() : {};
+      const boxes = (ids) => ids.map((id) => this.boxes.get(id)).filter(Boolean).map(boxPath).join("");
+      this.sketch.querySelector(".sketch-valued").setAttribute("d", boxes(valued));
+      this.sketch.querySelector(".sketch-final").setAttribute("d", boxes(final));
+      this._progressDrawn = true;
+    }
     const mark = this.sketch.querySelector(".sketch-current");
     const b = this.currentId && this.boxes.get(this.currentId);
     if (!b) {
@@ -640,6 +651,7 @@ export class GraphView {
   _showParts([x, y, w, h], s) {
     const far = s * TEXT_UNITS < SKETCH_TEXT_PX;
     if (far && !this.sketch) {
+      this._progressDrawn = false;
       this.sketch = sketchOf(this.groups, this.svg.getAttribute("class") || "", this.container.ownerDocument);
       const b = this.base;
       EXTENTS.set(this.sketch, withMargin({ x0: b.x, y0: b.y, x1: b.x + b.w, y1: b.y + b.h }));
