@@ -12,7 +12,7 @@ from autodiff.draw import GraphvizUnavailable
 from autodiff.errors import AutodiffError
 from autodiff.examples import GALLERY, by_slug, shown
 from autodiff.i18n import N_, _
-from web.assets import page_csp, register_assets
+from web.assets import import_map_source, register_assets
 from web.embed_views import embed_views
 from web.encode import script_json
 from web.exports_views import exports_views
@@ -35,11 +35,11 @@ RETRY_AFTER_S = 5
 """Seconds a client is told to wait (`Retry-After`) when Graphviz is not working."""
 
 PAGE_CSP = (
-    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "default-src 'self'; script-src 'self' {import_map}; style-src 'self' 'unsafe-inline'; "
     "img-src 'self' data: blob:; object-src 'none'; base-uri 'self'; form-action 'self'"
 )
-"""Scripts only from our own files (and the page's import map, by its hash: `web.assets`);
-inline styles are needed by Graphviz's SVG."""
+"""Scripts only from our own files and the page's import map, allowed by its hash
+(`web.assets.import_map_source`); inline styles are needed by Graphviz's SVG."""
 
 SVG_CSP = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'self'"
 """A frame opened on its own can draw, and do nothing else; only our own pages frame it."""
@@ -217,6 +217,10 @@ def _after_sending(response: Response) -> Response:
     return _security_headers(response)
 
 
+def _page_csp() -> str:
+    return PAGE_CSP.format(import_map=import_map_source())
+
+
 def _security_headers(response: Response) -> Response:
     headers = response.headers
     headers.setdefault("X-Content-Type-Options", "nosniff")
@@ -224,9 +228,9 @@ def _security_headers(response: Response) -> Response:
     if response.mimetype == "image/svg+xml":
         headers.setdefault("Content-Security-Policy", SVG_CSP)
     elif request.endpoint == "embed":
-        headers.setdefault("Content-Security-Policy", page_csp(PAGE_CSP) + "; frame-ancestors *")
+        headers.setdefault("Content-Security-Policy", _page_csp() + "; frame-ancestors *")
     else:
-        headers.setdefault("Content-Security-Policy", page_csp(PAGE_CSP) + "; frame-ancestors 'none'")
+        headers.setdefault("Content-Security-Policy", _page_csp() + "; frame-ancestors 'none'")
         headers.setdefault("X-Frame-Options", "DENY")
     return response
 

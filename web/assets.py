@@ -5,7 +5,7 @@ has a new URL, so an answer to a URL with the file's current hash may be kept a 
 (`immutable`), and a visitor coming back loads the page's modules without asking again. The
 modules import each other by plain relative names (`./stepper.js`); the page's import map
 sends each of those to its versioned URL. The map is inline, so the page's Content Security
-Policy names its hash (`page_csp`).
+Policy names its hash (`import_map_source`).
 """
 
 from __future__ import annotations
@@ -42,12 +42,10 @@ def asset_url(name: str) -> str:
 
 @lru_cache(maxsize=16)
 def _import_map(root: str) -> tuple[str, str]:
-    """The import map's text for an app served under `root` (the script root), and the
-    CSP source of its hash."""
-    imports = {
-        f"{root}/static/{path.name}": f"{root}/static/{path.name}?v={version(path.name)}"
-        for path in sorted(STATIC.glob("*.js"))
-    }
+    """The import map's text and the CSP source of its hash, for an app served under `root`
+    (the script root: the URLs `url_for` makes depend on nothing else)."""
+    imports = {url_for("static", filename=path.name): asset_url(path.name)
+               for path in sorted(STATIC.glob("*.js"))}
     text = script_json({"imports": imports})
     digest = base64.b64encode(hashlib.sha256(text.encode()).digest()).decode()
     return text, f"'sha256-{digest}'"
@@ -58,9 +56,9 @@ def import_map() -> str:
     return _import_map(request.script_root)[0]
 
 
-def page_csp(policy: str) -> str:
-    """A page's Content Security Policy `policy` with its import map allowed by hash."""
-    return policy.replace("script-src 'self'", f"script-src 'self' {_import_map(request.script_root)[1]}", 1)
+def import_map_source() -> str:
+    """The page's import map as a CSP source: the hash of its text."""
+    return _import_map(request.script_root)[1]
 
 
 def _keep_versioned(response: Response) -> Response:
