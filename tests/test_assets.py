@@ -63,3 +63,23 @@ def test_the_map_follows_a_script_root(app):
 
         imports = json.loads(import_map())["imports"]
     assert all(k.startswith("/autodiff/static/") and v.startswith(k + "?v=") for k, v in imports.items())
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("url", PAGES)
+def test_the_head_names_every_module_the_page_loads_and_no_other(chromium, live_app, url):
+    """`modulepreload`: asked for at once, not level by level as each import is read."""
+    context = chromium.new_context()
+    page = context.new_page()
+    loaded, warned = [], []
+    page.on("request", lambda r: ".js?v=" in r.url and loaded.append(r.url))
+    page.on("console", lambda m: m.type == "warning" and "preload" in m.text and warned.append(m.text))
+    page.goto(live_app + url)
+    page.wait_for_load_state("load")
+    page.wait_for_timeout(500)
+    named = page.evaluate("[...document.querySelectorAll('link[rel=modulepreload]')].map(l => l.href)")
+    entry = page.evaluate("document.querySelector('script[type=module]').src")
+    assert len(named) >= 3 and entry not in named
+    assert sorted({*named, entry}) == sorted(set(loaded))
+    assert warned == []
+    context.close()

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import re
 from functools import lru_cache
 from pathlib import Path
 
@@ -61,6 +62,26 @@ def import_map_source() -> str:
     return _import_map(request.script_root)[1]
 
 
+IMPORT = re.compile(r'^(?:import|export)\b[^;]*?\bfrom\s+"\./([\w-]+\.js)"', re.M)
+"""A static import of a sibling module (`import { x } from "./y.js";`), at a line's start."""
+
+
+@lru_cache(maxsize=16)
+def modules(entry: str) -> tuple[str, ...]:
+    """`static/<entry>` and every module it imports, directly or not, in the order they are
+    first reached: the page names them all in its head (`modulepreload`), so the browser asks
+    for them at once instead of level by level as each one's imports are read."""
+    found: list[str] = []
+    todo = [entry]
+    while todo:
+        name = todo.pop(0)
+        if name in found or version(name) is None:
+            continue
+        found.append(name)
+        todo.extend(IMPORT.findall((STATIC / name).read_text(encoding="utf-8")))
+    return tuple(found)
+
+
 def _keep_versioned(response: Response) -> Response:
     """An answer for a static file's current version may be kept for good; any other
     static answer is checked again each time (Flask's default)."""
@@ -73,5 +94,5 @@ def _keep_versioned(response: Response) -> Response:
 
 def register_assets(app: Flask) -> None:
     """Versioned static URLs for the templates, and their caching."""
-    app.jinja_env.globals.update(asset_url=asset_url, import_map=import_map)
+    app.jinja_env.globals.update(asset_url=asset_url, import_map=import_map, modules=modules)
     app.after_request(_keep_versioned)
