@@ -16,6 +16,7 @@ from web.assets import import_map_source, register_assets
 from web.embed_views import embed_views
 from web.encode import script_json
 from web.exports_views import exports_views
+from web.first_answer import first_requests
 from web.hangup import register_hangups
 from web.languages import register_languages
 from web.links import LINK_PAGE_OPTIONS
@@ -106,9 +107,13 @@ def _boot_json(given: dict, embed: bool) -> str:
 def _page(template: str, embedded: bool) -> str:
     """The app or the embed, or in practice mode the practice page (both ways)."""
     given = params()
+    first = []
     if mode(given) == "practice":
         template = "practice.html"
-    return render_template(template, boot_json=_boot_json(given, embedded), embedded=embedded)
+    else:
+        first = first_requests(given, embedded)
+    return render_template(template, boot_json=_boot_json(given, embedded), embedded=embedded,
+                           first_requests=first)
 
 
 _FRAME_HEADERS = {"Cache-Control": FRAME_CACHE_CONTROL}

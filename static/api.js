@@ -1,5 +1,6 @@
 // Talking to /api/graph: one request in flight, stale ones aborted, late answers ignored.
 
+import { readBoot } from "./boot.js";
 import { languageParam, pageLanguage, t } from "./i18n.js";
 
 export class GraphError extends Error {
@@ -14,11 +15,33 @@ export class GraphError extends Error {
 /** View options a request passes on as they are, when set. */
 const PASSED_ON = ["mode", "forward", "theme", "direction", "lr", "updates", "expand"];
 
+/**
+ * The URL of a preload in the page's head (`web/first_answer.py`) that asks for exactly
+ * `body`, under a media query the browser matches; null when there is none. Its answer is
+ * on its way already: a GET of that URL gets it. A short link's preload names the program
+ * by its id: the one the page opened with (boot JSON).
+ */
+function preloaded(body, doc = document) {
+  const { src, ...fields } = body;
+  for (const link of doc.querySelectorAll('link[rel="preload"][as="fetch"]')) {
+    if (link.media && !window.matchMedia(link.media).matches) continue;
+    const query = new URL(link.href).searchParams;
+    const program = query.has("id") ? readBoot(doc).src : query.get("src");
+    const named = [...query.keys()].filter((k) => k !== "id" && k !== "src");
+    if (program === src && named.length === Object.keys(fields).length
+        && named.every((k) => query.get(k) === String(fields[k]))) {
+      return link.href;
+    }
+  }
+  return null;
+}
+
 export class GraphClient {
   constructor(url = "api/graph") {
     this.url = new URL(url, document.baseURI).toString();
     this.seq = 0;
     this.controller = null;
+    this.first = true; // the first answer may be on its way already (preloaded)
   }
 
   /**
@@ -44,13 +67,16 @@ export class GraphClient {
     for (const key of PASSED_ON) {
       if (params[key]) body[key] = params[key];
     }
+    const early = this.first ? preloaded(body) : null;
+    this.first = false;
     let response;
     let payload = null;
     try {
-      response = await fetch(this.url, {
-        method: "POST",
-        headers: { "Content-Type": "application/json", Accept: "application/json" },
-        body: JSON.stringify(body),
+      response = await fetch(early || this.url, {
+        method: early ? "GET" : "POST",
+        headers: early ? { Accept: "application/json" }
+          : { "Content-Type": "application/json", Accept: "application/json" },
+        body: early ? undefined : JSON.stringify(body),
         signal: controller.signal,
         credentials: "same-origin",
       });
