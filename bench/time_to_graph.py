@@ -2,7 +2,9 @@
 
 Two ways a person gets a new graph, each timed in Chromium to the first frame painted after
 the page put the new picture in `#graph` (an animation frame plus a task after it):
-- a link: from the start of navigation (the page, its modules and /api/graph all included);
+- a link: from the start of navigation (the page, its modules and /api/graph all included),
+  in each form the app hands out: `?src=` (while the URL is short enough for the servers),
+  a short link `/s/<id>` (Share, the QR code) and the address bar's `#z=`;
 - a keystroke: the key that turns a half-typed last line into a program (`g = f * ` → `2`),
   from its `keydown`; the page waits for a pause in typing before it asks.
 Every program has a structure not laid out before in the run, so the server runs `dot`.
@@ -12,14 +14,23 @@ last byte, on loopback). The browser's own work is the rest: total − typing de
 split into what happens before the request leaves and after its answer arrives. For a
 keystroke, the main thread's CPU time from the answer to the paint is read from a Chrome
 trace as well: on a busy machine the wall times grow with the load, that one much less.
+
+Links are timed on a phone too, as Chromium emulates one: a slower CPU, and a round trip
+added to every request (which the server's time then includes).
 """
 
 from __future__ import annotations
 
+import json
 import logging
+import os
+import re
 import statistics
 import sys
+import tempfile
 from pathlib import Path
+from unittest.mock import patch
+from urllib.request import Request, urlopen
 
 from playwright.sync_api import sync_playwright
 
@@ -29,10 +40,19 @@ sys.path.insert(0, str(ROOT / "tests"))
 from browser_support import VIEWPORT, launch, live_server, page_url  # noqa: E402
 from programs import node_count, with_nodes  # noqa: E402
 
+from web.permalink import deflate  # noqa: E402
+
 SIZES = (20, 100, 1000, 2000)
 REPEAT = 3
 TYPE_DELAY_MS = 300  # static/app.js TYPE_DELAY_MS: the pause in typing before the page asks
 TARGETS = {100: 100, 1000: 250}  # values → most ms of the browser's own work
+MAX_REQUEST_LINE = 8190  # gunicorn.conf.py's limit_request_line: a longer ?src= link is refused
+LINK_FORMS = ("?src=", "/s/<id>", "#z=")
+PHONE = {"width": 390, "height": 844}
+PHONE_CPU_SLOWDOWN = 4  # Chrome DevTools' "mid-tier mobile"
+PHONE_LATENCY_MS = 40  # a round trip over Wi-Fi to a server on the campus or nearby
+PHONE_SIZES = (100, 1000)
+PHONE_FORMS = ("/s/<id>", "#z=")  # a QR code or a short link, and the address bar's link
 LAST_LINE = "g = f * "
 KEY = "2"
 
@@ -58,10 +78,10 @@ LAST_REQUEST = """since => {
 
 
 def program(n: int, variant: int) -> str:
-    """About `n` values with `variant` extra lines at the end, so each has its own structure;
-    two values are left for the keystroke's `g = f * 2`."""
-    extra = [f"e{j} = f * {j + 2}" for j in range(variant)]
-    return "\n".join([with_nodes(n - 2 - 2 * variant), *extra])
+    """About `n` values whose input is named by `variant` (`x<variant>`), so each has a
+    structure of its own (labels are part of it); two values are left for the keystroke's
+    `g = f * 2`."""
+    return re.sub(r"\bx\b", f"x{variant}", with_nodes(n - 2))
 
 
 def painted_after(page, since: float) -> float:
@@ -70,9 +90,22 @@ def painted_after(page, since: float) -> float:
     return min(p for p in page.evaluate("window.__painted") if p > since)
 
 
-def by_link(page, base: str, source: str) -> dict[str, float]:
-    """Open the program's link; the times of this load."""
-    page.goto(page_url(base, source))
+def link_url(base: str, source: str, form: str) -> str | None:
+    """The program's link in `form` (None: a `?src=` link too long for the servers)."""
+    if form == "#z=":
+        return f"{base}/#z={deflate(source)}"
+    if form == "?src=":
+        url = page_url(base, source)
+        return url if len(url) - len(base) + len("GET  HTTP/1.1") <= MAX_REQUEST_LINE else None
+    asked = Request(f"{base}/api/links", data=json.dumps({"src": source}).encode(),
+                    headers={"Content-Type": "application/json"})
+    with urlopen(asked) as answer:
+        return base + json.load(answer)["url"]
+
+
+def by_link(page, url: str) -> dict[str, float]:
+    """Open the link; the times of this load."""
+    page.goto(url)
     painted = painted_after(page, 0)
     request = page.evaluate(LAST_REQUEST, 0)
     return {"total": painted, "delay": 0.0, "server": request["end"] - request["start"],
@@ -138,13 +171,14 @@ class MainThreadTrace:
         return cpu
 
 
-def row(size: int, values: int, runs: list[dict[str, float]]) -> list[str]:
-    """A table row of medians over `runs`, with the browser's own work against its target."""
+def row(values: int, runs: list[dict[str, float]], *first: str, target: int | None = None) -> list[str]:
+    """A table row of medians over `runs`, after the `first` cells, with the browser's own
+    work against its `target`."""
     med = {key: statistics.median(r[key] for r in runs) for key in runs[0]}
     own = statistics.median(r["total"] - r["delay"] - r["server"] for r in runs)
-    mark = f" (target ≤ {TARGETS[size]})" if size in TARGETS else ""
+    mark = f" (target ≤ {target})" if target else ""
     cpu = [f"{med['cpu_after']:.0f} ms"] if "cpu_after" in med else []
-    return [str(values), f"{med['total']:.0f} ms", f"{med['delay']:.0f} ms",
+    return [*first, str(values), f"{med['total']:.0f} ms", f"{med['delay']:.0f} ms",
             f"{med['server']:.0f} ms", f"{own:.0f} ms{mark}", f"{med['before']:.0f} ms",
             f"{med['after']:.0f} ms", *cpu, f"{med['bytes'] / values / 1024:.2f} KB"]
 
@@ -154,25 +188,62 @@ def run(table, repeat: int = REPEAT) -> None:
     the median of `repeat` programs of that size."""
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     links, keys = [], []
-    with live_server() as base, sync_playwright() as p:
+    kept = tempfile.TemporaryDirectory()  # the short links' store, for this run only
+    store = {"DATABASE_URL": f"sqlite:///{kept.name}/links.sqlite3",
+             "LINKS_RATE_LIMIT": "1000000 per minute"}
+    with kept, patch.dict(os.environ, store), live_server() as base, sync_playwright() as p:
         browser = launch(p)
         page = browser.new_page(viewport=VIEWPORT)
         page.add_init_script(script=f"({PROBE})()")
         page.goto(page_url(base, "x = 1\nf = x * 2"))  # warm: modules cached, spare dot up
         painted_after(page, 0)
         for n in SIZES:
-            link_runs, key_runs = [], []
+            link_runs: dict[str, list] = {form: [] for form in LINK_FORMS}
+            key_runs = []
             for variant in range(repeat):
-                source = program(n, variant)
-                link_runs.append(by_link(page, base, source))
-                key_runs.append(by_keystroke(page, source))
+                for i, form in enumerate(LINK_FORMS):
+                    source = program(n, variant * len(LINK_FORMS) + i)
+                    if url := link_url(base, source, form):
+                        link_runs[form].append(by_link(page, url))
+                key_runs.append(by_keystroke(page, program(n, variant)))
             values = node_count(program(n, 0))
-            links.append(row(n, values, link_runs))
-            keys.append(row(n, values + 2, key_runs))
+            links.extend(row(values, runs, form, target=TARGETS.get(n))
+                         for form, runs in link_runs.items() if runs)
+            keys.append(row(values + 2, key_runs, target=TARGETS.get(n)))
+        phone = on_a_phone(browser, base, repeat)
         browser.close()
     header = ["values", "total", "typing delay", "server", "browser's own work",
               "before the request", "after the answer", "answer per value"]
     table(f"Time to graph: link → graph painted (medians of {repeat}; target for the browser's "
-          "own work ≤ 100 ms at 100 values, ≤ 250 ms at 1,000)", header, links)
+          "own work ≤ 100 ms at 100 values, ≤ 250 ms at 1,000)", ["link", *header], links)
     table(f"Time to graph: keystroke → graph painted (medians of {repeat}; same targets)",
           [*header[:-1], "main-thread CPU after the answer", header[-1]], keys)
+    table(f"Time to graph on a phone: link → graph painted at {PHONE['width']}×{PHONE['height']}, "
+          f"the CPU slowed {PHONE_CPU_SLOWDOWN}× and {PHONE_LATENCY_MS} ms added to every request "
+          f"(medians of {repeat})", ["link", *header[:2], "server and round trip", *header[4:]],
+          [r[:3] + r[4:] for r in phone])
+
+
+def on_a_phone(browser, base: str, repeat: int) -> list[list[str]]:
+    """Link rows as a student opens a shared link on a phone over Wi-Fi: a narrow upright
+    screen, a slower CPU and a round trip on every request (Chromium's own emulation)."""
+    page = browser.new_page(viewport=PHONE, is_mobile=True, has_touch=True)
+    page.add_init_script(script=f"({PROBE})()")
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("Network.enable")
+    cdp.send("Network.emulateNetworkConditions", {
+        "offline": False, "latency": PHONE_LATENCY_MS, "downloadThroughput": -1,
+        "uploadThroughput": -1})
+    cdp.send("Emulation.setCPUThrottlingRate", {"rate": PHONE_CPU_SLOWDOWN})
+    page.goto(page_url(base, "x = 1\nf = x * 2"))  # warm: modules cached
+    painted_after(page, 0)
+    rows = []
+    for n in PHONE_SIZES:
+        runs: dict[str, list] = {form: [] for form in PHONE_FORMS}
+        for variant in range(repeat):
+            for i, form in enumerate(PHONE_FORMS):
+                url = link_url(base, program(n, 500 + variant * len(PHONE_FORMS) + i), form)
+                runs[form].append(by_link(page, url))
+        rows.extend(row(node_count(program(n, 0)), r, form) for form, r in runs.items())
+    page.close()
+    return rows
