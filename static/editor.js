@@ -30,13 +30,20 @@ export class Editor {
   /** Replace the whole text (keeps the scroll position and, if focused, the caret). */
   set value(v) {
     if (v === this.text.value) return;
-    const { selectionStart, selectionEnd, scrollTop, scrollLeft } = this.text;
+    // An empty text has no scroll or caret to keep, and reading them would lay out the page
+    // (at start-up, before the first request leaves).
+    const kept = this.text.value ? {
+      start: this.text.selectionStart, end: this.text.selectionEnd,
+      top: this.text.scrollTop, left: this.text.scrollLeft,
+    } : null;
     this.text.value = v;
-    if (document.activeElement === this.text) {
-      this.text.setSelectionRange(Math.min(selectionStart, v.length), Math.min(selectionEnd, v.length));
+    if (kept) {
+      if (document.activeElement === this.text) {
+        this.text.setSelectionRange(Math.min(kept.start, v.length), Math.min(kept.end, v.length));
+      }
+      this.text.scrollTop = kept.top;
+      this.text.scrollLeft = kept.left;
     }
-    this.text.scrollTop = scrollTop;
-    this.text.scrollLeft = scrollLeft;
     this.refresh();
   }
 
@@ -68,7 +75,17 @@ export class Editor {
       const d = this.gutter.children[this.error.line - 1];
       if (d) d.classList.add("err-line");
     }
-    this._place();
+    this._placeSoon();
+  }
+
+  /** `_place` in the next frame, once however often asked: it reads the layout, which a
+   * change of the text has just made stale (the frame lays it out anyway). */
+  _placeSoon() {
+    if (this._placing) return;
+    this._placing = requestAnimationFrame(() => {
+      this._placing = 0;
+      this._place();
+    });
   }
 
   _metrics() {

@@ -245,6 +245,42 @@ def test_step_slider_and_address_bar(page, server):
 # --- typing ---------------------------------------------------------------------------------
 
 
+def test_the_error_mark_sits_on_its_line_and_column_and_follows_a_scrolled_editor(page, server):
+    lines = [f"v{i} = {i}" for i in range(40)]
+    lines[29] = "v29 = 2x"  # line 30: the mistake is at column 8
+    open_reuse(page, server)
+    page.fill("#source", "\n".join(lines))
+    expect(page.locator("#error-where")).to_have_text(re.compile(r"line 30, column \d+"))
+    col = int(re.search(r"column (\d+)", page.inner_text("#error-where")).group(1))
+    page.wait_for_timeout(100)
+    assert_marked(page, col, scrolled=True)  # typing left the editor scrolled to its end
+    page.evaluate("document.querySelector('#source').scrollTop = 0")
+    page.wait_for_timeout(100)
+    assert_marked(page, col, scrolled=False)
+
+
+def assert_marked(page, col: int, scrolled: bool) -> None:
+    """The error's caret and gutter line are where line 30, column `col` is drawn."""
+    where = page.evaluate("""col => {
+      const text = document.querySelector('#source');
+      const s = getComputedStyle(text);
+      const line = parseFloat(s.lineHeight);
+      const box = r => r.getBoundingClientRect();
+      const err = document.querySelector('.editor-gutter > div.err-line');
+      const c = document.createElement('canvas').getContext('2d');
+      c.font = s.font;
+      return {caretTop: box(document.querySelector('.editor-caret')).top,
+              caretLeft: box(document.querySelector('.editor-caret')).left,
+              lineTop: box(text).top + parseFloat(s.paddingTop) + 29 * line - text.scrollTop,
+              colLeft: box(text).left + parseFloat(s.paddingLeft) + c.measureText('v29 = 2x'.slice(0, col - 1)).width,
+              gutterTop: box(err).top, scrolled: text.scrollTop, line};
+    }""", col)
+    assert (where["scrolled"] > 0) == scrolled
+    for top in (where["caretTop"], where["gutterTop"]):
+        assert abs(top - where["lineTop"]) < 2, where
+    assert abs(where["caretLeft"] - where["colLeft"]) < 2, where
+
+
 def test_syntax_error_shows_position_and_keeps_graph(page, server):
     ids = open_reuse(page, server, step=4)
     before = page.evaluate(FRAME_TEXTS)
