@@ -149,6 +149,7 @@ function apply(data, src) {
   const jump = (step) => controls.go(step);
   renderProblems($("problems"), $("problems-list"), data.problems, data.nodes, jump);
   markTrouble(svg && view.container, data.problems, jump);
+  view.markTrouble(data.problems?.[0]?.node);
   inputs.cue = data.view === "forward" ? "ṫ" : "∇";
   inputs.render(data);
   $("output-value").textContent = outputLine(data);

@@ -38,6 +38,7 @@ const SKETCH_TEXT_PX = 3; // node text smaller than this on screen: a large pict
 const TEXT_UNITS = 14; // the frame's font size, in user units
 const DETAIL_AHEAD = 0.5; // parts this many screens beyond the edges are made ready too
 const CURRENT_PX = 12; // the sketch's mark of the current node is never smaller than this
+const TROUBLE_PX = 24; // nor its ring around the node where a NaN or infinity arose
 
 /** Parse SVG text into an element owned by `doc`, or throw. */
 export function parseSvg(text, doc = document) {
@@ -389,8 +390,9 @@ function boxPath({ x0, y0, x1, y1 }) {
 /**
  * The sketch of a large picture: one path of every edge's curve and one of the boxes of each
  * kind of node, styled by the picture's own style sheet (its classes); over them the boxes
- * of the values known so far and of the final gradients (`.sketch-valued`, `.sketch-final`)
- * and a mark for the current node (`.sketch-current`), all three redrawn by the view.
+ * of the values known so far and of the final gradients (`.sketch-valued`, `.sketch-final`),
+ * a mark for the current node (`.sketch-current`) and a ring around the node where a NaN or
+ * infinity first arose (`.sketch-trouble`), all redrawn by the view.
  */
 function sketchOf(groups, cls, doc) {
   const layer = doc.createElementNS(SVG_NS, "svg");
@@ -422,6 +424,7 @@ function sketchOf(groups, cls, doc) {
   add(layer, "path", ["val", "sketch-valued"]);
   add(layer, "path", ["grad", "sketch-final"]);
   add(add(layer, "g", ["current"]), "path", ["outline", "sketch-current"]);
+  add(layer, "path", ["sketch-trouble"]);
   return layer;
 }
 
@@ -541,6 +544,7 @@ export class GraphView {
     this.boxes = new Map();
     this.sketch = null;
     this.currentId = null;
+    this.troubleId = null;
     if (cut) {
       this.parts = cut.parts;
       this.groups = cut.groups;
@@ -584,6 +588,7 @@ export class GraphView {
     this.sketch = null;
     this.boxes = new Map();
     this.currentId = null;
+    this.troubleId = null;
   }
 
   /** Every node's box in user units: [{id, x, y, w, h, input}]. */
@@ -608,7 +613,14 @@ export class GraphView {
     this._markSketch();
   }
 
-  /** The sketch's colours (once per step, while it shows) and its ring (sized to the zoom). */
+  /** The node where a NaN or infinity first arose (its id, or null): the sketch rings it, as
+   * the picture marks it (`panels.markTrouble`) once it can be read. */
+  markTrouble(id) {
+    this.troubleId = id || null;
+    this._markSketch();
+  }
+
+  /** The sketch's colours (once per step, while it shows) and its rings (sized to the zoom). */
   _markSketch() {
     if (!this.sketch || this.sketch.style.display === "none") return;
     if (!this._progressDrawn) {
@@ -618,13 +630,20 @@ export class GraphView {
       this.sketch.querySelector(".sketch-final").setAttribute("d", boxes(final));
       this._progressDrawn = true;
     }
-    const mark = this.sketch.querySelector(".sketch-current");
-    const b = this.currentId && this.boxes.get(this.currentId);
+    this._ring(".sketch-current", this.currentId, CURRENT_PX);
+    this._ring(".sketch-trouble", this.troubleId, TROUBLE_PX);
+  }
+
+  /** The sketch's path `selector` around node `id`'s box, at least `px` screen pixels wide
+   * and high; none without the node. */
+  _ring(selector, id, px) {
+    const mark = this.sketch.querySelector(selector);
+    const b = id && this.boxes.get(id);
     if (!b) {
       mark.removeAttribute("d");
       return;
     }
-    const least = CURRENT_PX / this.scale();
+    const least = px / this.scale();
     const gx = Math.max(0, least - (b.x1 - b.x0)) / 2;
     const gy = Math.max(0, least - (b.y1 - b.y0)) / 2;
     mark.setAttribute("d", boxPath({ x0: b.x0 - gx, y0: b.y0 - gy, x1: b.x1 + gx, y1: b.y1 + gy }));

@@ -205,3 +205,39 @@ def test_the_sketch_shows_how_far_the_passes_have_come(live_app, chromium):
         page.keyboard.press("ArrowRight")  # each forward step makes one more value known
     assert page.evaluate(SKETCH_COUNTS) == {"valued": known + 10, "final": 0}
     page.close()
+
+
+TROUBLE_RING = """() => {
+  const ring = document.querySelector('#graph svg.graph-sketch .sketch-trouble');
+  if (!ring.getAttribute('d')) return null;
+  const screen = ring.getBoundingClientRect();
+  const units = ring.getBBox();
+  return {screen: [screen.width, screen.height], units: [units.x, units.y, units.width, units.height]};
+}"""
+
+
+def test_the_sketch_rings_where_a_nan_first_arose(live_app, chromium):
+    lines = chain(333).split("\n")
+    lines[200] = "h200 = log(h199 - 1) * 0.5"  # h199 < 1: the log of a negative number
+    source = "\n".join(lines)
+    request = chromium.new_page()
+    data = request.request.post(f"{live_app}/api/graph", data={"src": source}).json()
+    request.close()
+    trouble = data["problems"][0]["node"]
+    assert next(n for n in data["nodes"] if n["id"] == trouble)["op"] == "log"
+    page = chromium.new_page(viewport={"width": 1280, "height": 720})
+    page.goto(page_url(live_app, source, step=0))
+    page.wait_for_selector("#graph svg.graph-sketch", timeout=60_000)
+    ring = page.evaluate(TROUBLE_RING)
+    assert ring is not None and min(ring["screen"]) >= 20  # seen at the fitted zoom
+    page.fill("#find-name", "h200")  # zoomed in: the picture's own groups, the node marked
+    page.press("#find-name", "Enter")
+    page.wait_for_function("() => document.getElementById('find-status').textContent !== ''")
+    node = page.locator(f'#graph g.node.trouble[id="{trouble}"]')
+    assert node.count() == 1
+    box = node.evaluate("g => { const b = g.getBBox(); return [b.x, b.y, b.width, b.height]; }")
+    rx, ry, rw, rh = ring["units"]
+    x, y, w, h = box
+    assert abs((rx + rw / 2) - (x + w / 2)) < 2 and abs((ry + rh / 2) - (y + h / 2)) < 2
+    assert rw >= w - 1 and rh >= h - 1  # around the node's box, not beside it
+    page.close()
