@@ -116,3 +116,25 @@ def test_the_browser_language_is_the_default(browser, server):
     assert page.evaluate("document.documentElement.lang") == "es"
     assert counter(page).startswith("paso 2 / 9")
     context.close()
+
+
+@pytest.mark.parametrize("lang", i18n.LANGS)
+def test_the_tool_bar_is_one_row_at_a_projectors_width(browser, server, lang):
+    """1280 px, the width most lecture halls project: the graph keeps the height a second row
+    of buttons would take, and the output's value is not all cut away."""
+    page = browser.new_page(viewport={"width": 1280, "height": 720})
+    page.goto(page_url(server, REUSE, lang=lang))
+    wait_for_graph(page, 9)
+    bar = page.evaluate("""() => {
+      const out = document.querySelector('.output-line');
+      const brand = document.querySelector('.brand').getBoundingClientRect();
+      const middle = brand.top + brand.height / 2; // each item's middle on the brand's row
+      const rows = [...document.querySelectorAll('.topbar .share > *, .topbar .look > *')]
+        .filter(e => e.getClientRects().length && e.offsetWidth > 2)
+        .map(e => { const r = e.getBoundingClientRect(); return r.top <= middle && middle <= r.bottom; });
+      return {rows: rows.every(Boolean) ? 1 : 2, right: Math.max(...[...document.querySelectorAll('.topbar .btn')]
+        .map(b => b.getBoundingClientRect().right)), output: out.getBoundingClientRect().width};
+    }""")
+    assert bar["rows"] == 1, (lang, bar)
+    assert bar["right"] <= 1280 and bar["output"] >= 80, (lang, bar)
+    page.close()
