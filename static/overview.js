@@ -4,6 +4,10 @@
 // unless the person asks.
 
 const MAP_PX = 180; // the map's longer side, in CSS pixels
+const FOLD_ASPECT = 3; // a picture longer than this many times its width is folded ...
+const MAX_FOLDS = 12; // ... into at most this many rows (or columns), each as long as the map
+const FOLD_GAP = 3; // pixels between folds
+const MARK_PX = 6; // the least size of the mark of the part on screen
 const KEY_MOVE = 0.25; // an arrow key moves the picture by this part of the screen
 const KEY_DIRECTIONS = { ArrowLeft: [-1, 0], ArrowRight: [1, 0], ArrowUp: [0, -1], ArrowDown: [0, 1] };
 
@@ -66,15 +70,50 @@ export class OverviewMap {
     this._draw();
   }
 
-  /** Map pixels per viewBox unit, and the map's size in CSS pixels. */
+  /**
+   * How the picture lies on the map: `s` map pixels per viewBox unit, the map's size `w` × `h`
+   * in CSS pixels. A long picture (a chain) is folded like lines of text: its long side cut
+   * into `folds` pieces of `piece` units, laid `band` pixels apart across the map, so that
+   * the part on screen is a mark one can see and aim at, not a dot on a hair-thin strip.
+   */
   _geometry() {
     const b = this.view.base;
-    const s = MAP_PX / Math.max(b.w, b.h);
-    return { s, w: Math.max(24, Math.round(b.w * s)), h: Math.max(24, Math.round(b.h * s)) };
+    const wide = b.w >= b.h;
+    const [long, short] = wide ? [b.w, b.h] : [b.h, b.w];
+    const folds = Math.max(1, Math.min(MAX_FOLDS, Math.floor(Math.sqrt(long / short / FOLD_ASPECT))));
+    const s = (MAP_PX * folds) / long;
+    const gap = folds > 1 ? FOLD_GAP : 0;
+    const band = short * s + gap;
+    const across = Math.max(24, Math.round(folds * band - gap));
+    return { s, wide, folds, piece: long / folds, band, w: wide ? MAP_PX : across, h: wide ? across : MAP_PX };
+  }
+
+  /** The map point [x, y] of the picture's point (x, y) in viewBox units, on fold `fold`
+   *  (by default the one the point lies in). */
+  _toMap(g, x, y, fold = null) {
+    const b = this.view.base;
+    const [along, across] = g.wide ? [x - b.x, y - b.y] : [y - b.y, x - b.x];
+    const k = fold ?? Math.max(0, Math.min(g.folds - 1, Math.floor(along / g.piece)));
+    const a = (along - k * g.piece) * g.s;
+    const c = k * g.band + across * g.s;
+    return g.wide ? [a, c] : [c, a];
+  }
+
+  /** The picture's point {x, y} in viewBox units under the map point (mx, my) (in a gap
+   *  between folds: on the nearer one). */
+  _fromMap(g, mx, my) {
+    const b = this.view.base;
+    const [a, c] = g.wide ? [mx, my] : [my, mx];
+    const gap = g.folds > 1 ? FOLD_GAP : 0;
+    const k = Math.max(0, Math.min(g.folds - 1, Math.floor((c + gap / 2) / g.band)));
+    const along = k * g.piece + a / g.s;
+    const across = Math.max(0, Math.min(g.wide ? b.h : b.w, (c - k * g.band) / g.s));
+    return g.wide ? { x: b.x + along, y: b.y + across } : { x: b.x + across, y: b.y + along };
   }
 
   _draw() {
-    const { s, w, h } = this._geometry();
+    const g = this._geometry();
+    const { s, w, h } = g;
     const ratio = window.devicePixelRatio || 1;
     const canvas = this.canvas;
     if (canvas.width !== Math.round(w * ratio) || canvas.height !== Math.round(h * ratio)) {
@@ -85,32 +124,45 @@ export class OverviewMap {
     }
     const ctx = canvas.getContext("2d");
     const style = getComputedStyle(canvas);
-    const b = this.view.base;
     ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
     ctx.clearRect(0, 0, w, h);
     const current = this.view.currentId;
     for (const box of this.boxes) {
       ctx.fillStyle = box.id === current ? style.getPropertyValue("--map-current")
         : box.input ? style.getPropertyValue("--map-input") : style.getPropertyValue("--map-node");
-      ctx.fillRect((box.x - b.x) * s, (box.y - b.y) * s, Math.max(1, box.w * s), Math.max(1, box.h * s));
+      const [x, y] = this._toMap(g, box.x, box.y);
+      ctx.fillRect(x, y, Math.max(1, box.w * s), Math.max(1, box.h * s));
     }
-    // The part on screen, clipped to the map (a short graph is shorter than the screen).
+    // The part on screen, on each fold it reaches, clipped to the map (a short graph is
+    // shorter than the screen).
     const v = this.view.visible();
-    const left = Math.max(1, (v.x - b.x) * s);
-    const top = Math.max(1, (v.y - b.y) * s);
-    const right = Math.min(w - 1, (v.x + v.w - b.x) * s);
-    const bottom = Math.min(h - 1, (v.y + v.h - b.y) * s);
+    const b = this.view.base;
+    const [from, to] = g.wide ? [v.x - b.x, v.x + v.w - b.x] : [v.y - b.y, v.y + v.h - b.y];
+    const first = Math.max(0, Math.floor(from / g.piece));
+    const last = Math.min(g.folds - 1, Math.floor(to / g.piece));
     ctx.strokeStyle = style.getPropertyValue("--map-view");
     ctx.lineWidth = 2;
-    ctx.strokeRect(left, top, Math.max(2, right - left), Math.max(2, bottom - top));
+    for (let k = first; k <= last; k++) {
+      const [x0, y0] = this._toMap(g, v.x, v.y, k);
+      const [x1, y1] = this._toMap(g, v.x + v.w, v.y + v.h, k);
+      const c0 = k * g.band; // the fold's band across the map
+      const c1 = g.folds === 1 ? (g.wide ? h : w) : c0 + g.band - FOLD_GAP;
+      const [cx0, cy0, cx1, cy1] = g.wide ? [0, c0, w, c1] : [c0, 0, c1, h];
+      const left = Math.max(cx0 + 1, x0);
+      const top = Math.max(cy0 + 1, y0);
+      const right = Math.min(cx1 - 1, x1);
+      const bottom = Math.min(cy1 - 1, y1);
+      // Never smaller than MARK_PX each way, so a few nodes of a long chain still show.
+      const mw = Math.max(MARK_PX, right - left);
+      const mh = Math.max(MARK_PX, bottom - top);
+      ctx.strokeRect((left + right - mw) / 2, (top + bottom - mh) / 2, mw, mh);
+    }
   }
 
   /** Centre the picture on the point of the map under the pointer. */
   _moveTo(e) {
     const rect = this.canvas.getBoundingClientRect();
-    const { s } = this._geometry();
-    const b = this.view.base;
-    this.view.center = { x: b.x + (e.clientX - rect.left) / s, y: b.y + (e.clientY - rect.top) / s };
+    this.view.center = this._fromMap(this._geometry(), e.clientX - rect.left, e.clientY - rect.top);
     this.view.layout();
   }
 }

@@ -68,3 +68,35 @@ def test_the_arrow_keys_move_the_picture_while_the_map_has_the_focus(live_app, c
     page.keyboard.press("ArrowRight")
     assert page.inner_text("[data-step-counter]") != counter
     page.close()
+
+
+LABELS_ON_SCREEN = """() => [...document.querySelectorAll('#graph g.node')]
+  .filter(g => { const r = g.getBoundingClientRect(), p = document.getElementById('graph').getBoundingClientRect();
+                 return r.width && r.right > p.left && r.left < p.right && r.bottom > p.top && r.top < p.bottom; })
+  .map(g => g.querySelector('.label')?.textContent || '')"""
+
+
+def _indices(page) -> list[int]:
+    return [int(t[1:]) for t in page.evaluate(LABELS_ON_SCREEN) if t[:1] == "h" and t[1:].isdigit()]
+
+
+def test_a_long_chain_is_folded_on_the_map_and_a_click_on_a_fold_goes_there(live_app, chromium):
+    source = "h0 = 0.1\n" + "\n".join(f"h{i} = tanh(h{i - 1}) * 0.5" for i in range(1, 401))
+    page = chromium.new_page(viewport={"width": 1280, "height": 720})
+    page.goto(page_url(live_app, source, step=0))
+    page.wait_for_selector("#graph svg.graph-sketch", timeout=60_000)
+    page.fill("#find-name", "h200")
+    page.press("#find-name", "Enter")
+    page.wait_for_selector("#overview", state="visible")
+    page.uncheck("#follow")
+    box = page.locator("#overview").bounding_box()
+    assert box["width"] == 180 and box["height"] >= 60  # rows of the chain, not a 24 px strip
+    page.mouse.click(box["x"] + 3, box["y"] + box["height"] - 2)  # the last row's start
+    page.wait_for_timeout(300)
+    late = _indices(page)
+    assert late and min(late) > 300, late
+    page.mouse.click(box["x"] + 3, box["y"] + 4)  # the first row's start: the chain's start
+    page.wait_for_timeout(300)
+    early = _indices(page)
+    assert early and max(early) < 40, early
+    page.close()
