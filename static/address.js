@@ -18,7 +18,7 @@ export class AddressBar {
     this.delay = delay;
     this.timer = null;
     this.seq = 0;
-    this.opened = null; // the first address written: a short link stays until the state moves
+    this.opened = null; // the address of the first state asked for: a short link stays until the state moves
   }
 
   /** This page's address for the current state (a promise: compressing is asynchronous). */
@@ -28,16 +28,18 @@ export class AddressBar {
 
   /** Keep the address bar on `/#z=...&step=k` (written shortly after the last change). */
   update() {
+    // The state the page opened at is the one of the first call, not of the first write: a
+    // step taken before that write is a move away from it.
+    if (this.opened === null) this.opened = this.pageUrl();
     clearTimeout(this.timer);
     this.timer = setTimeout(() => this.write(), this.delay);
   }
 
   async write() {
     const seq = ++this.seq;
-    const next = await this.pageUrl();
+    const [next, opened] = await Promise.all([this.pageUrl(), this.opened]);
     if (seq !== this.seq) return; // a later change is being written
-    if (this.opened === null) this.opened = next;
-    if (onShortLink() && next === this.opened) return;
+    if (onShortLink() && next === opened) return;
     if (window.location.href !== next) {
       try {
         window.history.replaceState(null, "", next);

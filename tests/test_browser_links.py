@@ -65,6 +65,19 @@ def test_share_stores_the_program_and_shows_a_short_link_that_opens_there(page, 
     assert not page.errors
 
 
+def test_a_step_taken_at_once_on_a_short_link_moves_the_address(page, live_app):
+    """The address keeps a short link only while the page shows what the link opened: a
+    step taken before the address was first written is a move too."""
+    made = page.request.post(f"{live_app}/api/links", data={"src": REUSE, "step": "5"}).json()
+    page.goto(f"{live_app}{made['url']}")
+    page.wait_for_function("() => document.querySelector('[data-step-counter]').textContent"
+                           ".includes('step 5 /')")
+    page.keyboard.press("ArrowRight")  # within the address's first pause (120 ms)
+    page.wait_for_function("() => location.hash.includes('step=6')", timeout=5_000)
+    assert page.url.startswith(f"{live_app}/#z=")
+    assert not page.errors
+
+
 def test_the_page_writes_the_program_into_the_fragment_and_reads_it_back(page, live_app, chromium):
     page.goto(page_url(live_app, REUSE, 3))
     wait_for_graph(page, REUSE_STEPS)
