@@ -73,7 +73,8 @@ export class OverviewMap {
   /**
    * How the picture lies on the map: `s` map pixels per viewBox unit, the map's size `w` × `h`
    * in CSS pixels. A long picture (a chain) is folded like lines of text: its long side cut
-   * into `folds` pieces of `piece` units, laid `band` pixels apart across the map, so that
+   * into `folds` pieces of `piece` units, laid `band` pixels apart (`gap` of them between
+   * pieces) across the map, so that
    * the part on screen is a mark one can see and aim at, not a dot on a hair-thin strip.
    */
   _geometry() {
@@ -85,7 +86,7 @@ export class OverviewMap {
     const gap = folds > 1 ? FOLD_GAP : 0;
     const band = short * s + gap;
     const across = Math.max(24, Math.round(folds * band - gap));
-    return { s, wide, folds, piece: long / folds, band, w: wide ? MAP_PX : across, h: wide ? across : MAP_PX };
+    return { s, wide, folds, piece: long / folds, band, gap, w: wide ? MAP_PX : across, h: wide ? across : MAP_PX };
   }
 
   /** The map point [x, y] of the picture's point (x, y) in viewBox units, on fold `fold`
@@ -104,8 +105,7 @@ export class OverviewMap {
   _fromMap(g, mx, my) {
     const b = this.view.base;
     const [a, c] = g.wide ? [mx, my] : [my, mx];
-    const gap = g.folds > 1 ? FOLD_GAP : 0;
-    const k = Math.max(0, Math.min(g.folds - 1, Math.floor((c + gap / 2) / g.band)));
+    const k = Math.max(0, Math.min(g.folds - 1, Math.floor((c + g.gap / 2) / g.band)));
     const along = k * g.piece + a / g.s;
     const across = Math.max(0, Math.min(g.wide ? b.h : b.w, (c - k * g.band) / g.s));
     return g.wide ? { x: b.x + along, y: b.y + across } : { x: b.x + across, y: b.y + along };
@@ -146,7 +146,7 @@ export class OverviewMap {
       const [x0, y0] = this._toMap(g, v.x, v.y, k);
       const [x1, y1] = this._toMap(g, v.x + v.w, v.y + v.h, k);
       const c0 = k * g.band; // the fold's band across the map
-      const c1 = g.folds === 1 ? (g.wide ? h : w) : c0 + g.band - FOLD_GAP;
+      const c1 = g.folds === 1 ? (g.wide ? h : w) : c0 + g.band - g.gap;
       const [cx0, cy0, cx1, cy1] = g.wide ? [0, c0, w, c1] : [c0, 0, c1, h];
       const left = Math.max(cx0 + 1, x0);
       const top = Math.max(cy0 + 1, y0);

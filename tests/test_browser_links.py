@@ -72,7 +72,7 @@ def test_a_step_taken_at_once_on_a_short_link_moves_the_address(page, live_app):
     page.goto(f"{live_app}{made['url']}")
     page.wait_for_function("() => document.querySelector('[data-step-counter]').textContent"
                            ".includes('step 5 /')")
-    page.keyboard.press("ArrowRight")  # within the address's first pause (120 ms)
+    page.keyboard.press("ArrowRight")  # within the address's first pause (URL_DELAY_MS)
     page.wait_for_function("() => location.hash.includes('step=6')", timeout=5_000)
     assert page.url.startswith(f"{live_app}/#z=")
     assert not page.errors

@@ -30,8 +30,8 @@ UPRIGHT_PHONE = "((max-width: 620px) and (orientation: portrait))"
 `not` and `and` combine)."""
 
 MAX_URL_CHARS = 6000
-"""A longer preload URL is not named: servers and proxies refuse request lines of about 8 KB
-(gunicorn.conf.py, deploy/nginx.conf), and a POST carries such a program anyway."""
+"""A longer preload URL is not named: it must stay well inside the request line gunicorn and
+nginx take (gunicorn.conf.py, deploy/nginx.conf), and a POST carries such a program anyway."""
 
 
 def first_requests(given: dict, embedded: bool) -> list[dict[str, str]]:
