@@ -16,13 +16,12 @@ phone), which the server cannot see: one preload per case, each under its media 
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
-
 from flask import g, request, url_for
 
 from autodiff import i18n
 
 from .look_views import page_view
+from .params import FLAG_ON
 
 DARK = "(prefers-color-scheme: dark)"
 UPRIGHT_PHONE = "((max-width: 620px) and (orientation: portrait))"
@@ -46,7 +45,7 @@ def first_requests(given: dict, embedded: bool) -> list[dict[str, str]]:
     else:
         return []
     fields = {**program, "dtype": given.get("dtype") or "float64",
-              "edge_labels": "1" if given.get("edge_labels") in ("1", "true", "on", "yes") else "0",
+              "edge_labels": "1" if given.get("edge_labels") in FLAG_ON else "0",
               "errors": "body", "lang": i18n.current()}
     if embedded:
         looks = [({"theme": given.get("theme"), "direction": given.get("direction")}, "")]
@@ -61,7 +60,7 @@ def first_requests(given: dict, embedded: bool) -> list[dict[str, str]]:
     out = []
     for look, media in looks:
         query = {**fields, **{k: v for k, v in {**passed, **look}.items() if v}}
-        href = f"{url_for('api_graph')}?{urlencode(query)}"
+        href = url_for("api_graph", **query)
         if len(href) > MAX_URL_CHARS:
             return []
         out.append({"href": href, "media": media})
